@@ -1,0 +1,464 @@
+"""What every JSON endpoint shares: the orjson renderer, the error shape, the envelope, the
+time window, the PanDA filter syntax (`a|b`, `!a`, `ANALY_*`) and parameter validation.
+
+A view declares a QuerySpec (its filters, default window, sort fields, output fields and
+extra parameters); `parse_query` validates the request against it before anything reaches
+the database: an unknown parameter, a bad value or a bad combination is a 400 naming it.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import django_filters
+import orjson
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.renderers import BaseRenderer
+from rest_framework.response import Response
+
+from pandjango.pandadb.jobs import Window
+
+UNSET_YEAR = 1970
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+class ApiError(Exception):
+    """An error the client should see, with the status and code of API.md."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = dict(fields or {})
+        self.headers = dict(headers or {})
+
+
+def bad_request(message: str, **fields: str) -> ApiError:
+    return ApiError(400, "bad_request", message, fields)
+
+
+def not_found(message: str) -> ApiError:
+    return ApiError(404, "not_found", message)
+
+
+def error_body(status: int, code: str, message: str, fields: Mapping[str, str] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": status, "code": code, "message": message}
+    if fields:
+        body["fields"] = dict(fields)
+    return {"error": body}
+
+
+_DRF_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Turns every error raised in an API view into the JSON error shape of API.md."""
+    if isinstance(exc, ApiError):
+        return Response(error_body(exc.status, exc.code, exc.message, exc.fields), status=exc.status, headers=exc.headers)
+    if isinstance(exc, Http404):
+        return Response(error_body(404, "not_found", str(exc) or "not found"), status=404)
+    if isinstance(exc, drf_exceptions.APIException):
+        status = exc.status_code
+        headers = {}
+        wait = getattr(exc, "wait", None)
+        if isinstance(exc, drf_exceptions.Throttled) and wait is not None:
+            headers["Retry-After"] = str(int(wait) + 1)
+        fields = {}
+        if isinstance(exc.detail, dict):
+            fields = {k: " ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in exc.detail.items()}
+            message = "; ".join(f"{k}: {v}" for k, v in fields.items())
+        elif isinstance(exc.detail, list):
+            message = " ".join(map(str, exc.detail))
+        else:
+            message = str(exc.detail)
+        return Response(error_body(status, _DRF_CODES.get(status, "error"), message, fields), status=status, headers=headers)
+    return None  # Unexpected: Django logs it and the 500 handler answers.
+
+
+def json_error_response(status: int, code: str, message: str) -> HttpResponse:
+    return HttpResponse(orjson.dumps(error_body(status, code, message)), status=status, content_type="application/json")
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):  # Oracle NUMBER columns
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def dumps(data: Any) -> bytes:
+    return orjson.dumps(data, default=_default, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS)
+
+
+class OrjsonRenderer(BaseRenderer):
+    media_type = "application/json"
+    format = "json"
+    charset = None
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None) -> bytes:
+        if data is None:
+            return b""
+        return dumps(data)
+
+
+def clean_dates(rows: Iterable[dict[str, Any]]) -> None:
+    """PanDA marks unset dates as 1970-01-01; the API says null."""
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, datetime) and value.year == UNSET_YEAR:
+                row[key] = None
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def envelope(
+    data: Any,
+    *,
+    window: Window | None = None,
+    limit: int | None = None,
+    count: int | None = None,
+    truncated: bool = False,
+    **meta: Any,
+) -> dict[str, Any]:
+    head: dict[str, Any] = {"generated_at": iso(timezone.now())}
+    if window is not None:
+        head["window"] = {"from": iso(window.start), "to": iso(window.end)}
+    if limit is not None:
+        head["limit"] = limit
+    if count is not None:
+        head["count"] = count
+        head["truncated"] = truncated
+    head.update(meta)
+    return {"data": data, "meta": head}
+
+
+# ---------------------------------------------------------------------------- filters
+
+
+class PandaFilter(django_filters.Filter):
+    """A filter in PanDA syntax: `a`, `a|b` (any of), `!a` or `!a|b` (none of), and `*` as a
+    wildcard on text fields (`ANALY_*`). Numbers take no wildcard."""
+
+    field_class = forms.CharField
+
+    def __init__(self, *args: Any, numeric: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "value, a|b (any of), !a (not)" + ("" if numeric else ", * wildcard"))
+        super().__init__(*args, **kwargs)
+        self.numeric = numeric
+
+    def translate(self, value: str) -> str:
+        """Hook for filters whose values stand for column values (jobtype)."""
+        return value
+
+    def values(self, raw: str) -> tuple[bool, list[str]]:
+        negate = raw.startswith("!")
+        parts = (raw[1:] if negate else raw).split("|")
+        if any(not p for p in parts):
+            raise DjangoValidationError("empty value in a|b or !a")
+        if self.numeric:
+            for p in parts:
+                try:
+                    int(p)
+                except ValueError:
+                    raise DjangoValidationError(f"{p!r} is not an integer") from None
+        return negate, parts
+
+    def q(self, raw: str) -> Q:
+        negate, parts = self.values(raw)
+        name = str(self.field_name)
+        exact = [self.translate(p) for p in parts if "*" not in p]
+        q = Q()
+        if exact:
+            q |= Q(**{f"{name}__in": [int(v) for v in exact] if self.numeric else exact})
+        for pattern in (p for p in parts if "*" in p):
+            q |= wildcard_q(name, pattern)
+        return ~q if negate else q
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if value in (None, ""):
+            return qs
+        return qs.filter(self.q(value))
+
+
+def wildcard_q(name: str, pattern: str) -> Q:
+    """`ANALY_*` -> startswith (index-friendly); `*x*` -> contains; in general each fixed
+    piece must appear, the first at the start and the last at the end."""
+    pieces = pattern.split("*")
+    q = Q()
+    if pieces[0]:
+        q &= Q(**{f"{name}__startswith": pieces[0]})
+    if pieces[-1]:
+        q &= Q(**{f"{name}__endswith": pieces[-1]})
+    for middle in pieces[1:-1]:
+        if middle:
+            q &= Q(**{f"{name}__contains": middle})
+    if len(pattern) - pattern.count("*") == 0:
+        q &= Q(**{f"{name}__isnull": False})
+    return q
+
+
+class PandaFilterSet(django_filters.FilterSet):
+    """Explicit PanDA-syntax filters; `to_q()` gives one Q for the validated values, so the
+    same filters apply to one table or to every job table."""
+
+    def to_q(self) -> Q:
+        q = Q()
+        for name, value in self.form.cleaned_data.items():
+            if value not in (None, ""):
+                flt = self.filters[name]
+                assert isinstance(flt, PandaFilter)
+                try:
+                    q &= flt.q(value)
+                except DjangoValidationError as exc:
+                    raise DjangoValidationError({name: exc.messages}) from None
+        return q
+
+
+def filterset_for(
+    model: type[Model], fields: Mapping[str, str], numeric: Iterable[str] = (), name: str = "FilterSet"
+) -> type[PandaFilterSet]:
+    """A FilterSet on `model` with one PandaFilter per parameter (param name -> field name);
+    only these, never every column."""
+    numeric = set(numeric)
+    attrs: dict[str, Any] = {
+        param: PandaFilter(field_name=column, numeric=param in numeric) for param, column in fields.items()
+    }
+    attrs["Meta"] = type("Meta", (), {"model": model, "fields": []})
+    return type(name, (PandaFilterSet,), attrs)
+
+
+# ---------------------------------------------------------------------------- parameters
+
+WINDOW_PARAMS = ("hours", "days", "date_from", "date_to")
+LIST_PARAMS = ("limit", "sort", "fields")
+CONTROL_PARAMS = ("refresh",)  # handled by the caching layer
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    """What an endpoint accepts. Everything not declared here is a 400."""
+
+    filterset: type[PandaFilterSet] | None = None
+    default_hours: int | None = None  # None: no time window
+    is_list: bool = False  # accepts limit/sort/fields
+    sort_fields: Sequence[str] = ()
+    default_sort: str = ""
+    output_fields: Sequence[str] = ()  # what `fields=` may name
+    default_fields: Sequence[str] = ()
+    staff_fields: Sequence[str] = ()  # personal data: only for signed-in staff
+    extra: Mapping[str, forms.Field] = field(default_factory=dict)
+    extra_help: Mapping[str, str] = field(default_factory=dict)
+
+    def parameter_names(self) -> list[str]:
+        names = list(self.filterset.base_filters) if self.filterset else []
+        if self.default_hours is not None:
+            names += WINDOW_PARAMS
+        if self.is_list:
+            names += LIST_PARAMS
+        return names + list(self.extra)
+
+
+@dataclass
+class Query:
+    """A validated request: what the query functions and the cache key are built from."""
+
+    q: Q
+    window: Window | None
+    limit: int
+    sort: str
+    fields: list[str]
+    extra: dict[str, Any]
+    normalized: dict[str, str]  # the parameters with defaults applied, for the cache key
+    filters: dict[str, str] = field(default_factory=dict)
+
+
+def _positive_int(name: str, raw: str, maximum: int, limit_name: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(f"{name} must be a positive integer", **{name: "must be a positive integer"}) from None
+    if value <= 0:
+        raise bad_request(f"{name} must be a positive integer", **{name: "must be a positive integer"})
+    if value > maximum:
+        raise bad_request(f"{name} must be at most {maximum} ({limit_name})", **{name: f"must be at most {maximum} ({limit_name})"})
+    return value
+
+
+def _parse_time(name: str, raw: str) -> datetime:
+    parsed = parse_datetime(raw)
+    if parsed is None:
+        day = parse_date(raw) if len(raw) == 10 else None
+        if day is None:
+            raise bad_request(f"{name} must be an ISO 8601 date or time", **{name: "must be an ISO 8601 date or time, e.g. 2026-11-20T08:00:00Z"})
+        parsed = datetime.combine(day, time(0))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_window(params: Mapping[str, str], default_hours: int, normalized: dict[str, str]) -> Window:
+    max_days = settings.PANDJANGO["limits"]["max_window_days"]
+    given = [p for p in WINDOW_PARAMS if p in params]
+    relative = [p for p in given if p in ("hours", "days")]
+    absolute = [p for p in given if p in ("date_from", "date_to")]
+    if len(relative) > 1 or (relative and absolute):
+        raise bad_request(
+            f"give either hours, days or date_from/date_to, not {' and '.join(given)}",
+            **{p: "cannot be combined with " + ", ".join(x for x in given if x != p) for p in given},
+        )
+    now = timezone.now()
+    if "days" in params:
+        days = _positive_int("days", params["days"], max_days, "limits.max_window_days")
+        normalized["hours"] = str(days * 24)
+        return Window(now - timedelta(days=days), now)
+    if absolute:
+        end = _parse_time("date_to", params["date_to"]) if "date_to" in params else now
+        start = _parse_time("date_from", params["date_from"]) if "date_from" in params else end - timedelta(hours=default_hours)
+        if start >= end:
+            raise bad_request("date_from must be before date_to", date_from="must be before date_to")
+        if end - start > timedelta(days=max_days):
+            raise bad_request(
+                f"the window is longer than {max_days} days (limits.max_window_days)",
+                date_from=f"window must be at most {max_days} days (limits.max_window_days)",
+            )
+        normalized["date_from"], normalized["date_to"] = iso(start), iso(end)
+        return Window(start, end)
+    hours = _positive_int("hours", params["hours"], max_days * 24, "limits.max_window_days") if "hours" in params else default_hours
+    normalized["hours"] = str(hours)
+    return Window(now - timedelta(hours=hours), now)
+
+
+def _check_request_limits(request: HttpRequest, params: Mapping[str, str], spec: QuerySpec) -> None:
+    limits = settings.PANDJANGO["limits"]
+    query_string = request.META.get("QUERY_STRING", "")
+    if len(query_string) > limits["max_query_string"]:
+        raise bad_request(f"the query string is longer than {limits['max_query_string']} characters (limits.max_query_string)")
+    filters = [p for p in params if spec.filterset and p in spec.filterset.base_filters]
+    if len(filters) > limits["max_filters"]:
+        raise bad_request(f"more than {limits['max_filters']} filters (limits.max_filters)")
+
+
+def _single_values(request: HttpRequest) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for name, values in request.GET.lists():
+        if len(values) > 1:
+            raise bad_request(f"{name} is given more than once; use {name}=a|b", **{name: "given more than once"})
+        params[name] = values[0]
+    return params
+
+
+def parse_query(request: HttpRequest, spec: QuerySpec) -> Query:
+    params = _single_values(request)
+    allowed = set(spec.parameter_names()) | set(CONTROL_PARAMS)
+    unknown = sorted(p for p in params if p not in allowed)
+    if unknown:
+        raise bad_request(
+            f"unknown parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
+            **{p: "unknown parameter" for p in unknown},
+        )
+    _check_request_limits(request, params, spec)
+    normalized: dict[str, str] = {}
+    window = parse_window(params, spec.default_hours, normalized) if spec.default_hours is not None else None
+    limit, sort, fields = _parse_list_params(request, params, spec, normalized)
+    q, filters = _parse_filters(params, spec)
+    normalized.update(filters)
+    extra = _parse_extra(params, spec, normalized)
+    return Query(q=q, window=window, limit=limit, sort=sort, fields=fields, extra=extra, normalized=normalized, filters=filters)
+
+
+def _parse_list_params(
+    request: HttpRequest, params: Mapping[str, str], spec: QuerySpec, normalized: dict[str, str]
+) -> tuple[int, str, list[str]]:
+    if not spec.is_list:
+        return 0, "", []
+    limits = settings.PANDJANGO["limits"]
+    limit = _positive_int("limit", params["limit"], limits["max_limit"], "limits.max_limit") if "limit" in params else limits["default_limit"]
+    sort = params.get("sort", spec.default_sort)
+    if sort.lstrip("-") not in spec.sort_fields:
+        raise bad_request(f"cannot sort by {sort!r}", sort=f"must be one of {', '.join(spec.sort_fields)}, optionally with a leading -")
+    is_staff = bool(getattr(request, "user", None) and request.user.is_staff)
+    offered = [f for f in spec.output_fields if is_staff or f not in spec.staff_fields]
+    if "fields" in params:
+        fields = [f.strip() for f in params["fields"].split(",") if f.strip()]
+        wrong = [f for f in fields if f not in offered]
+        if wrong or not fields:
+            raise bad_request(
+                f"unknown field{'s' if len(wrong) > 1 else ''}: {', '.join(wrong) or '(none given)'}",
+                fields=f"must be a comma-separated list of {', '.join(offered)}",
+            )
+    else:
+        fields = [f for f in spec.default_fields if f in offered]
+    normalized.update(limit=str(limit), sort=sort, fields=",".join(fields))
+    return limit, sort, fields
+
+
+def _parse_filters(params: Mapping[str, str], spec: QuerySpec) -> tuple[Q, dict[str, str]]:
+    if spec.filterset is None:
+        return Q(), {}
+    data = {k: v for k, v in params.items() if k in spec.filterset.base_filters}
+    fs = spec.filterset(data=data, queryset=spec.filterset._meta.model.objects.none())
+    if not fs.form.is_valid():
+        errors = {k: " ".join(v) for k, v in fs.form.errors.items()}
+        raise bad_request("; ".join(f"{k}: {v}" for k, v in errors.items()), **errors)
+    try:
+        q = fs.to_q()
+    except DjangoValidationError as exc:
+        errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+        raise bad_request("; ".join(f"{k}: {v}" for k, v in errors.items()), **errors) from None
+    return q, data
+
+
+def _parse_extra(params: Mapping[str, str], spec: QuerySpec, normalized: dict[str, str]) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    for name, form_field in spec.extra.items():
+        raw = params.get(name)
+        try:
+            value = form_field.clean(raw if raw is not None else form_field.initial)
+        except DjangoValidationError as exc:
+            message = " ".join(exc.messages)
+            raise bad_request(f"{name}: {message}", **{name: message}) from None
+        extra[name] = value
+        if value not in (None, "", []):
+            normalized[name] = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    return extra
+
+
+def as_date(value: Any) -> Any:
+    """Dates of the DB as aware datetimes (SQLite may hand back dates for DATE columns)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time(0), tzinfo=UTC)
+    return value

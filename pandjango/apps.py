@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PandjangoConfig(AppConfig):
+    name = "pandjango"
+    verbose_name = "Pandjango"

@@ -1,0 +1,133 @@
+"""The base of every section's API view, and the registry of endpoints.
+
+A view names its endpoint ("production.jobs"), its section and its QuerySpec, and answers
+`get_data(request, query, **kwargs)` with a plain dict (usually `api.envelope(...)`). The
+path of a request is the same for all: section open to this user? -> parse and validate
+-> (cache) -> query -> envelope -> orjson bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.http import HttpRequest
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pandjango import api
+from pandjango.sections import can_see
+
+ENDPOINTS: dict[str, type[SectionView]] = {}
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "status": {"type": "integer"},
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+            "required": ["status", "code", "message"],
+        }
+    },
+    "required": ["error"],
+}
+
+META_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "generated_at": {"type": "string", "format": "date-time"},
+        "window": {
+            "type": "object",
+            "properties": {"from": {"type": "string", "format": "date-time"}, "to": {"type": "string", "format": "date-time"}},
+        },
+        "limit": {"type": "integer"},
+        "count": {"type": "integer"},
+        "truncated": {"type": "boolean"},
+    },
+    "required": ["generated_at"],
+}
+
+
+def enveloped(data_schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": {"data": data_schema, "meta": META_SCHEMA}, "required": ["data", "meta"]}
+
+
+def rows_of(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "object", "properties": properties}}
+
+
+def nullable(kind: str, **extra: Any) -> dict[str, Any]:
+    return {"type": kind, "nullable": True, **extra}
+
+
+def _openapi_parameters(spec: api.QuerySpec, path_params: dict[str, str]) -> list[OpenApiParameter]:
+    params = [OpenApiParameter(name, str if kind == "str" else int, OpenApiParameter.PATH) for name, kind in path_params.items()]
+    if spec.filterset is not None:
+        for name, flt in spec.filterset.base_filters.items():
+            params.append(OpenApiParameter(name, str, description=str(flt.extra.get("help_text", ""))))
+    if spec.default_hours is not None:
+        params += [
+            OpenApiParameter("hours", int, description=f"window of the last N hours (default {spec.default_hours})"),
+            OpenApiParameter("days", int, description="window of the last N days"),
+            OpenApiParameter("date_from", str, description="start of the window, ISO 8601"),
+            OpenApiParameter("date_to", str, description="end of the window, ISO 8601"),
+        ]
+    if spec.is_list:
+        params += [
+            OpenApiParameter("limit", int, description="at most this many rows"),
+            OpenApiParameter("sort", str, description="field or -field: " + ", ".join(spec.sort_fields)),
+            OpenApiParameter("fields", str, description="comma-separated: " + ", ".join(spec.output_fields)),
+        ]
+    for name in spec.extra:
+        params.append(OpenApiParameter(name, str, description=spec.extra_help.get(name, "")))
+    params.append(OpenApiParameter("refresh", str, description="1: recompute instead of using the cache (staff only)"))
+    return params
+
+
+class SectionView(APIView):
+    section: ClassVar[str] = ""
+    endpoint: ClassVar[str] = ""  # "section.name": the cache and the /api/ index use it
+    path_template: ClassVar[str] = ""  # "/api/production/jobs/<pandaid>/", for the index
+    spec: ClassVar[api.QuerySpec] = api.QuerySpec()
+    path_params: ClassVar[dict[str, str]] = {}
+    summary: ClassVar[str] = ""
+    data_schema: ClassVar[dict[str, Any]] = {"type": "object"}
+    not_found: ClassVar[bool] = False  # may answer 404
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.endpoint:
+            return
+        ENDPOINTS[cls.endpoint] = cls
+        responses: dict[int, Any] = {200: enveloped(cls.data_schema), 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 503: ERROR_SCHEMA}
+        if cls.not_found:
+            responses[404] = ERROR_SCHEMA
+
+        def get(self: SectionView, request: Request, *args: Any, **kw: Any) -> Response:
+            return SectionView.answer(self, request, **kw)
+
+        cls.get = extend_schema(  # type: ignore[attr-defined]
+            summary=cls.summary,
+            parameters=_openapi_parameters(cls.spec, cls.path_params),
+            responses=responses,
+            tags=[cls.section],
+            operation_id=cls.endpoint.replace(".", "_"),
+        )(get)
+
+    def check_section(self, request: HttpRequest) -> None:
+        if not can_see(request.user, self.section):
+            raise api.ApiError(403, "forbidden", f"the {self.section} section is not open to you")
+
+    def answer(self, request: Request, **kwargs: Any) -> Response:
+        self.check_section(request)
+        query = api.parse_query(request, self.spec)
+        return Response(self.get_data(request, query, **kwargs))
+
+    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        raise NotImplementedError

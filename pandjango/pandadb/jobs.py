@@ -1,0 +1,119 @@
+"""The one place that knows how to read "all jobs" across the PanDA job tables.
+
+A job moves JOBSDEFINED4 -> JOBSACTIVE4 -> JOBSARCHIVED4 -> PANDAARCH.JOBSARCHIVED as its
+state changes, and can briefly be seen in two tables while it moves: rows are de-duplicated
+by PANDAID, the newest MODIFICATIONTIME wins, and each row says which table it came from.
+The archive is read only when the window reaches past JOBSARCHIVED4's retention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import JOB_MODELS, JobColumns
+
+LIVE_TABLES = ("defined", "waiting", "active", "archived")
+ALL_TABLES = (*LIVE_TABLES, "archive")
+FINAL_STATES = frozenset({"finished", "failed", "cancelled", "closed"})
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+
+@dataclass
+class JobRows:
+    rows: list[dict[str, Any]]
+    truncated: bool
+
+
+def archive_boundary(now: datetime | None = None) -> datetime:
+    """Jobs modified before this are only in the PANDAARCH archive."""
+    days = settings.PANDJANGO["panda"]["archived4_retention_days"]
+    return (now or timezone.now()) - timedelta(days=days)
+
+
+def tables_for(window: Window | None, tables: Iterable[str] | None = None) -> list[str]:
+    """The job tables a query over this window must read, in lifecycle order."""
+    wanted = set(tables) if tables else set(ALL_TABLES)
+    reach_archive = window is None or window.start < archive_boundary()
+    return [t for t in ALL_TABLES if t in wanted and (t != "archive" or reach_archive)]
+
+
+def job_querysets(
+    q: Q | None = None, window: Window | None = None, tables: Iterable[str] | None = None
+) -> list[tuple[str, QuerySet[JobColumns]]]:
+    """One filtered queryset per job table in scope; callers add values/aggregates."""
+    out = []
+    for name in tables_for(window, tables):
+        qs = JOB_MODELS[name]._default_manager.all()
+        if window is not None:
+            qs = qs.filter(modificationtime__gte=window.start, modificationtime__lt=window.end)
+        if q is not None:
+            qs = qs.filter(q)
+        out.append((name, qs))
+    return out
+
+
+def newest_per_pandaid(rows: Iterable[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    best: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        seen = best.get(row["pandaid"])
+        if seen is None or row["modificationtime"] > seen["modificationtime"]:
+            best[row["pandaid"]] = row
+    return best
+
+
+def all_jobs(
+    q: Q | None = None,
+    window: Window | None = None,
+    *,
+    fields: Sequence[str],
+    tables: Iterable[str] | None = None,
+    sort: str = "-modificationtime",
+    limit: int = 100,
+) -> JobRows:
+    """Rows (dicts of `fields` plus "table") of jobs matching q in the window, newest first
+    by default. Each table gives at most limit+1 rows in the wanted order, so the merged
+    top `limit` is exact and `truncated` says whether more exist."""
+    sort_field = sort.lstrip("-")
+    columns = list(dict.fromkeys([*fields, "pandaid", "modificationtime", sort_field]))
+    collected: list[dict[str, Any]] = []
+    for name, qs in job_querysets(q, window, tables):
+        for row in qs.order_by(sort, "-pandaid").values(*columns)[: limit + 1]:
+            row["table"] = name
+            collected.append(row)
+    unique = list(newest_per_pandaid(collected).values())
+    descending = sort.startswith("-")
+    if descending:
+        unique.sort(key=lambda r: (r[sort_field] is not None, r[sort_field], r["pandaid"]), reverse=True)
+    else:
+        unique.sort(key=lambda r: (r[sort_field] is None, r[sort_field], r["pandaid"]))
+    wanted = set(fields) | {"table"}
+    rows = [{k: v for k, v in row.items() if k in wanted} for row in unique[:limit]]
+    return JobRows(rows=rows, truncated=len(unique) > limit)
+
+
+def find_jobs(pandaids: Iterable[int], fields: Sequence[str] | None = None) -> dict[int, dict[str, Any]]:
+    """The newest row of each of these jobs, wherever it is, keyed by pandaid; ids found in
+    no table are absent. Reads the archive too (it is indexed on PANDAID)."""
+    ids = list(set(pandaids))
+    if not ids:
+        return {}
+    columns = list(dict.fromkeys([*(fields or ()), "pandaid", "modificationtime"])) if fields else []
+    collected: list[dict[str, Any]] = []
+    for name in ALL_TABLES:
+        qs = JOB_MODELS[name]._default_manager.filter(pandaid__in=ids)
+        for row in qs.values(*columns):
+            row["table"] = name
+            collected.append(row)
+    return newest_per_pandaid(collected)

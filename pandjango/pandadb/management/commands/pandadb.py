@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from pandjango.pandadb import schema
+
+
+def _parse_now(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise CommandError(f"--now must be an ISO 8601 time, not {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class Command(BaseCommand):
+    help = "Creates the PanDA tables in a database of ours, or fills them with demo data."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("createschema", help="create the PanDA tables with their keys and indexes")
+        create.add_argument("--drop", action="store_true", help="drop and recreate tables that exist")
+        sub.add_parser("indexes", help="list the indexes the schema defines")
+        seed = sub.add_parser("seed", help="fill the PanDA tables with realistic demo data")
+        seed.add_argument("--jobs", type=int, default=50000)
+        seed.add_argument("--days", type=int, default=4)
+        seed.add_argument("--seed", type=int, default=1)
+        seed.add_argument("--now", type=_parse_now, default=None, help="reference time (default: now)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            getattr(self, "_" + options["action"])(options)
+        except schema.NotOursError as exc:
+            raise CommandError(str(exc)) from None
+
+    def _createschema(self, options: dict[str, Any]) -> None:
+        created = schema.create_schema(drop=options["drop"])
+        self.stdout.write(f"created {len(created)} tables: {', '.join(created) or 'none (all exist)'}")
+
+    def _indexes(self, options: dict[str, Any]) -> None:
+        for table, indexes in schema.schema_indexes().items():
+            for name, columns in indexes:
+                self.stdout.write(f"{table:15} {name:32} ({', '.join(columns)})")
+
+    def _seed(self, options: dict[str, Any]) -> None:
+        if options["jobs"] < 1 or options["days"] < 1:
+            raise CommandError("--jobs and --days must be positive")
+        now = options["now"] or datetime.now(UTC).replace(second=0, microsecond=0)
+        counts = schema.seed(
+            options["jobs"], options["days"], options["seed"], now,
+            settings.PANDJANGO["panda"]["archived4_retention_days"],
+        )
+        seconds = counts.pop("seconds")
+        for table, count in sorted(counts.items()):
+            self.stdout.write(f"{table:15} {count:>9}")
+        self.stdout.write(f"seeded {options['jobs']} jobs over {options['days']} days in {seconds} s")

@@ -1,0 +1,209 @@
+"""Django settings, all derived from the configuration file (pandjango/config.py).
+
+There is one settings module: development, the demo, tests and production differ only by
+the file PANDJANGO_CONFIG points at.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from pandjango import config as _config
+
+try:
+    PANDJANGO = _config.load()
+    _SECRET_KEY = _config.secret_from_env(
+        "server.secret_key_env",
+        PANDJANGO["server"]["secret_key_env"],
+        PANDJANGO["_path"],
+    ) if not PANDJANGO["server"]["insecure_dev_secret_key"] else ""
+except _config.ConfigError as exc:
+    # One line naming the key and the file, not a traceback.
+    sys.stderr.write(f"pandjango: configuration error: {exc}\n")
+    raise SystemExit(2) from None
+
+BASE_DIR = _config.BASE_DIR
+_server = PANDJANGO["server"]
+
+DEBUG = _server["debug"]
+SECRET_KEY = _SECRET_KEY or "insecure-development-key-never-used-in-production-0123456789"
+ALLOWED_HOSTS = _server["allowed_hosts"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "pandjango.apps.PandjangoConfig",
+    "pandjango.pandadb",
+    "sections.autopilot",
+    "sections.production",
+    "sections.sites",
+    "sections.stats",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pandjango.middleware.JsonErrorsMiddleware",
+]
+
+ROOT_URLCONF = "pandjango.urls"
+WSGI_APPLICATION = "pandjango.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+_ENGINES = {
+    "sqlite": "django.db.backends.sqlite3",
+    "mysql": "django.db.backends.mysql",
+    "postgresql": "django.db.backends.postgresql",
+    "oracle": "django.db.backends.oracle",
+}
+
+
+def _database(alias: str, db: dict[str, Any], read_only: bool) -> dict[str, Any]:
+    engine = db["engine"]
+    name = db["name"]
+    if engine == "sqlite" and name != ":memory:" and not name.startswith("/"):
+        name = str(BASE_DIR / name)
+    options: dict[str, Any] = dict(db["options"])
+    timeout_ms = PANDJANGO["limits"]["statement_timeout_ms"]
+    if engine == "mysql":
+        options.setdefault("charset", "utf8mb4")
+        init = [f"SET SESSION max_statement_time={timeout_ms / 1000:.3f}"] if alias == "panda" else []
+        if read_only:
+            # Defence in depth: the router refuses writes, and the session refuses them too.
+            init.append("SET SESSION TRANSACTION READ ONLY")
+        if init:
+            options["init_command"] = "; ".join(init)
+    elif engine == "postgresql":
+        flags = [f"-c statement_timeout={timeout_ms}"] if alias == "panda" else []
+        if read_only:
+            flags.append("-c default_transaction_read_only=on")
+        if flags:
+            options["options"] = " ".join(flags)
+    settings: dict[str, Any] = {
+        "ENGINE": _ENGINES[engine],
+        "NAME": name,
+        "HOST": db["host"],
+        "PORT": str(db["port"]) if db["port"] else "",
+        "USER": db["user"],
+        "PASSWORD": _config.secret_from_env(
+            f"databases.{alias}.password_env", db["password_env"], PANDJANGO["_path"]
+        ),
+        "OPTIONS": options,
+        "CONN_MAX_AGE": 60 if engine != "sqlite" else 0,
+        "CONN_HEALTH_CHECKS": True,
+        "TIME_ZONE": None,
+    }
+    if engine == "sqlite" and name != ":memory:":
+        # A file, so that a live server's threads and the test process share one database.
+        settings["TEST"] = {"NAME": name.replace(".sqlite3", "") + "-test.sqlite3"}
+    return settings
+
+
+try:
+    _dbs = PANDJANGO["databases"]
+    DATABASES = {
+        "default": _database("default", _dbs["default"], read_only=False),
+        "panda": _database("panda", _dbs["panda"], read_only=not _dbs["panda"]["ours"]),
+    }
+except _config.ConfigError as exc:
+    sys.stderr.write(f"pandjango: configuration error: {exc}\n")
+    raise SystemExit(2) from None
+
+DATABASE_ROUTERS = ["pandjango.pandadb.router.PandaRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["pandjango.api.OrjsonRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "EXCEPTION_HANDLER": "pandjango.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pandjango JSON API",
+    "DESCRIPTION": "The PanDA monitor's JSON API: jobs, tasks, errors, queues, pilots, statistics.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Production hardening, switched on by server.secure in the config file.
+if _server["secure"]:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _server["log_level"]},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

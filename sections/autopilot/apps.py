@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AutopilotConfig(AppConfig):
+    name = "sections.autopilot"
+    label = "autopilot"

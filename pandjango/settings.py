@@ -6,6 +6,7 @@ the file PANDJANGO_CONFIG points at.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -122,9 +123,13 @@ def _database(alias: str, db: dict[str, Any], read_only: bool) -> dict[str, Any]
         "CONN_HEALTH_CHECKS": True,
         "TIME_ZONE": None,
     }
+    # Several test runs may share a machine: PANDJANGO_TEST_SUFFIX keeps their databases apart.
+    suffix = os.environ.get("PANDJANGO_TEST_SUFFIX", "")
     if engine == "sqlite" and name != ":memory:":
         # A file, so that a live server's threads and the test process share one database.
-        settings["TEST"] = {"NAME": name.replace(".sqlite3", "") + "-test.sqlite3"}
+        settings["TEST"] = {"NAME": name.replace(".sqlite3", "") + f"-test{suffix}.sqlite3"}
+    elif suffix:
+        settings["TEST"] = {"NAME": f"test_{name}{suffix}"}
     return settings
 
 

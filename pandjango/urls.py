@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from pandjango import views
+from pandjango import pages, views
 from pandjango.sections import SECTIONS
 
 handler404 = "pandjango.views.not_found"
@@ -16,4 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 for _name in SECTIONS:
-    urlpatterns.append(path(f"api/{_name}/", include(f"sections.{_name}.urls")))
+    urlpatterns += [
+        path(f"api/{_name}/", include(f"sections.{_name}.urls")),
+        # Every UI path of a section serves the page frame; the browser code reads the URL.
+        re_path(rf"^{_name}/.*$", pages.section_page, {"section": _name}, name=f"{_name}-pages"),
+    ]

@@ -84,6 +84,9 @@ def create_schema(drop: bool = False) -> list[str]:
                 exists = False
             if not exists:
                 editor.create_model(model)
+                # Django skips Meta.indexes of unmanaged models: create them here.
+                for index in model._meta.indexes:
+                    editor.execute(index.create_sql(model, editor))
                 created.append(table_of(model))
     return created
 

@@ -1,0 +1,126 @@
+"""Shared fixtures: a seeded PanDA database of ours, and clients for the three kinds of
+viewer (anonymous, beta tester, staff).
+
+The whole suite runs twice: on SQLite (PANDJANGO_CONFIG=config/test/sqlite.toml) and on the
+local MariaDB (config/test/mariadb.toml). The PanDA tables are created and seeded once per
+run; every test then runs in a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.models import Group, User
+from django.db import connections
+from django.test import Client
+
+from pandjango.pandadb import schema
+
+SEED_JOBS = 3000
+SEED_DAYS = 4
+SEED = 7
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("django_db") is None and item.get_closest_marker("no_db") is None:
+            item.add_marker(pytest.mark.django_db(databases=["default", "panda"]))
+
+
+@pytest.fixture(scope="session")
+def seed_now() -> datetime:
+    return datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def panda_data(django_db_setup: Any, django_db_blocker: Any, seed_now: datetime) -> dict[str, Any]:
+    """Creates the PanDA tables in the test database and seeds them, once per run."""
+    with django_db_blocker.unblock():
+        schema.create_schema(drop=True)
+        counts = schema.seed(SEED_JOBS, SEED_DAYS, SEED, seed_now, django_settings.PANDJANGO["panda"]["archived4_retention_days"])
+        connections["panda"].close()
+    return counts
+
+
+@pytest.fixture
+def vendor() -> str:
+    return connections["panda"].vendor
+
+
+@pytest.fixture
+def pandjango_config(settings: Any) -> Callable[[str, Any], None]:
+    """Changes one config key for one test: pandjango_config("limits.max_limit", 5)."""
+    settings.PANDJANGO = copy.deepcopy(django_settings.PANDJANGO)
+
+    def change(dotted: str, value: Any) -> None:
+        node = settings.PANDJANGO
+        *parents, last = dotted.split(".")
+        for key in parents:
+            node = node[key]
+        node[last] = value
+
+    return change
+
+
+@pytest.fixture
+def staff_user(db: Any) -> User:
+    return User.objects.create_user("shifter", "shifter@example.org", "pw", is_staff=True)
+
+
+@pytest.fixture
+def beta_user(db: Any) -> User:
+    user = User.objects.create_user("tester", "tester@example.org", "pw")
+    group, _ = Group.objects.get_or_create(name=django_settings.PANDJANGO["sections"]["beta_group"])
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def anon_client() -> Client:
+    return Client()
+
+
+@pytest.fixture
+def staff_client(staff_user: User) -> Client:
+    client = Client()
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def beta_client(beta_user: User) -> Client:
+    client = Client()
+    client.force_login(beta_user)
+    return client
+
+
+@pytest.fixture
+def get_json(anon_client: Client) -> Callable[..., Any]:
+    """get_json(url, status=200, client=None, **params) -> the decoded body, after checking
+    the status and that the answer is JSON."""
+
+    def get(url: str, status: int = 200, client: Client | None = None, **params: Any) -> Any:
+        response = (client or anon_client).get(url, params)
+        assert response.status_code == status, (response.status_code, response.content[:500])
+        assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+        return orjson.loads(response.content)
+
+    return get
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    from django.core.cache import caches
+
+    for alias in django_settings.CACHES:
+        try:
+            caches[alias].clear()
+        except Exception:  # a cache that is down must not break unrelated tests
+            pass
+    yield

@@ -1,13 +1,22 @@
-"""What the production section reads: jobs across the job tables, tasks, errors."""
+"""What the production section reads: jobs across the job tables, tasks, errors.
+
+Counts are made by the database (GROUP BY per job table) and only the per-group totals
+come back to Python, where the tables' totals are added up; job rows are never loaded to be
+counted.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet
 
 from pandjango.api import Query, clean_dates
 from pandjango.pandadb import errorcodes
-from pandjango.pandadb.jobs import JobRows, all_jobs, find_jobs
-from pandjango.pandadb.models import JobColumns
+from pandjango.pandadb.jobs import FINAL_STATES, JobRows, Window, all_jobs, find_jobs, job_querysets
+from pandjango.pandadb.models import JediDatasets, JediTasks, JobColumns
 
 JOB_COLUMNS: tuple[str, ...] = tuple(f.column for f in JobColumns._meta.local_concrete_fields if f.column)
 PERSONAL_COLUMNS = ("produserid",)
@@ -17,6 +26,33 @@ JOB_LIST_FIELDS = (
     "modificationtime", "attemptnr", "currentpriority", "piloterrorcode", "exeerrorcode",
     "taskbuffererrorcode", "jobdispatchererrorcode", "ddmerrorcode", "pilotid", "schedulerid",
 )
+
+SUMMARY_GROUPS = ("jobstatus", "computingsite", "cloud", "prodsourcelabel", "produsername", "processingtype", "jeditaskid")
+FACET_FIELDS = (
+    *SUMMARY_GROUPS, "transformation", "jobsubstatus", "workinggroup", "gshare", "resource_type",
+    "nucleus", "atlasrelease", "computingelement", "vo", "attemptnr", "corecount", "reqid",
+)
+DEFAULT_FACETS = ("jobstatus", "produsername", "prodsourcelabel", "transformation", "computingsite")
+STATUS_FIELDS = ("jobstatus", "modificationtime", "computingsite")
+# Failed is a final state: only JOBSARCHIVED4 and the archive hold such jobs
+# (PANDA-SCHEMA.md), so the error summaries skip the tables of unfinished jobs.
+FINAL_STATE_TABLES = ("archived", "archive")
+ERROR_BREAKDOWNS = {"by_site": "computingsite", "by_user": "produsername", "by_task": "jeditaskid"}
+
+TASK_COLUMNS: tuple[str, ...] = tuple(f.column for f in JediTasks._meta.local_concrete_fields if f.column)
+TASK_LIST_FIELDS = (
+    "jeditaskid", "taskname", "status", "username", "creationdate", "modificationtime", "tasktype",
+    "campaign", "cloud", "prodsourcelabel", "processingtype", "workinggroup", "reqid",
+    "currentpriority", "progress", "failurerate",
+)
+TASK_SORT_FIELDS = (
+    "jeditaskid", "taskname", "status", "username", "creationdate", "modificationtime", "starttime",
+    "endtime", "reqid", "currentpriority", "taskpriority", "progress", "failurerate",
+)
+DATASET_COLUMNS = ("datasetid", "datasetname", "type", "status", "nfiles", "nfilesfinished", "nfilesfailed", "nevents")
+
+
+# ---------------------------------------------------------------------------- jobs
 
 
 def jobs_list(query: Query, tables: list[str] | None) -> JobRows:
@@ -35,3 +71,144 @@ def job_detail(pandaid: int, show_personal: bool) -> dict[str, Any] | None:
     clean_dates([job])
     job["errors"] = errorcodes.decode_errors(job)
     return job
+
+
+@dataclass
+class Group:
+    count: int = 0
+    example_pandaid: int | None = None  # the newest job of the group (highest pandaid)
+
+
+def _group_counts(querysets: Iterable[QuerySet[JobColumns]], columns: Sequence[str], example: bool = False) -> dict[tuple[Any, ...], Group]:
+    """Jobs counted by the values of `columns`: one GROUP BY per table, added up here."""
+    aggregates: dict[str, Any] = {"n": Count("pandaid")}
+    if example:
+        aggregates["example"] = Max("pandaid")
+    groups: dict[tuple[Any, ...], Group] = {}
+    for qs in querysets:
+        for row in qs.order_by().values(*columns).annotate(**aggregates):
+            group = groups.setdefault(tuple(row[c] for c in columns), Group())
+            group.count += row["n"]
+            if example and (group.example_pandaid is None or row["example"] > group.example_pandaid):
+                group.example_pandaid = row["example"]
+    return groups
+
+
+def _value_order(values: Iterable[Any]) -> tuple[tuple[bool, Any], ...]:
+    """Sort key for group values that may be null (nulls last)."""
+    return tuple((v is None, "" if v is None else v) for v in values)
+
+
+def _by_count(groups: dict[tuple[Any, ...], Group]) -> list[tuple[tuple[Any, ...], Group]]:
+    return sorted(groups.items(), key=lambda item: (-item[1].count, _value_order(item[0])))
+
+
+def job_counts(q: Q | None, window: Window | None, tables: list[str] | None, groupby: Sequence[str]) -> list[dict[str, Any]]:
+    """[{<groupby columns>..., "count": n}], biggest first."""
+    querysets = [qs for _, qs in job_querysets(q, window, tables)]
+    return [{**dict(zip(groupby, key, strict=True)), "count": group.count} for key, group in _by_count(_group_counts(querysets, groupby))]
+
+
+def jobs_summary(query: Query, tables: list[str] | None, groupby: Sequence[str]) -> list[dict[str, Any]]:
+    return job_counts(query.q, query.window, tables, groupby)
+
+
+def jobs_facets(query: Query, tables: list[str] | None, fields: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Per field, the counts of each of its values, biggest first: one GROUP BY per field and table."""
+    querysets = [qs for _, qs in job_querysets(query.q, query.window, tables)]
+    return {
+        name: [{"value": key[0], "count": group.count} for key, group in _by_count(_group_counts(querysets, [name]))]
+        for name in fields
+    }
+
+
+def jobs_status(pandaids: Sequence[int]) -> tuple[dict[str, dict[str, Any]], list[int]]:
+    """The state of each job, keyed by pandaid as a string, and the ids found in no table."""
+    found = find_jobs(pandaids, STATUS_FIELDS)
+    data: dict[str, dict[str, Any]] = {}
+    missing: list[int] = []
+    for pandaid in dict.fromkeys(pandaids):
+        job = found.get(pandaid)
+        if job is None:
+            missing.append(pandaid)
+            continue
+        data[str(pandaid)] = {
+            "jobstatus": job["jobstatus"],
+            "table": job["table"],
+            "modificationtime": job["modificationtime"],
+            "computingsite": job["computingsite"],
+            "final": job["jobstatus"] in FINAL_STATES,
+        }
+    return data, missing
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+def _failed_querysets(query: Query, tables: list[str] | None) -> list[QuerySet[JobColumns]]:
+    wanted = [t for t in (tables or FINAL_STATE_TABLES) if t in FINAL_STATE_TABLES]
+    if not wanted:
+        return []
+    return [qs for _, qs in job_querysets(query.q & Q(jobstatus="failed"), query.window, wanted)]
+
+
+def failed_jobs_by_code(querysets: Sequence[QuerySet[JobColumns]]) -> list[dict[str, Any]]:
+    """One entry per (component, code). A job carries up to seven codes: one GROUP BY on all
+    seven per table gives the few combinations seen, which are then split per component."""
+    code_columns = [code for code, _ in errorcodes.COLUMNS.values()]
+    by_code: dict[tuple[Any, ...], Group] = {}
+    for combination, group in _group_counts(querysets, code_columns, example=True).items():
+        for component, code in zip(errorcodes.COLUMNS, combination, strict=True):
+            if not code:
+                continue
+            entry = by_code.setdefault((component, code), Group())
+            entry.count += group.count
+            if entry.example_pandaid is None or (group.example_pandaid or 0) > entry.example_pandaid:
+                entry.example_pandaid = group.example_pandaid
+    return [
+        {
+            "component": component,
+            "code": code,
+            "description": errorcodes.describe(component, code),
+            "count": entry.count,
+            "example_pandaid": entry.example_pandaid,
+        }
+        for (component, code), entry in _by_count(by_code)
+    ]
+
+
+def failed_jobs_summary(query: Query, tables: list[str] | None) -> dict[str, list[dict[str, Any]]]:
+    querysets = _failed_querysets(query, tables)
+    summary = {"by_code": failed_jobs_by_code(querysets)}
+    for name, column in ERROR_BREAKDOWNS.items():
+        summary[name] = [
+            {column: key[0], "count": group.count, "example_pandaid": group.example_pandaid}
+            for key, group in _by_count(_group_counts(querysets, [column], example=True))
+        ]
+    return summary
+
+
+# ---------------------------------------------------------------------------- tasks
+
+
+def tasks_list(query: Query) -> tuple[list[dict[str, Any]], bool]:
+    """Tasks modified in the window, in the wanted order, and whether more exist."""
+    qs = JediTasks.objects.filter(query.q)
+    if query.window is not None:
+        qs = qs.filter(modificationtime__gte=query.window.start, modificationtime__lt=query.window.end)
+    order = [query.sort] if query.sort.lstrip("-") == "jeditaskid" else [query.sort, "-jeditaskid"]
+    rows = list(qs.order_by(*order).values(*query.fields)[: query.limit + 1])
+    clean_dates(rows)
+    return rows[: query.limit], len(rows) > query.limit
+
+
+def task_detail(jeditaskid: int) -> dict[str, Any] | None:
+    """The task, its datasets, and its jobs counted by jobstatus in every job table."""
+    task = JediTasks.objects.filter(jeditaskid=jeditaskid).values(*TASK_COLUMNS).first()
+    if task is None:
+        return None
+    datasets = list(JediDatasets.objects.filter(jeditaskid=jeditaskid).order_by("datasetid").values(*DATASET_COLUMNS))
+    clean_dates([task])
+    task["datasets"] = datasets
+    task["job_counts"] = job_counts(Q(jeditaskid=jeditaskid), None, None, ["jobstatus"])
+    return task

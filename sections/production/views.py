@@ -1,28 +1,116 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from drf_spectacular.utils import extend_schema
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from pandjango import api
-from pandjango.endpoints import SectionView, nullable, rows_of
+from pandjango.endpoints import ERROR_SCHEMA, SectionView, enveloped, nullable, rows_of
 from pandjango.jobfilters import JobFilterSet
+from pandjango.pandadb import errorcodes
 from pandjango.pandadb.jobs import ALL_TABLES
+from pandjango.pandadb.models import JediDatasets, JediTasks, JobColumns
 
 from . import queries
+from .filtersets import TaskFilterSet
 
-JOB_ROW: dict[str, Any] = {c: {} for c in queries.JOB_COLUMNS} | {"table": {"type": "string"}}
+# ---------------------------------------------------------------------------- parameters
 
 
-def _tables(raw: str) -> list[str] | None:
-    if not raw:
-        return None
-    wanted = raw.split("|")
-    wrong = [t for t in wanted if t not in ALL_TABLES]
-    if wrong:
-        raise api.bad_request(f"table: {', '.join(wrong)} is not one of {'|'.join(ALL_TABLES)}", table=f"must be any of {'|'.join(ALL_TABLES)}")
-    return wanted
+class JobTables(forms.Field):
+    """table=active|archived: which job tables to read (all of them in the window when absent)."""
+
+    def __init__(self) -> None:
+        super().__init__(required=False, help_text="|".join(ALL_TABLES))
+
+    def clean(self, value: Any) -> list[str] | None:
+        if not value:
+            return None
+        wanted = list(dict.fromkeys(str(value).split("|")))
+        wrong = [t for t in wanted if t not in ALL_TABLES]
+        if wrong:
+            raise ValidationError(f"{', '.join(wrong) or '(empty)'}: must be any of {'|'.join(ALL_TABLES)}")
+        return wanted
+
+
+class NameList(forms.Field):
+    """A comma-separated choice of names from a fixed set (groupby=, fields=)."""
+
+    def __init__(self, choices: Sequence[str], default: Sequence[str]) -> None:
+        super().__init__(required=False, initial=",".join(default), help_text="comma-separated: " + ", ".join(choices))
+        self.choices = tuple(choices)
+
+    def clean(self, value: Any) -> list[str]:
+        names = [n.strip() for n in str(value or "").split(",") if n.strip()]
+        wrong = [n for n in names if n not in self.choices]
+        if wrong or not names:
+            unknown = f"unknown: {', '.join(wrong)}; " if wrong else ""
+            raise ValidationError(f"{unknown}must be a comma-separated list of {', '.join(self.choices)}")
+        return list(dict.fromkeys(names))
+
+
+class PandaIdList(forms.Field):
+    """pandaid=1,2,3 in the query string, or the list of {"pandaid": [1, 2, 3]} in a POST body."""
+
+    def __init__(self) -> None:
+        super().__init__(required=True, help_text="comma-separated PandaIDs (at most limits.max_status_ids)")
+
+    def clean(self, value: Any) -> list[int]:
+        if value is None or value == "" or value == []:
+            raise ValidationError("give at least one pandaid")
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list):
+            raise ValidationError("must be a list of PandaIDs")
+        maximum = settings.PANDJANGO["limits"]["max_status_ids"]
+        if len(items) > maximum:
+            raise ValidationError(f"at most {maximum} ids (limits.max_status_ids), not {len(items)}")
+        return list(dict.fromkeys(_pandaid(item) for item in items))
+
+
+def _pandaid(item: Any) -> int:
+    if isinstance(item, str) and item.strip().isascii() and item.strip().isdigit():
+        item = int(item.strip())
+    if isinstance(item, int) and not isinstance(item, bool) and item > 0:
+        return item
+    raise ValidationError(f"{item!r} is not a PandaID (a positive integer)")
+
+
+TABLE_HELP = {"table": "defined|waiting|active|archived|archive: only these job tables"}
+
+
+# ---------------------------------------------------------------------------- schemas
+
+
+def column_schemas(model: type[models.Model], columns: Sequence[str]) -> dict[str, Any]:
+    """OpenAPI types of these columns; dates may be null (the 1970 "unset" marker)."""
+    by_column = {f.column: f for f in model._meta.concrete_fields if f.column}
+    out: dict[str, Any] = {}
+    for column in columns:
+        field = by_column[column]
+        if isinstance(field, models.DateTimeField):
+            out[column] = nullable("string", format="date-time")
+        elif isinstance(field, (models.IntegerField, models.BigIntegerField)):
+            out[column] = {"type": "integer", "nullable": field.null}
+        else:
+            out[column] = {"type": "string", "nullable": field.null}
+    return out
+
+
+JOB_ROW: dict[str, Any] = column_schemas(JobColumns, queries.JOB_COLUMNS) | {"table": {"type": "string", "enum": list(ALL_TABLES)}}
+JOB_ROW["produserid"] = nullable("string", description="certificate DN: staff only")
+EXAMPLE = {"type": "integer", "description": "the highest pandaid of these jobs"}
+COUNT = {"type": "integer"}
+
+
+# ---------------------------------------------------------------------------- jobs
 
 
 class JobsList(SectionView):
@@ -39,13 +127,13 @@ class JobsList(SectionView):
         output_fields=queries.JOB_COLUMNS,
         default_fields=queries.JOB_LIST_FIELDS,
         staff_fields=queries.PERSONAL_COLUMNS,
-        extra={"table": forms.CharField(required=False)},
-        extra_help={"table": "defined|waiting|active|archived|archive"},
+        extra={"table": JobTables()},
+        extra_help=TABLE_HELP,
     )
     data_schema = rows_of(JOB_ROW)
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
-        result = queries.jobs_list(query, _tables(query.extra["table"]))
+        result = queries.jobs_list(query, query.extra["table"])
         return api.envelope(result.rows, window=query.window, limit=query.limit, count=len(result.rows), truncated=result.truncated)
 
 
@@ -58,15 +146,11 @@ class JobDetail(SectionView):
     not_found = True
     data_schema = {
         "type": "object",
-        "properties": {
-            "pandaid": {"type": "integer"},
-            "table": {"type": "string"},
-            "jobstatus": {"type": "string"},
+        "properties": JOB_ROW | {
             "errors": rows_of({
                 "component": {"type": "string"}, "code": {"type": "integer"},
                 "diag": {"type": "string"}, "description": {"type": "string"},
             }),
-            "produserid": nullable("string", description="certificate DN: staff only"),
         },
     }
 
@@ -76,3 +160,219 @@ class JobDetail(SectionView):
         if job is None:
             raise api.not_found(f"no job with pandaid {pandaid} in any job table")
         return api.envelope(job)
+
+
+class JobsSummary(SectionView):
+    section = "production"
+    endpoint = "production.summary"
+    path_template = "/api/production/jobs/summary/"
+    summary = "Job counts in the window, grouped by jobstatus or other columns"
+    spec = api.QuerySpec(
+        filterset=JobFilterSet,
+        default_hours=12,
+        extra={"table": JobTables(), "groupby": NameList(queries.SUMMARY_GROUPS, ["jobstatus"])},
+        extra_help=TABLE_HELP | {"groupby": "comma-separated, default jobstatus: " + ", ".join(queries.SUMMARY_GROUPS)},
+    )
+    data_schema = rows_of(column_schemas(JobColumns, queries.SUMMARY_GROUPS) | {"count": COUNT})
+
+    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        groupby = query.extra["groupby"]
+        rows = queries.jobs_summary(query, query.extra["table"], groupby)
+        return api.envelope(rows, window=query.window, count=len(rows), groupby=groupby, total=sum(r["count"] for r in rows))
+
+
+class JobsFacets(SectionView):
+    section = "production"
+    endpoint = "production.facets"
+    path_template = "/api/production/jobs/facets/"
+    summary = "The selection summary of a jobs list: per field, the count of each value"
+    spec = api.QuerySpec(
+        filterset=JobFilterSet,
+        default_hours=12,
+        extra={"table": JobTables(), "fields": NameList(queries.FACET_FIELDS, queries.DEFAULT_FACETS)},
+        extra_help=TABLE_HELP | {"fields": f"comma-separated, default {','.join(queries.DEFAULT_FACETS)}: " + ", ".join(queries.FACET_FIELDS)},
+    )
+    data_schema = {
+        "type": "object",
+        "description": "one entry per field asked for, biggest count first",
+        "additionalProperties": rows_of({
+            "value": {"anyOf": [{"type": "string"}, {"type": "integer"}], "nullable": True},
+            "count": COUNT,
+        }),
+    }
+
+    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        facets = queries.jobs_facets(query, query.extra["table"], query.extra["fields"])
+        return api.envelope(facets, window=query.window)
+
+
+class SessionWithoutCsrf(SessionAuthentication):
+    """The status POST only reads, so it needs no CSRF token: a pipeline posts its ids with
+    no session at all, and a signed-in browser session still counts for a beta section."""
+
+    def enforce_csrf(self, request: Request) -> None:
+        return None
+
+
+STATUS_BODY: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "pandaid": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1},
+            "minItems": 1,
+            "description": "at most limits.max_status_ids ids (1000 out of the box)",
+        },
+    },
+    "required": ["pandaid"],
+    "additionalProperties": False,
+}
+STATUS_DATA: dict[str, Any] = {
+    "type": "object",
+    "description": "keyed by pandaid",
+    "additionalProperties": {
+        "type": "object",
+        "properties": {
+            "jobstatus": {"type": "string"},
+            "table": {"type": "string", "enum": list(ALL_TABLES)},
+            "modificationtime": {"type": "string", "format": "date-time"},
+            "computingsite": nullable("string"),
+            "final": {"type": "boolean", "description": "finished, failed, cancelled or closed"},
+        },
+    },
+}
+STATUS_META: dict[str, Any] = {"missing": {"type": "array", "items": {"type": "integer"}, "description": "ids found in no job table"}}
+
+
+def _status_responses() -> dict[int, Any]:
+    schema = enveloped(STATUS_DATA)
+    meta = schema["properties"]["meta"]
+    schema["properties"]["meta"] = {**meta, "properties": meta["properties"] | STATUS_META}
+    return {200: schema, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 503: ERROR_SCHEMA}
+
+
+class JobsStatus(SectionView):
+    section = "production"
+    endpoint = "production.status"
+    path_template = "/api/production/jobs/status/"
+    summary = "The state of many jobs at once, by PandaID (GET, or POST a JSON body)"
+    authentication_classes = [SessionWithoutCsrf]
+    spec = api.QuerySpec(extra={"pandaid": PandaIdList()}, extra_help={"pandaid": "comma-separated PandaIDs, e.g. 1,2,3"})
+    post_spec = api.QuerySpec()  # the ids come in the body; the query string takes nothing else
+    data_schema = STATUS_DATA
+
+    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        return self.status_of(query.extra["pandaid"])
+
+    @extend_schema(
+        summary="The state of many jobs at once: POST {\"pandaid\": [...]}",
+        request={"application/json": STATUS_BODY},
+        responses=_status_responses() | {415: ERROR_SCHEMA},
+        tags=["production"],
+        operation_id="production_status_post",
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.check_section(request)
+        api.parse_query(request, self.post_spec)
+        return Response(self.status_of(_pandaids_in_body(request.data)))
+
+    def status_of(self, pandaids: list[int]) -> dict[str, Any]:
+        data, missing = queries.jobs_status(pandaids)
+        return api.envelope(data, count=len(data), missing=missing)
+
+
+# The GET answer carries meta.missing too; SectionView describes only the common meta.
+JobsStatus.get = extend_schema(responses=_status_responses())(JobsStatus.get)  # type: ignore[attr-defined]
+
+
+def _pandaids_in_body(body: Any) -> list[int]:
+    if not isinstance(body, dict):
+        raise api.bad_request('the body must be a JSON object: {"pandaid": [1, 2, 3]}', pandaid="required")
+    unknown = sorted(k for k in body if k != "pandaid")
+    if unknown:
+        raise api.bad_request(f"unknown key{'s' if len(unknown) > 1 else ''} in the body: {', '.join(unknown)}", **{k: "unknown key" for k in unknown})
+    try:
+        return PandaIdList().clean(body.get("pandaid"))
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
+        raise api.bad_request(f"pandaid: {message}", pandaid=message) from None
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+def _breakdown(column: str) -> dict[str, Any]:
+    return rows_of(column_schemas(JobColumns, [column]) | {"count": COUNT, "example_pandaid": EXAMPLE})
+
+
+class FailedJobs(SectionView):
+    section = "production"
+    endpoint = "production.errors"
+    path_template = "/api/production/errors/"
+    summary = "Failed jobs in the window summarised by error code, queue, user and task"
+    spec = api.QuerySpec(filterset=JobFilterSet, default_hours=12, extra={"table": JobTables()}, extra_help=TABLE_HELP)
+    data_schema = {
+        "type": "object",
+        "properties": {
+            "by_code": rows_of({
+                "component": {"type": "string", "enum": list(errorcodes.COLUMNS)},
+                "code": {"type": "integer"},
+                "description": {"type": "string"},
+                "count": COUNT,
+                "example_pandaid": EXAMPLE,
+            }),
+            **{name: _breakdown(column) for name, column in queries.ERROR_BREAKDOWNS.items()},
+        },
+    }
+
+    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        return api.envelope(queries.failed_jobs_summary(query, query.extra["table"]), window=query.window)
+
+
+# ---------------------------------------------------------------------------- tasks
+
+TASK_ROW = column_schemas(JediTasks, queries.TASK_COLUMNS)
+
+
+class TasksList(SectionView):
+    section = "production"
+    endpoint = "production.tasks"
+    path_template = "/api/production/tasks/"
+    summary = "JEDI tasks modified in the window, newest first"
+    spec = api.QuerySpec(
+        filterset=TaskFilterSet,
+        default_hours=7 * 24,
+        is_list=True,
+        sort_fields=queries.TASK_SORT_FIELDS,
+        default_sort="-modificationtime",
+        output_fields=queries.TASK_COLUMNS,
+        default_fields=queries.TASK_LIST_FIELDS,
+    )
+    data_schema = rows_of(TASK_ROW)
+
+    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        rows, truncated = queries.tasks_list(query)
+        return api.envelope(rows, window=query.window, limit=query.limit, count=len(rows), truncated=truncated)
+
+
+class TaskDetail(SectionView):
+    section = "production"
+    endpoint = "production.task"
+    path_template = "/api/production/tasks/<jeditaskid>/"
+    summary = "One JEDI task, its datasets and its jobs counted by jobstatus"
+    path_params = {"jeditaskid": "int"}
+    not_found = True
+    data_schema = {
+        "type": "object",
+        "properties": TASK_ROW | {
+            "datasets": rows_of(column_schemas(JediDatasets, queries.DATASET_COLUMNS)),
+            "job_counts": rows_of({"jobstatus": {"type": "string"}, "count": COUNT}),
+        },
+    }
+
+    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        jeditaskid = kwargs["jeditaskid"]
+        task = queries.task_detail(jeditaskid)
+        if task is None:
+            raise api.not_found(f"no task with jeditaskid {jeditaskid}")
+        return api.envelope(task)

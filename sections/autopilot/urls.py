@@ -1,3 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("pilots/", views.PilotList.as_view(), name="autopilot-pilots"),
+    path("pilots/<str:tpid>/", views.PilotDetail.as_view(), name="autopilot-pilot"),
+    path("queues/", views.QueuesByRegion.as_view(), name="autopilot-queues"),
+    path("submithosts/", views.SubmitHostList.as_view(), name="autopilot-submithosts"),
+    path("services/", views.ServiceStatus.as_view(), name="autopilot-services"),
+    path("pilottypes/", views.PilotTypeList.as_view(), name="autopilot-pilottypes"),
+    path("info/", views.Overview.as_view(), name="autopilot-info"),
+]

@@ -291,8 +291,11 @@ def _pandaids_in_body(body: Any) -> list[int]:
     unknown = sorted(k for k in body if k != "pandaid")
     if unknown:
         raise api.bad_request(f"unknown key{'s' if len(unknown) > 1 else ''} in the body: {', '.join(unknown)}", **{k: "unknown key" for k in unknown})
+    ids = body.get("pandaid")
+    if not isinstance(ids, list):
+        raise api.bad_request("pandaid: must be a list of PandaIDs", pandaid="must be a list of PandaIDs, e.g. [1, 2, 3]")
     try:
-        return PandaIdList().clean(body.get("pandaid"))
+        return PandaIdList().clean(ids)
     except ValidationError as exc:
         message = " ".join(exc.messages)
         raise api.bad_request(f"pandaid: {message}", pandaid=message) from None

@@ -1,0 +1,57 @@
+"""Helpers for the production tests: fixed windows around the seed's reference time, and
+expectations computed straight from the ORM (never from the endpoints under test)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.db.models import Q
+
+from pandjango.api import iso
+from pandjango.pandadb.models import JOB_MODELS
+
+
+class FixedWindow:
+    """A window given as date_from/date_to, so that two requests and the ORM all see the
+    same jobs (a relative `hours=` window moves between them)."""
+
+    def __init__(self, start: datetime, end: datetime) -> None:
+        self.start, self.end = start, end
+
+    @property
+    def params(self) -> dict[str, str]:
+        return {"date_from": iso(self.start), "date_to": iso(self.end)}
+
+    def jobs(self, q: Q | None = None) -> list[dict[str, Any]]:
+        """Every job row in the window from every job table, as dicts (with "table")."""
+        rows = []
+        for table, model in JOB_MODELS.items():
+            qs = model._default_manager.filter(modificationtime__gte=self.start, modificationtime__lt=self.end)
+            for row in qs.filter(q or Q()).values():
+                row["table"] = table
+                rows.append(row)
+        return rows
+
+    def count_by(self, columns: Iterable[str], q: Q | None = None) -> Counter[tuple[Any, ...]]:
+        cols = list(columns)
+        return Counter(tuple(row[c] for c in cols) for row in self.jobs(q))
+
+
+@pytest.fixture
+def window(seed_now: datetime) -> Callable[[float], FixedWindow]:
+    """window(hours) -> the last `hours` before the seed's reference time (all seeded jobs
+    were modified at or before it)."""
+
+    def make(hours: float) -> FixedWindow:
+        end = seed_now + timedelta(minutes=1)
+        return FixedWindow(end - timedelta(hours=hours), end)
+
+    return make
+
+
+def all_tables_count(q: Q) -> int:
+    return sum(model._default_manager.filter(q).count() for model in JOB_MODELS.values())

@@ -56,9 +56,10 @@ def db_table(table: str) -> str:
     return name  # SQLite has no schemas: one file is one database.
 
 
-def qualified_name(table: str) -> str:
-    """The table name as it is written in raw SQL, quoted for the vendor."""
-    vendor = panda_vendor()
+def qualified_name(table: str, vendor: str | None = None) -> str:
+    """The table name as it is written in raw SQL, quoted for the vendor (by default the
+    configured one; the raw SQL registry also shows other vendors' text)."""
+    vendor = vendor or panda_vendor()
     schema = schema_of(table)
     if vendor == "oracle":
         return f"{schema.upper()}.{table}" if schema else table

@@ -275,7 +275,7 @@ def _pilot(rnd: random.Random, n: int, q: Queue, submitted: datetime, now: datet
             state, status, errcode, errinfo = ("done", "finished", 0, "")
     done = state == "done"
     return {
-        "jobid": f"{rnd.randint(10**6, 9 * 10**7)}.{n % 10}", "tpid": tpid,
+        "jobid": f"{20_000_000 + n}.{n % 4}", "tpid": tpid,  # batch ids are unique per submission
         "url": f"http://{host}.cern.ch/logs/{submitted:%Y-%m-%d}/{q.nickname}/{tpid}.out", "nickname": q.nickname,
         "queueid": q.siteid, "system": "condor", "user_": "atlpan", "host": host, "submithost": host,
         "schedd_name": f"{host}.cern.ch", "type": PILOT_TYPES[0] if not q.is_analysis else PILOT_TYPES[1],

@@ -321,9 +321,12 @@ def _positive_int(name: str, raw: str, maximum: int, limit_name: str) -> int:
 
 
 def _parse_time(name: str, raw: str) -> datetime:
-    parsed = parse_datetime(raw)
+    try:  # well-formed but impossible (2020-13-01) raises ValueError
+        parsed = parse_datetime(raw)
+        day = parse_date(raw) if parsed is None and len(raw) == 10 else None
+    except ValueError:
+        parsed = day = None
     if parsed is None:
-        day = parse_date(raw) if len(raw) == 10 else None
         if day is None:
             raise bad_request(f"{name} must be an ISO 8601 date or time", **{name: "must be an ISO 8601 date or time, e.g. 2026-11-20T08:00:00Z"})
         parsed = datetime.combine(day, time(0))

@@ -31,9 +31,7 @@ class FixedWindow:
         rows = []
         for table, model in JOB_MODELS.items():
             qs = model._default_manager.filter(modificationtime__gte=self.start, modificationtime__lt=self.end)
-            for row in qs.filter(q or Q()).values():
-                row["table"] = table
-                rows.append(row)
+            rows += [{**row, "table": table} for row in qs.filter(q or Q()).values()]
         return rows
 
     def count_by(self, columns: Iterable[str], q: Q | None = None) -> Counter[tuple[Any, ...]]:

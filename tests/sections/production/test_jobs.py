@@ -260,8 +260,9 @@ def test_one_job_has_every_column_its_table_and_its_errors(get_json: Callable[..
 
 
 def test_one_job_decodes_its_error_codes(get_json: Callable[..., Any]) -> None:
-    job = JobsArchived4.objects.filter(jobstatus="failed").exclude(piloterrorcode=0).values().first()
-    assert job is not None
+    row = JobsArchived4.objects.filter(jobstatus="failed").exclude(piloterrorcode=0).values().first()
+    assert row is not None
+    job: dict[str, Any] = dict(row)
     errors = get_json(job_url(job["pandaid"]))["data"]["errors"]
     code = job["piloterrorcode"]
     assert {

@@ -23,7 +23,7 @@ def one_job_per_table() -> dict[str, dict[str, Any]]:
     for table, model in JOB_MODELS.items():
         job = model._default_manager.order_by("pandaid").values("pandaid", "jobstatus", "modificationtime", "computingsite").first()
         if job is not None:
-            jobs[table] = job
+            jobs[table] = dict(job)
     assert {"defined", "active", "archived", "archive"} <= set(jobs)
     return jobs
 
@@ -61,7 +61,8 @@ def test_it_agrees_with_the_job_detail(get_json: Callable[..., Any]) -> None:
     for pandaid in ids:
         detail = get_json(f"/api/production/jobs/{pandaid}/")["data"]
         status = data[str(pandaid)]
-        assert {k: detail[k] for k in ("jobstatus", "table", "modificationtime", "computingsite")} == {k: status[k] for k in ("jobstatus", "table", "modificationtime", "computingsite")}
+        shared = ("jobstatus", "table", "modificationtime", "computingsite")
+        assert {k: detail[k] for k in shared} == {k: status[k] for k in shared}
         assert status["final"] == (detail["jobstatus"] in ("finished", "failed", "cancelled", "closed"))
 
 

@@ -42,7 +42,9 @@ def test_its_default_window_is_12_hours(get_json: Callable[..., Any]) -> None:
     assert get_json(SUMMARY, hours=12)["meta"]["window"] == window
 
 
-@pytest.mark.parametrize("columns", [["cloud", "jobstatus"], ["jeditaskid"], ["prodsourcelabel", "produsername", "processingtype"], list(queries.SUMMARY_GROUPS)])
+@pytest.mark.parametrize(
+    "columns", [["cloud", "jobstatus"], ["jeditaskid"], ["prodsourcelabel", "produsername", "processingtype"], list(queries.SUMMARY_GROUPS)]
+)
 def test_it_groups_by_several_columns(get_json: Callable[..., Any], window: Callable[[float], FixedWindow], columns: list[str]) -> None:
     w = window(24)
     rows = get_json(SUMMARY, groupby=",".join(columns), **w.params)["data"]

@@ -1,0 +1,229 @@
+"""What the stats section reads: counts of jobs and pilots grouped in the database.
+
+Each job table is grouped on its own (job_querysets) and the per-table groups are added up:
+a job caught moving between two tables at the moment of the query may be counted twice,
+which the counts tolerate (they are not a list of jobs).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from pandjango.api import iso
+from pandjango.pandadb.jobs import Window, job_querysets, tables_for
+from pandjango.pandadb.models import JobColumns, PilotQueue
+
+from .epoch import TimeBucket, seconds_between
+
+# The job columns a matrix or a series may be grouped by.
+JOB_DIMENSIONS = (
+    "jobstatus", "computingsite", "cloud", "prodsourcelabel", "produsername", "processingtype",
+    "jeditaskid", "gshare", "resource_type", "nucleus",
+)
+PILOT_DIMENSIONS = ("nickname", "queueid", "submithost", "type", "state", "status")
+
+# Job states in lifecycle order (PANDA-SCHEMA.md): a matrix shows its jobstatus in this order.
+LIFECYCLE = (
+    "pending", "defined", "assigned", "waiting", "activated", "throttled", "sent", "starting",
+    "running", "holding", "merging", "transferring", "finished", "failed", "closed", "cancelled",
+)
+FINAL_TABLES = ("archived", "archive")
+# Dates before this are PanDA's 1970-01-01 "not set" marker.
+UNSET_BEFORE = datetime(1971, 1, 1, tzinfo=UTC)
+
+
+# ---------------------------------------------------------------------------- job selections
+
+
+def ended_jobs(q: Q, window: Window, states: Sequence[str]) -> list[QuerySet[JobColumns]]:
+    """Jobs that reached one of these final states within the window, by ENDTIME. The bound
+    on MODIFICATIONTIME (never before ENDTIME) changes nothing but lets the indexes serve."""
+    tables = tables_for(window, FINAL_TABLES)
+    return [
+        qs.filter(jobstatus__in=states, endtime__gte=window.start, endtime__lt=window.end, modificationtime__gte=window.start)
+        for _, qs in job_querysets(q, None, tables)
+    ]
+
+
+def created_jobs(q: Q, window: Window) -> list[QuerySet[JobColumns]]:
+    """Jobs created within the window, in every job table (MODIFICATIONTIME as above)."""
+    return [
+        qs.filter(creationtime__gte=window.start, creationtime__lt=window.end, modificationtime__gte=window.start)
+        for _, qs in job_querysets(q, None, tables_for(window))
+    ]
+
+
+def _grouped_counts(querysets: Iterable[QuerySet[Any]], keys: Sequence[str], **annotations: Any) -> Counter[tuple[Any, ...]]:
+    """COUNT(*) grouped by `keys` in each queryset, added up across them."""
+    counts: Counter[tuple[Any, ...]] = Counter()
+    for qs in querysets:
+        for row in qs.annotate(**annotations).values(*keys).annotate(n=Count("*")).order_by():
+            counts[tuple(row[k] for k in keys)] += row["n"]
+    return counts
+
+
+# ---------------------------------------------------------------------------- stats.jobs
+
+
+@dataclass
+class JobMatrix:
+    data: dict[str, Any]
+    truncated: bool
+
+
+def _ordered_values(field: str, totals: Counter[Hashable], limit: int) -> tuple[list[Any], bool]:
+    """The values of one axis: jobstatus in lifecycle order, others largest total first;
+    at most `limit` of them."""
+    if field == "jobstatus":
+        rank: dict[Any, int] = {s: i for i, s in enumerate(LIFECYCLE)}
+        values = sorted(totals, key=lambda v: (rank.get(v, len(rank)), str(v)))
+    else:
+        values = sorted(totals, key=lambda v: (-totals[v], v is None, str(v)))
+    return values[:limit], len(values) > limit
+
+
+def jobs_matrix(q: Q, window: Window, row_field: str, col_field: str, limit: int) -> JobMatrix:
+    counts = _grouped_counts((qs for _, qs in job_querysets(q, window)), (row_field, col_field))
+    row_totals: Counter[Hashable] = Counter()
+    col_totals: Counter[Hashable] = Counter()
+    for (row, col), n in counts.items():
+        row_totals[row] += n
+        col_totals[col] += n
+    rows, rows_cut = _ordered_values(row_field, row_totals, limit)
+    cols, cols_cut = _ordered_values(col_field, col_totals, limit)
+    data: dict[str, Any] = {
+        "row_field": row_field,
+        "col_field": col_field,
+        "rows": rows,
+        "cols": cols,
+        "cells": [[counts.get((r, c), 0) for c in cols] for r in rows],
+        "row_totals": [row_totals[r] for r in rows],
+        "col_totals": [col_totals[c] for c in cols],
+        "total": sum(counts.values()),
+    }
+    return JobMatrix(data, rows_cut or cols_cut)
+
+
+# ---------------------------------------------------------------------------- stats.timeseries
+
+BIN_SECONDS = {"5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
+JOB_METRICS = ("jobs_finished", "jobs_failed", "jobs_created")
+PILOT_METRICS = ("pilots_submitted",)
+METRICS = (*JOB_METRICS, *PILOT_METRICS)
+OTHER = "other"
+
+
+def bin_starts(window: Window, seconds: int) -> list[int]:
+    """Epoch seconds of every bin that overlaps the window, aligned on multiples of the bin
+    size (so 1h bins start on the hour, 1d bins at midnight UTC)."""
+    first = math.floor(window.start.timestamp() / seconds) * seconds
+    return list(range(first, math.ceil(window.end.timestamp()), seconds))
+
+
+def _metric_querysets(metric: str, q: Q, window: Window) -> tuple[list[QuerySet[Any]], str]:
+    """The querysets a metric counts, and the date column its bins are taken from."""
+    if metric == "jobs_finished":
+        return ended_jobs(q, window, ["finished"]), "endtime"
+    if metric == "jobs_failed":
+        return ended_jobs(q, window, ["failed"]), "endtime"
+    if metric == "jobs_created":
+        return created_jobs(q, window), "creationtime"
+    pilots = PilotQueue.objects.filter(q, tsubmit__gte=window.start, tsubmit__lt=window.end)
+    return [pilots], "tsubmit"
+
+
+def timeseries(metric: str, q: Q, window: Window, bin_size: str, groupby: str, top: int) -> dict[str, Any]:
+    """Counts per time bin, one series per value of `groupby` (the `top` largest by total,
+    the rest added up as "other"), or a single series named after the metric."""
+    seconds = BIN_SECONDS[bin_size]
+    starts = bin_starts(window, seconds)
+    querysets, column = _metric_querysets(metric, q, window)
+    keys = ("bucket", groupby) if groupby else ("bucket",)
+    counts = _grouped_counts(querysets, keys, bucket=TimeBucket(column, seconds))
+    index = {start: i for i, start in enumerate(starts)}
+    per_name: dict[Any, list[int]] = defaultdict(lambda: [0] * len(starts))
+    for key, n in counts.items():
+        name = key[1] if groupby else metric
+        per_name[name][index[int(key[0])]] += n
+    if not groupby:
+        series = [{"name": metric, "values": per_name[metric]}]
+    else:
+        series = _top_series(per_name, top, len(starts))
+    bins = [iso(datetime.fromtimestamp(s, UTC)) for s in starts]
+    return {"metric": metric, "bin": bin_size, "groupby": groupby or None, "bins": bins, "series": series}
+
+
+def _top_series(per_name: dict[Any, list[int]], top: int, size: int) -> list[dict[str, Any]]:
+    ranked = sorted(per_name, key=lambda name: (-sum(per_name[name]), name is None, str(name)))
+    series: list[dict[str, Any]] = [{"name": None if name is None else str(name), "values": per_name[name]} for name in ranked[:top]]
+    if len(ranked) > top:
+        rest = [0] * size
+        for name in ranked[top:]:
+            rest = [a + b for a, b in zip(rest, per_name[name], strict=True)]
+        series.append({"name": OTHER, "values": rest, "other": True})
+    return series
+
+
+# ---------------------------------------------------------------------------- stats.sites
+
+SITE_FIELDS = ("computingsite", "finished", "failed", "efficiency", "walltime_mean", "cputime_total", "cputime_mean")
+
+
+def _site_sums(querysets: Iterable[QuerySet[JobColumns]]) -> dict[str | None, Counter[str]]:
+    timed = Q(starttime__gte=UNSET_BEFORE, endtime__gte=UNSET_BEFORE)
+    sums: dict[str | None, Counter[str]] = defaultdict(Counter)
+    for qs in querysets:
+        rows = qs.values("computingsite").annotate(
+            finished=Count("pandaid", filter=Q(jobstatus="finished")),
+            failed=Count("pandaid", filter=Q(jobstatus="failed")),
+            wall_sum=Sum(seconds_between("starttime", "endtime"), filter=timed),
+            wall_jobs=Count("pandaid", filter=timed),
+            cpu_sum=Sum("cpuconsumptiontime"),
+            cpu_jobs=Count("cpuconsumptiontime"),
+        ).order_by()
+        for row in rows:
+            site = sums[row.pop("computingsite")]
+            for key, value in row.items():
+                site[key] += int(value or 0)  # MariaDB and Oracle sum into decimals
+    return sums
+
+
+def _mean(total: int, n: int) -> float | None:
+    return round(total / n, 1) if n else None
+
+
+def site_stats(q: Q, window: Window) -> list[dict[str, Any]]:
+    """Per queue: jobs finished and failed in the window (by ENDTIME), the efficiency
+    finished / (finished + failed), the mean wall time (ENDTIME - STARTTIME) and the CPU time
+    (CPUCONSUMPTIONTIME), in seconds. Sums are added up across tables before dividing."""
+    rows = []
+    for site, s in _site_sums(ended_jobs(q, window, ["finished", "failed"])).items():
+        done = s["finished"] + s["failed"]
+        rows.append({
+            "computingsite": site,
+            "finished": s["finished"],
+            "failed": s["failed"],
+            "efficiency": round(s["finished"] / done, 4) if done else None,
+            "walltime_mean": _mean(s["wall_sum"], s["wall_jobs"]),
+            "cputime_total": s["cpu_sum"],
+            "cputime_mean": _mean(s["cpu_sum"], s["cpu_jobs"]),
+        })
+    return rows
+
+
+def sort_rows(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+    """Sorted by one field, nulls last in either direction, ties by computingsite."""
+    field = sort.lstrip("-")
+    present = [r for r in rows if r[field] is not None]
+    missing = [r for r in rows if r[field] is None]
+    present.sort(key=lambda r: r["computingsite"] or "")
+    present.sort(key=lambda r: r[field], reverse=sort.startswith("-"))
+    missing.sort(key=lambda r: r["computingsite"] or "")
+    return present + missing

@@ -1,0 +1,208 @@
+"""The stats section: job counts as a matrix, counts over time, and per-queue efficiency."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from rest_framework.request import Request
+
+from pandjango import api
+from pandjango.endpoints import SectionView, nullable, rows_of
+from pandjango.jobfilters import JobFilterSet
+
+from . import queries
+
+MAX_BINS = 2000  # a series longer than this is not a dashboard plot any more
+MAX_MATRIX_AXIS = 1000
+MAX_SERIES = 50
+
+# A value of the column of an axis: text, a number for jeditaskid, null where unset.
+AXIS_VALUE: dict[str, Any] = {"description": "a value of row_field (col_field): a string, an integer for jeditaskid, or null"}
+
+PILOT_FILTERS = {name: api.PandaFilter(field_name=name) for name in queries.PILOT_DIMENSIONS}
+
+
+def _choice(choices: Sequence[str], initial: str | None = None, required: bool = True) -> forms.ChoiceField:
+    one_of = f"must be one of {', '.join(choices)}"
+    return forms.ChoiceField(
+        choices=[(c, c) for c in choices],
+        initial=initial,
+        required=required,
+        error_messages={"invalid_choice": one_of, "required": f"is required and {one_of}"},
+    )
+
+
+def _count(initial: int, maximum: int) -> forms.IntegerField:
+    return forms.IntegerField(initial=initial, min_value=1, max_value=maximum)
+
+
+class JobsMatrix(SectionView):
+    section = "stats"
+    endpoint = "stats.jobs"
+    path_template = "/api/stats/jobs/"
+    summary = "Job counts as a matrix: rows= by cols= (default cloud by jobstatus), with totals"
+    spec = api.QuerySpec(
+        filterset=JobFilterSet,
+        default_hours=12,
+        extra={
+            "rows": _choice(queries.JOB_DIMENSIONS, "cloud"),
+            "cols": _choice(queries.JOB_DIMENSIONS, "jobstatus"),
+            "limit": _count(100, MAX_MATRIX_AXIS),
+        },
+        extra_help={
+            "rows": "the job column of the rows (default cloud)",
+            "cols": "the job column of the columns (default jobstatus); must differ from rows",
+            "limit": f"at most this many rows and columns, the largest by total (default 100, at most {MAX_MATRIX_AXIS})",
+        },
+    )
+    data_schema = {
+        "type": "object",
+        "description": "cells[i][j] counts the jobs with rows[i] and cols[j] (jobs of every job table, by MODIFICATIONTIME "
+        "in the window). jobstatus values come in lifecycle order, other values largest total first. The totals count "
+        "every job of the selection, also those of rows or columns left out by `limit` (meta.truncated says so).",
+        "properties": {
+            "row_field": {"type": "string"},
+            "col_field": {"type": "string"},
+            "rows": {"type": "array", "items": AXIS_VALUE},
+            "cols": {"type": "array", "items": AXIS_VALUE},
+            "cells": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}},
+            "row_totals": {"type": "array", "items": {"type": "integer"}},
+            "col_totals": {"type": "array", "items": {"type": "integer"}},
+            "total": {"type": "integer"},
+        },
+        "required": ["row_field", "col_field", "rows", "cols", "cells", "row_totals", "col_totals", "total"],
+    }
+
+    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        rows, cols, limit = query.extra["rows"], query.extra["cols"], query.extra["limit"]
+        if rows == cols:
+            raise api.bad_request("rows and cols must be different columns", cols="must differ from rows")
+        assert query.window is not None
+        matrix = queries.jobs_matrix(query.q, query.window, rows, cols, limit)
+        return api.envelope(matrix.data, window=query.window, limit=limit, count=len(matrix.data["rows"]), truncated=matrix.truncated)
+
+
+def _pilot_filter_q(extra: dict[str, Any]) -> tuple[Q, list[str]]:
+    q, given = Q(), []
+    for name, flt in PILOT_FILTERS.items():
+        if extra.get(name):
+            given.append(name)
+            try:
+                q &= flt.q(extra[name])
+            except ValidationError as exc:
+                message = " ".join(exc.messages)
+                raise api.bad_request(f"{name}: {message}", **{name: message}) from None
+    return q, given
+
+
+def _timeseries_selection(query: api.Query) -> tuple[str, Q]:
+    """The metric and its filter, after checking that the filters and groupby fit it."""
+    metric, groupby = query.extra["metric"], query.extra["groupby"]
+    pilot_q, pilot_filters = _pilot_filter_q(query.extra)
+    if metric in queries.PILOT_METRICS:
+        if query.filters:
+            raise api.bad_request(
+                f"job filters do not apply to {metric}", **{name: f"not a filter of {metric}" for name in query.filters}
+            )
+        if groupby and groupby not in queries.PILOT_DIMENSIONS:
+            raise api.bad_request(f"{metric} cannot be grouped by {groupby}", groupby=f"must be one of {', '.join(queries.PILOT_DIMENSIONS)}")
+        return metric, pilot_q
+    if pilot_filters:
+        raise api.bad_request(f"pilot filters do not apply to {metric}", **{name: f"not a filter of {metric}" for name in pilot_filters})
+    if groupby and groupby not in queries.JOB_DIMENSIONS:
+        raise api.bad_request(f"{metric} cannot be grouped by {groupby}", groupby=f"must be one of {', '.join(queries.JOB_DIMENSIONS)}")
+    return metric, query.q
+
+
+class Timeseries(SectionView):
+    section = "stats"
+    endpoint = "stats.timeseries"
+    path_template = "/api/stats/timeseries/"
+    summary = "Jobs finished, failed or created, or pilots submitted, per time bin"
+    spec = api.QuerySpec(
+        filterset=JobFilterSet,
+        default_hours=24,
+        extra={
+            "metric": _choice(queries.METRICS),
+            "bin": _choice(tuple(queries.BIN_SECONDS), "1h"),
+            "groupby": _choice((*queries.JOB_DIMENSIONS, *queries.PILOT_DIMENSIONS), required=False),
+            "top": _count(10, MAX_SERIES),
+            **{name: forms.CharField(required=False) for name in PILOT_FILTERS},
+        },
+        extra_help={
+            "metric": "required: jobs_finished, jobs_failed (by ENDTIME, archived jobs), jobs_created (by CREATIONTIME, "
+            "every job table) or pilots_submitted (by PILOTQUEUE.TSUBMIT)",
+            "bin": f"5m, 15m, 1h (default) or 1d; the window may hold at most {MAX_BINS} bins",
+            "groupby": f"one series per value: a job column ({', '.join(queries.JOB_DIMENSIONS)}) for job metrics, "
+            f"a pilot column ({', '.join(queries.PILOT_DIMENSIONS)}) for pilots_submitted",
+            "top": f"with groupby: this many series, the largest by total (default 10, at most {MAX_SERIES}); "
+            "the rest are added up in a last series named \"other\"",
+            **{name: f"pilots_submitted only: pilot {name}; value, a|b, !a, * wildcard" for name in PILOT_FILTERS},
+        },
+    )
+    data_schema = {
+        "type": "object",
+        "description": "bins are the starts of the bins, aligned on multiples of the bin size in UTC; every bin that "
+        "overlaps the window is listed, empty ones count 0, and only what falls inside the window is counted (the first "
+        "and last bins may be partial). Each series has one value per bin.",
+        "properties": {
+            "metric": {"type": "string"},
+            "bin": {"type": "string"},
+            "groupby": nullable("string"),
+            "bins": {"type": "array", "items": {"type": "string", "format": "date-time"}},
+            "series": rows_of({
+                "name": nullable("string", description="the groupby value, the metric without groupby, or \"other\""),
+                "values": {"type": "array", "items": {"type": "integer"}},
+                "other": {"type": "boolean", "description": "true on the series that adds up the values beyond top"},
+            }),
+        },
+        "required": ["bins", "series"],
+    }
+
+    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        metric, q = _timeseries_selection(query)
+        assert query.window is not None
+        bin_size = query.extra["bin"]
+        bins = len(queries.bin_starts(query.window, queries.BIN_SECONDS[bin_size]))
+        if bins > MAX_BINS:
+            raise api.bad_request(
+                f"the window holds {bins} bins of {bin_size}, more than {MAX_BINS}",
+                bin=f"{bins} bins: at most {MAX_BINS}; use a larger bin or a shorter window",
+            )
+        data = queries.timeseries(metric, q, query.window, bin_size, query.extra["groupby"], query.extra["top"])
+        return api.envelope(data, window=query.window, count=len(data["series"]))
+
+
+class SiteStats(SectionView):
+    section = "stats"
+    endpoint = "stats.sites"
+    path_template = "/api/stats/sites/"
+    summary = "Per queue: jobs finished and failed, efficiency, mean wall time and CPU time"
+    spec = api.QuerySpec(
+        filterset=JobFilterSet,
+        default_hours=12,
+        is_list=True,
+        sort_fields=queries.SITE_FIELDS,
+        default_sort="-finished",
+        output_fields=queries.SITE_FIELDS,
+        default_fields=queries.SITE_FIELDS,
+    )
+    data_schema = rows_of({
+        "computingsite": nullable("string"),
+        "finished": {"type": "integer", "description": "jobs that finished in the window (by ENDTIME)"},
+        "failed": {"type": "integer", "description": "jobs that failed in the window (by ENDTIME)"},
+        "efficiency": nullable("number", description="finished / (finished + failed); null when both are 0"),
+        "walltime_mean": nullable("number", description="mean ENDTIME - STARTTIME of those jobs, seconds"),
+        "cputime_total": {"type": "integer", "description": "sum of CPUCONSUMPTIONTIME, seconds"},
+        "cputime_mean": nullable("number", description="mean CPUCONSUMPTIONTIME per job, seconds"),
+    })
+
+    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        assert query.window is not None
+        rows = queries.sort_rows(queries.site_stats(query.q, query.window), query.sort)
+        shown = [{f: row[f] for f in query.fields} for row in rows[: query.limit]]
+        return api.envelope(shown, window=query.window, limit=query.limit, count=len(shown), truncated=len(rows) > query.limit)

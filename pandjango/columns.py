@@ -50,8 +50,8 @@ def column_schemas(model: type[models.Model], columns: Sequence[str]) -> dict[st
         field = by_column[column]
         if isinstance(field, models.DateTimeField):
             out[column] = {"type": "string", "format": "date-time", "nullable": True}
-        elif isinstance(field, (models.IntegerField, models.BigIntegerField)):
-            out[column] = {"type": "integer", "nullable": bool(field.null)}
         else:
-            out[column] = {"type": "string", "nullable": bool(field.null)}
+            out[column] = {"type": "integer" if isinstance(field, models.IntegerField) else "string"}
+            if field.null:
+                out[column]["nullable"] = True
     return out

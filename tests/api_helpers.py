@@ -1,0 +1,44 @@
+"""Helpers for tests of API endpoints: URLs with any parameters (even those named like the
+`get_json` fixture's own arguments, such as `status`), and a check of an answer against the
+data schema its endpoint declares for /api/schema/, so that the OpenAPI document cannot
+drift from what the endpoint really sends."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import jsonschema
+
+from pandjango.endpoints import ENDPOINTS, enveloped
+
+
+def with_query(path: str, **params: Any) -> str:
+    """`path?a=1&b=2`: pass it to get_json without other parameters (the test client drops a
+    URL's query string when it is also given parameters)."""
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+def as_json_schema(node: Any, strict: bool) -> Any:
+    """OpenAPI 3.0 -> JSON Schema: `nullable: true` becomes a "null" type. strict: every
+    object that lists its properties may hold no others, so an undeclared key fails."""
+    if isinstance(node, list):
+        return [as_json_schema(item, strict) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: as_json_schema(value, strict) for key, value in node.items() if key != "nullable"}
+    if "properties" in node:
+        # Property names are data, not schema keywords: convert only their schemas.
+        out["properties"] = {name: as_json_schema(schema, strict) for name, schema in node["properties"].items()}
+        if strict:
+            out.setdefault("additionalProperties", False)
+    if node.get("nullable") is True:
+        out["type"] = [node["type"], "null"]
+    return out
+
+
+def assert_matches_schema(body: Any, endpoint: str) -> None:
+    data_schema = as_json_schema(ENDPOINTS[endpoint].data_schema, strict=True)
+    schema = as_json_schema(enveloped({}), strict=False)
+    schema["properties"]["data"] = data_schema
+    jsonschema.validate(body, schema, format_checker=jsonschema.FormatChecker())

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from pandjango import config as _config
+from pandjango.cachebackends import caches_from_config
 
 try:
     PANDJANGO = _config.load()
@@ -153,7 +154,15 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # The front-end libraries, installed from package.json by `npm ci`; only their dist folders.
+    ("vendor/jquery", BASE_DIR / "node_modules" / "jquery" / "dist"),
+    ("vendor/jquery-ui", BASE_DIR / "node_modules" / "jquery-ui" / "dist"),
+    ("vendor/datatables", BASE_DIR / "node_modules" / "datatables.net" / "js"),
+    ("vendor/datatables", BASE_DIR / "node_modules" / "datatables.net-dt" / "css"),
+    ("vendor/uplot", BASE_DIR / "node_modules" / "uplot" / "dist"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -211,4 +220,5 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# "default" for Django itself, "responses" for the API answers (pandjango/caching.py).
+CACHES = caches_from_config(PANDJANGO["cache"], BASE_DIR)

@@ -11,7 +11,6 @@ import sys
 from typing import Any
 
 from pandjango import config as _config
-from pandjango.cachebackends import caches_from_config
 
 try:
     PANDJANGO = _config.load()
@@ -220,5 +219,4 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
-# "default" for Django itself, "responses" for the API answers (pandjango/caching.py).
-CACHES = caches_from_config(PANDJANGO["cache"], BASE_DIR)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -6,13 +6,13 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
 from drf_spectacular.utils import extend_schema
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pandjango import api
+from pandjango.columns import column_schemas
 from pandjango.endpoints import ERROR_SCHEMA, SectionView, enveloped, nullable, rows_of
 from pandjango.jobfilters import JobFilterSet
 from pandjango.pandadb import errorcodes
@@ -87,21 +87,6 @@ TABLE_HELP = {"table": "defined|waiting|active|archived|archive: only these job 
 
 
 # ---------------------------------------------------------------------------- schemas
-
-
-def column_schemas(model: type[models.Model], columns: Sequence[str]) -> dict[str, Any]:
-    """OpenAPI types of these columns; dates may be null (the 1970 "unset" marker)."""
-    by_column = {f.column: f for f in model._meta.concrete_fields if f.column}
-    out: dict[str, Any] = {}
-    for column in columns:
-        field = by_column[column]
-        if isinstance(field, models.DateTimeField):
-            out[column] = nullable("string", format="date-time")
-        elif isinstance(field, (models.IntegerField, models.BigIntegerField)):
-            out[column] = {"type": "integer", "nullable": field.null}
-        else:
-            out[column] = {"type": "string", "nullable": field.null}
-    return out
 
 
 JOB_ROW: dict[str, Any] = column_schemas(JobColumns, queries.JOB_COLUMNS) | {"table": {"type": "string", "enum": list(ALL_TABLES)}}
@@ -274,7 +259,8 @@ class JobsStatus(SectionView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.check_section(request)
         api.parse_query(request, self.post_spec)
-        return Response(self.status_of(_pandaids_in_body(request.data)))
+        # A POST is never cached: each pipeline sends its own list of ids.
+        return Response(self.status_of(_pandaids_in_body(request.data)), headers={"X-Cache": "BYPASS", "Cache-Control": "no-store"})
 
     def status_of(self, pandaids: list[int]) -> dict[str, Any]:
         data, missing = queries.jobs_status(pandaids)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 import pytest
 from django.db import connections
 from django.db.models import Q
@@ -292,3 +293,18 @@ def test_one_job_shows_the_dn_only_to_staff(get_json: Callable[..., Any], staff_
 
 def test_a_path_that_is_not_a_pandaid_is_a_json_404(get_json: Callable[..., Any]) -> None:
     assert get_json("/api/production/jobs/abc/", status=404)["error"]["code"] == "not_found"
+
+
+def test_the_openapi_document_types_the_job_columns(anon_client: Client) -> None:
+    response = anon_client.get("/api/schema/")
+    assert response.status_code == 200
+    paths = orjson.loads(response.content)["paths"]
+
+    def data_of(path: str) -> Any:
+        return paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["data"]
+
+    row = data_of(JOBS)["items"]["properties"]
+    assert row["pandaid"]["type"] == "integer" and not row["pandaid"].get("nullable")
+    assert row["starttime"] == {"type": "string", "format": "date-time", "nullable": True}
+    assert row["computingsite"]["type"] == "string" and row["computingsite"]["nullable"] is True
+    assert "errors" in data_of("/api/production/jobs/{pandaid}/")["properties"]

@@ -119,6 +119,7 @@ def test_a_post_from_a_plain_client_needs_no_session_or_csrf_token(get_json: Cal
     ids = [job["pandaid"] for job in one_job_per_table().values()] + UNKNOWN
     response = post(Client(enforce_csrf_checks=True), {"pandaid": ids})
     assert response.status_code == 200, response.content
+    assert response["X-Cache"] == "BYPASS" and response["Cache-Control"] == "no-store"
     body = orjson.loads(response.content)
     by_get = get_json(STATUS, pandaid=",".join(map(str, ids)))
     assert body["data"] == by_get["data"] and body["meta"]["missing"] == UNKNOWN

@@ -1,0 +1,256 @@
+"""A small stand-in for the old PanDA monitor, for the demo and the legacy proxy's tests.
+
+    python -m pandjango.legacy_standin --port 8010
+
+serves http://127.0.0.1:8010/server/pandamon/query?... with pages shaped like the old
+monitor's (its tab bar, the clouds and production dashboards, a job page, the task list),
+and, on purpose, what the proxy must cope with: scripts, onclick handlers, javascript:
+links, forms, links to pages outside the allowed prefixes and to other hosts, redirects
+inside and outside the monitor, a 500, a slow page and oversized pages (with and without a
+Content-Length). It records every
+request's headers, so that a test can check what the proxy forwarded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import threading
+import time
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+BASE_PATH = "/server/pandamon/"
+CLOUDS = ("CA", "CERN", "DE", "ES", "FR", "IT", "ND", "NL", "TW", "UK", "US")
+JOB_STATES = ("defined", "assigned", "activated", "running", "holding", "finished", "failed")
+OLD_TABS = (
+    ("Configuration", "query?dash=config"),
+    ("Production", "query?dash=prod"),
+    ("Clouds", "query?dash=clouds"),
+    ("Incidents", "query?mode=incidents"),
+    ("AutoPilot", "query?dash=autopilot"),
+    ("Sites", "query?dash=sites"),
+    ("Analysis", "query?dash=analysis"),
+    ("Stats", "query?dash=stats"),
+    ("Users", "query?mode=listusers"),
+)
+# One pixel, for the image the proxy passes through.
+PNG_PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000b49444154789c6360000200000500017a5eab3f0000000049454e44ae426082"
+)
+
+
+class StandinServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], slow_seconds: float = 3.0, big_bytes: int = 3_000_000) -> None:
+        super().__init__(address, StandinHandler)
+        self.slow_seconds = slow_seconds
+        self.big_bytes = big_bytes
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}{BASE_PATH}"
+
+    def record(self, method: str, path: str, headers: dict[str, str]) -> None:
+        with self.lock:
+            self.requests.append({"method": method, "path": path, "headers": headers})
+
+
+def _count(*keys: str) -> int:
+    """A stable made-up figure for the pages' tables."""
+    return zlib.crc32("/".join(keys).encode()) % 900 + 10
+
+
+def _frame(server: StandinServer, title: str, body: str) -> str:
+    tabs = " ".join(f'<a href="{href}">{name}</a>' for name, href in OLD_TABS)
+    return f"""<!DOCTYPE html>
+<html><head><title>{html.escape(title)}</title>
+<meta http-equiv="refresh" content="300">
+<link rel="stylesheet" href="/css/pandamon.css">
+<style>body {{ font-family: sans-serif; }}</style>
+<script src="http://evil.example.org/tracker.js"></script>
+<script>document.title = "Panda monitor";</script>
+</head>
+<body onload="startClock()">
+<table class="tabs"><tr><td>{tabs}</td></tr></table>
+<p><b>Panda monitor</b> &middot; Times are in UTC &middot; <a href="#top" onclick="refresh(); return false">Update</a></p>
+<h1>{html.escape(title)}</h1>
+{body}
+<hr><p><a href="{server.base_url}query">Panda monitor home</a> &middot;
+<a href="https://twiki.cern.ch/twiki/bin/view/PanDA/PandaMonitor">Panda info and help</a> &middot;
+<a href="javascript:alert('help')">Click for help</a></p>
+</body></html>"""
+
+
+def front_page(server: StandinServer) -> str:
+    body = """
+<h2>Jobs - search</h2>
+<p>States: <a href="query?job=*&amp;jobStatus=running">running</a>, <a href="query?job=*&amp;jobStatus=defined">defined</a>,
+<a href="query?job=*&amp;jobStatus=failed">failed</a> &middot; Types: analysis, prod, install, test</p>
+<h2>Quick search</h2>
+<form action="query" method="get">Panda job ID <input type="text" name="job" size="12">
+<input type="submit" value="Search" onclick="return check(this.form)"></form>
+<form action="query?mode=login" method="post"><input type="hidden" name="token" value="x"><button type="submit">Sign in (old)</button></form>
+<h2>Summaries</h2>
+<p><a href="/server/pandamon/query?dash=clouds">Clouds</a> &middot; <a href="query?dash=prod">Production dashboard</a>
+&middot; <a href="query?mode=listtasks">Task list</a> &middot; <a href="admin/config">Server configuration</a>
+&middot; <a href="query?dash=old-clouds">Clouds (old address)</a></p>
+<iframe src="http://evil.example.org/frame"></iframe>
+<img src="query?plot=jobs" alt="jobs plot" onerror="steal()">
+"""
+    return _frame(server, "Panda monitor", body)
+
+
+def clouds_page(server: StandinServer) -> str:
+    head = "".join(f"<th>{s}</th>" for s in JOB_STATES)
+    rows = "".join(
+        f'<tr><td><a href="query?dash=clouds&amp;cloud={c}">{c}</a></td>'
+        + "".join(f"<td>{_count(c, s)}</td>" for s in JOB_STATES)
+        + "</tr>"
+        for c in CLOUDS
+    )
+    body = f"<p>Jobs in the last 12 hours, by cloud.</p><table border=\"1\"><tr><th>Cloud</th>{head}</tr>{rows}</table>"
+    return _frame(server, "Clouds", body)
+
+
+def production_page(server: StandinServer) -> str:
+    rows = "".join(
+        f'<tr><td><a href="query?job=*&amp;cloud={c}&amp;type=managed">{c}</a></td><td>{_count(c, "running")}</td>'
+        f"<td>{_count(c, 'finished')}</td><td>{_count(c, 'failed')}</td></tr>"
+        for c in CLOUDS
+    )
+    body = f'<table border="1"><tr><th>Cloud</th><th>Running</th><th>Finished</th><th>Failed</th></tr>{rows}</table>'
+    return _frame(server, "Production dashboard", body)
+
+
+def job_page(server: StandinServer, pandaid: str) -> str:
+    safe = html.escape(pandaid)
+    body = f"""<p><b>PandaID {safe}</b></p>
+<table border="1"><tr><th>jobStatus</th><td>finished</td></tr><tr><th>computingSite</th><td>
+<a href="query?site=ANALY_CERN">ANALY_CERN</a></td></tr><tr><th>prodSourceLabel</th><td>user</td></tr></table>
+<p><a href="query?job={safe}&amp;mode=log" onmouseover="peek()">Pilot log</a></p>"""
+    return _frame(server, f"Job {pandaid}", body)
+
+
+def tasks_page(server: StandinServer) -> str:
+    rows = "".join(f'<tr><td><a href="query?mode=task&amp;id={1000 + i}">{1000 + i}</a></td><td>mc10_7TeV.{i}</td><td>running</td></tr>' for i in range(8))
+    return _frame(server, "Task list", f'<table border="1"><tr><th>Task</th><th>Name</th><th>Status</th></tr>{rows}</table>')
+
+
+def generic_page(server: StandinServer, what: str) -> str:
+    return _frame(server, f"Panda monitor: {what}", f"<p>The old monitor's {html.escape(what)} page.</p>")
+
+
+class StandinHandler(BaseHTTPRequestHandler):
+    server: StandinServer
+    server_version = "PandaMonitor/2010"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet: the tests and the demo log on their own side
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_POST(self) -> None:
+        self.server.record("POST", self.path, dict(self.headers.items()))
+        self._send(405, "text/plain", b"GET only\n")
+
+    def do_GET(self) -> None:
+        self.server.record(self.command, self.path, dict(self.headers.items()))
+        parts = urlsplit(self.path)
+        if not parts.path.startswith(BASE_PATH):
+            self._send(404, "text/html", b"<h1>Not Found</h1>")
+            return
+        page = parts.path[len(BASE_PATH):]
+        params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if page == "admin/config":
+            self._html(generic_page(self.server, "server configuration (must never be proxied)"))
+        elif page == "query":
+            self._query(params)
+        else:
+            self._send(404, "text/html", b"<h1>Not Found</h1>")
+
+    def _query(self, params: dict[str, str]) -> None:
+        dash = params.get("dash", "")
+        if dash == "old-clouds":
+            self._redirect("query?dash=clouds")
+        elif dash == "away":
+            self._redirect("http://evil.example.org/server/pandamon/query")
+        elif dash == "upstairs":
+            self._redirect("/private/secret")
+        elif dash == "loop":
+            self._redirect("query?dash=loop")
+        elif dash == "broken":
+            self._send(500, "text/html", b"<h1>Internal Server Error</h1><pre>Traceback (most recent call last): ...</pre>")
+        elif dash == "slow":
+            time.sleep(self.server.slow_seconds)
+            self._html(generic_page(self.server, "slow"))
+        elif dash in ("big", "big-unsized"):
+            page = _frame(self.server, "Big", "<p>" + "x" * self.server.big_bytes + "</p>")
+            self._send(200, "text/html; charset=utf-8", page.encode(), sized=dash == "big")
+        elif dash == "clouds":
+            self._html(clouds_page(self.server))
+        elif dash == "prod":
+            self._html(production_page(self.server))
+        elif "plot" in params:
+            self._send(200, "image/png", PNG_PIXEL)
+        elif params.get("mode") == "listtasks":
+            self._html(tasks_page(self.server))
+        elif "job" in params:
+            self._html(job_page(self.server, params["job"]))
+        elif not params:
+            self._html(front_page(self.server), cookie="pandamon_session=old-monitor-session; Path=/")
+        else:
+            self._html(generic_page(self.server, dash or params.get("mode", "query")))
+
+    def _html(self, text: str, cookie: str = "") -> None:
+        extra = {"Set-Cookie": cookie} if cookie else {}
+        self._send(200, "text/html; charset=utf-8", text.encode(), extra)
+
+    def _redirect(self, location: str) -> None:
+        self._send(302, "text/html", b"", {"Location": location})
+
+    def _send(self, status: int, content_type: str, body: bytes, extra: dict[str, str] | None = None, sized: bool = True) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        if sized:  # else HTTP/1.0 ends the body by closing the connection
+            self.send_header("Content-Length", str(len(body)))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def start(host: str = "127.0.0.1", port: int = 0, **options: Any) -> StandinServer:
+    """A running stand-in in a background thread (port 0: a free port); stop with shutdown()."""
+    server = StandinServer((host, port), **options)
+    threading.Thread(target=server.serve_forever, name="legacy-standin", daemon=True).start()
+    return server
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A stand-in for the old PanDA monitor (demo and tests).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8010)
+    parser.add_argument("--slow-seconds", type=float, default=3.0, help="how long query?dash=slow takes")
+    args = parser.parse_args(argv)
+    server = StandinServer((args.host, args.port), slow_seconds=args.slow_seconds)
+    print(f"stand-in old monitor at {server.base_url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django import forms
 from django.http import HttpRequest
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -66,6 +67,23 @@ def nullable(kind: str, **extra: Any) -> dict[str, Any]:
     return {"type": kind, "nullable": True, **extra}
 
 
+def _extra_parameter(name: str, form_field: forms.Field, description: str) -> OpenApiParameter:
+    """An endpoint's own parameter, typed from its form field: choices become an enum, and a
+    required one without a default is marked required."""
+    kind: type = int if isinstance(form_field, forms.IntegerField) else str
+    enum = None
+    if isinstance(form_field, forms.ChoiceField):
+        enum = [value for value, _ in form_field.choices if value != ""]  # type: ignore[union-attr,misc]
+    return OpenApiParameter(
+        name,
+        kind,
+        required=form_field.required and form_field.initial is None,
+        description=description,
+        enum=enum,
+        default=form_field.initial,
+    )
+
+
 def _openapi_parameters(spec: api.QuerySpec, path_params: dict[str, str]) -> list[OpenApiParameter]:
     params = [OpenApiParameter(name, str if kind == "str" else int, OpenApiParameter.PATH) for name, kind in path_params.items()]
     if spec.filterset is not None:
@@ -84,8 +102,8 @@ def _openapi_parameters(spec: api.QuerySpec, path_params: dict[str, str]) -> lis
             OpenApiParameter("sort", str, description="field or -field: " + ", ".join(spec.sort_fields)),
             OpenApiParameter("fields", str, description="comma-separated: " + ", ".join(spec.output_fields)),
         ]
-    for name in spec.extra:
-        params.append(OpenApiParameter(name, str, description=spec.extra_help.get(name, "")))
+    for name, form_field in spec.extra.items():
+        params.append(_extra_parameter(name, form_field, spec.extra_help.get(name, "")))
     params.append(OpenApiParameter("refresh", str, description="1: recompute instead of using the cache (staff only)"))
     return params
 

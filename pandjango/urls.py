@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from pandjango import pages, views
+from pandjango import meta, pages, views
 from pandjango.sections import SECTIONS
 
 handler404 = "pandjango.views.not_found"
@@ -11,7 +11,8 @@ handler500 = "pandjango.views.server_error"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("api/", views.api_index, name="api-index"),
-    path("api/schema/", SpectacularJSONAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SpectacularJSONAPIView.as_view(generator_class=meta.PandjangoSchemaGenerator), name="api-schema"),
+    path("api/search/", meta.Search.as_view(), name="api-search"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -10,6 +10,7 @@ from django.shortcuts import render
 
 from pandjango import api
 from pandjango.endpoints import ENDPOINTS
+from pandjango.meta import meta_endpoints
 from pandjango.pandadb.models import CloudConfig
 from pandjango.sections import section_state, visible_sections
 
@@ -38,7 +39,7 @@ def api_index(request: HttpRequest) -> HttpResponse:
         return api.json_error_response(405, "method_not_allowed", "only GET")
     if request.GET:
         return api.json_error_response(400, "bad_request", "/api/ takes no parameters")
-    body = api.envelope(_sections_for(request), count=None)
+    body = api.envelope(_sections_for(request), count=None, endpoints=meta_endpoints())
     return HttpResponse(api.dumps(body), content_type="application/json")
 
 

@@ -1,0 +1,133 @@
+"""The meta endpoints: the ones that belong to no section (/api/search/, and the plain
+Django views /api/, /api/schema/ and /healthz), and their place in the OpenAPI document.
+
+A meta endpoint is a SectionView without the section check: it is open to everyone, or to
+signed-in staff only (`staff_only`). It is listed in the /api/ index under `meta.endpoints`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.http import HttpRequest
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.request import Request
+
+from pandjango import api, search
+from pandjango.endpoints import ENDPOINTS, ERROR_SCHEMA, META_SCHEMA, SectionView, enveloped, rows_of
+
+META = "meta"
+
+
+class MetaView(SectionView):
+    """An endpoint outside the sections: no section state to check."""
+
+    section = META
+    staff_only: ClassVar[bool] = False
+
+    def check_section(self, request: HttpRequest) -> None:
+        if self.staff_only and not request.user.is_staff:
+            raise api.ApiError(403, "forbidden", f"{self.path_template} is for staff only")
+
+
+class Search(MetaView):
+    endpoint = "meta.search"
+    path_template = "/api/search/"
+    summary = "Quick search: what a PandaID, batch id, JEDI task id, pilot TPID, queue nickname or user name names"
+    spec = api.QuerySpec(
+        extra={
+            "q": forms.CharField(
+                max_length=200,
+                error_messages={
+                    "required": "is required: a PandaID, batch id, JEDI task id, TPID, queue nickname or user name",
+                    "max_length": "must be at most 200 characters",
+                },
+            )
+        },
+        extra_help={"q": "what to look for (at most 200 characters); a queue matches by its full name or the start of it, in any case"},
+    )
+    data_schema = rows_of({
+        "kind": {"type": "string", "enum": sorted(search.SECTION_OF_KIND)},
+        "id": {"type": "string"},
+        "url": {"type": "string", "description": "the page of the hit (the API path without /api)"},
+        "label": {"type": "string"},
+    })
+
+    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        hits = search.quick_search(query.extra["q"], request.user)
+        return api.envelope(hits, count=len(hits))
+
+
+# ---------------------------------------------------------------------------- plain views
+
+INDEX_SCHEMA = enveloped({
+    "type": "array",
+    "description": "the sections this user may see",
+    "items": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "state": {"type": "string", "enum": ["public", "beta"]},
+            "url": {"type": "string"},
+            "endpoints": rows_of({"name": {"type": "string"}, "summary": {"type": "string"}, "path": {"type": "string"}}),
+        },
+    },
+})
+INDEX_SCHEMA["properties"]["meta"] = {
+    **META_SCHEMA,
+    "properties": {
+        **META_SCHEMA["properties"],
+        "endpoints": rows_of({"name": {"type": "string"}, "summary": {"type": "string"}, "path": {"type": "string"}}),
+    },
+}
+HEALTH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"status": {"type": "string"}, "database": {"type": "string"}, "cache": {"type": "string"}},
+    "required": ["status", "database", "cache"],
+}
+
+
+def _json(schema: dict[str, Any], description: str = "", media_type: str = "application/json") -> dict[str, Any]:
+    return {"description": description, "content": {media_type: {"schema": schema}}}
+
+
+# The project's own Django views, described here because drf-spectacular only sees DRF views.
+PLAIN_ENDPOINTS: list[dict[str, Any]] = [
+    {
+        "name": "meta.index", "path": "/api/", "summary": "The sections this user may see, with their state and endpoints",
+        "responses": {"200": _json(INDEX_SCHEMA), "400": _json(ERROR_SCHEMA, "/api/ takes no parameters"), "405": _json(ERROR_SCHEMA)},
+    },
+    {
+        "name": "meta.schema", "path": "/api/schema/", "summary": "This OpenAPI 3 document",
+        "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document", "application/vnd.oai.openapi+json")},
+    },
+    {
+        "name": "meta.healthz", "path": "/healthz", "summary": "Liveness: the database and the cache",
+        "responses": {"200": _json(HEALTH_SCHEMA), "503": _json(HEALTH_SCHEMA, "the database is unavailable (with Retry-After)")},
+    },
+]
+
+
+def meta_endpoints() -> list[dict[str, str]]:
+    """Every meta endpoint, for the /api/ index."""
+    registered = [{"name": e.endpoint, "summary": e.summary, "path": e.path_template} for e in ENDPOINTS.values() if e.section == META]
+    plain = [{"name": e["name"], "summary": e["summary"], "path": e["path"]} for e in PLAIN_ENDPOINTS]
+    return sorted(plain + registered, key=lambda e: e["path"])
+
+
+class PandjangoSchemaGenerator(SchemaGenerator):
+    """The OpenAPI document of the DRF views plus the plain views above."""
+
+    def parse(self, input_request: Any, public: bool) -> dict[str, Any]:
+        paths: dict[str, Any] = super().parse(input_request, public)
+        for plain in PLAIN_ENDPOINTS:
+            paths[plain["path"]] = {
+                "get": {
+                    "operationId": plain["name"].replace(".", "_"),
+                    "summary": plain["summary"],
+                    "tags": [META],
+                    "responses": plain["responses"],
+                }
+            }
+        return dict(sorted(paths.items()))

@@ -59,12 +59,12 @@ def failed_jobs_codes(nickname: str, window: FixedWindow) -> tuple[Counter[tuple
     failed = JobsArchived4.objects.filter(
         computingsite=nickname, jobstatus="failed", modificationtime__gte=window.start, modificationtime__lt=window.end
     )
-    for job in failed.values():
-        for component, (code_column, _diag) in errorcodes.COLUMNS.items():
-            if job[code_column]:
-                key = (component, job[code_column])
-                counts[key] += 1
-                newest[key] = max(newest.get(key, 0), job["pandaid"])
+    components = list(errorcodes.COLUMNS)
+    for pandaid, *codes in failed.values_list("pandaid", *(code for code, _diag in errorcodes.COLUMNS.values())):
+        for component, code in zip(components, codes, strict=True):
+            if code:
+                counts[(component, code)] += 1
+                newest[(component, code)] = max(newest.get((component, code), 0), pandaid)
     return counts, newest
 
 
@@ -195,7 +195,7 @@ def test_it_rejects_a_filter_given_twice(anon_client: Client) -> None:
 
 def test_the_list_costs_one_query(anon_client: Client, django_assert_num_queries: Any) -> None:
     with django_assert_num_queries(1, connection=connections["panda"]):
-        assert anon_client.get(QUEUES, {"limit": MAX, "cloud": "!CA", "sort": "-nodes"}).status_code == 200
+        assert anon_client.get(QUEUES, {"limit": str(MAX), "cloud": "!CA", "sort": "-nodes"}).status_code == 200
 
 
 def test_it_is_closed_to_anonymous_users_when_the_section_is_in_beta(

@@ -194,9 +194,11 @@ class PandaFilter(django_filters.Filter):
         if self.numeric:
             for p in parts:
                 try:
-                    int(p)
+                    number = int(p)
                 except ValueError:
                     raise DjangoValidationError(f"{p!r} is not an integer") from None
+                if abs(number) >= 2**63:  # no PanDA column holds it, and SQLite fails on it
+                    raise DjangoValidationError(f"{p!r} is out of range")
         return negate, parts
 
     def q(self, raw: str) -> Q:

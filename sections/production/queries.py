@@ -34,6 +34,7 @@ FACET_FIELDS = (
 )
 DEFAULT_FACETS = ("jobstatus", "produsername", "prodsourcelabel", "transformation", "computingsite")
 STATUS_FIELDS = ("jobstatus", "modificationtime", "computingsite")
+MAX_PANDAID = 10**11 - 1  # PANDAID is NUMBER(11)
 # Failed is a final state: only JOBSARCHIVED4 and the archive hold such jobs
 # (PANDA-SCHEMA.md), so the error summaries skip the tables of unfinished jobs.
 FINAL_STATE_TABLES = ("archived", "archive")
@@ -64,6 +65,8 @@ def jobs_list(query: Query, tables: list[str] | None) -> JobRows:
 
 
 def job_detail(pandaid: int, show_personal: bool) -> dict[str, Any] | None:
+    if pandaid > MAX_PANDAID:
+        return None  # no table can hold it, and some databases fail on such a number
     columns = [c for c in JOB_COLUMNS if show_personal or c not in PERSONAL_COLUMNS]
     job = find_jobs([pandaid], columns).get(pandaid)
     if job is None:

@@ -78,7 +78,7 @@ class PandaIdList(forms.Field):
 def _pandaid(item: Any) -> int:
     if isinstance(item, str) and item.strip().isascii() and item.strip().isdigit():
         item = int(item.strip())
-    if isinstance(item, int) and not isinstance(item, bool) and item > 0:
+    if isinstance(item, int) and not isinstance(item, bool) and 0 < item <= queries.MAX_PANDAID:
         return item
     raise ValidationError(f"{item!r} is not a PandaID (a positive integer)")
 

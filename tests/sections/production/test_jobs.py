@@ -308,3 +308,11 @@ def test_the_openapi_document_types_the_job_columns(anon_client: Client) -> None
     assert row["starttime"] == {"type": "string", "format": "date-time", "nullable": True}
     assert row["computingsite"]["type"] == "string" and row["computingsite"]["nullable"] is True
     assert "errors" in data_of("/api/production/jobs/{pandaid}/")["properties"]
+
+
+def test_a_pandaid_too_big_for_any_table_is_a_404_not_an_error(get_json: Callable[..., Any]) -> None:
+    assert get_json(job_url(10**25), status=404)["error"]["code"] == "not_found"
+
+
+def test_a_number_filter_out_of_range_is_a_400(get_json: Callable[..., Any]) -> None:
+    assert "pandaid" in get_json(JOBS, status=400, pandaid=str(10**25))["error"]["fields"]

@@ -200,3 +200,8 @@ def test_tasks_never_show_a_dn(staff_client: Client) -> None:
     for url in (TASKS, task_url(busiest_task())):
         response = staff_client.get(url)
         assert response.status_code == 200 and b"/DC=" not in response.content
+
+
+def test_a_task_id_out_of_range_is_a_400_in_the_list_and_a_404_for_one_task(anon_client: Client) -> None:
+    assert "jeditaskid" in fetch(anon_client, TASKS, {"jeditaskid": str(10**25)}, status=400)["error"]["fields"]
+    assert fetch(anon_client, task_url(10**25), {}, status=404)["error"]["code"] == "not_found"

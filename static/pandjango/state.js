@@ -122,6 +122,7 @@ $(function () {
     const $messages = PJ.el("div", { class: "pj-messages" });
     const $body = PJ.el("div", { class: "pj-body" });
     const oldest = [];
+    let pending = 0;
     const ctx = {
       section: section,
       args: found.args,
@@ -137,6 +138,16 @@ $(function () {
       // A request whose failure shows the API's message in the page.
       api(path, params) {
         const request = PJ.api.get(path, params);
+        pending++;
+        $panel.attr("data-state", "loading");
+        request.always(function () {
+          pending--;
+          // Marks the view drawn once the callbacks of the last answer have run (for people
+          // reading the DOM and for the browser tests).
+          setTimeout(function () {
+            if (!pending && !ctx.stale()) $panel.attr("data-state", "ready");
+          }, 50);
+        });
         request.then(function (body) {
           if (ctx.stale()) return;
           const at = body && body.meta && body.meta.generated_at;
@@ -162,6 +173,7 @@ $(function () {
       go: PJ.state.go,
     };
     $panel.empty().append(menu(section, found.view), toolbar(), $title, $messages, $body);
+    $panel.attr("data-state", "ready");
     return ctx;
   }
 

@@ -24,14 +24,24 @@ $(function () {
           PJ.el("a", { href: PJ.link.errors({ computingsite: nickname, hours: hours }) }, "its errors"), " · ",
           PJ.el("a", { href: PJ.link.pilots({ nickname: nickname }) }, "its recent pilots"));
         ctx.body.append($links);
-        if (queue.status) {
-          ctx.body.append(PJ.el("p").append("Status: ", PJ.el("span", { class: PJ.stateClass(queue.status) }, queue.status)));
+        const jobs = data.jobs || data.job_counts || data.jobstatus || {};
+        const counts = PJ.counts(jobs, "jobstatus");
+        const countOf = (state) => (counts.find((c) => c.value === state) || { count: 0 }).count;
+        const $status = PJ.el("p", { class: "pj-queue-status" });
+        if (queue.status) $status.append("Status: ", PJ.el("span", { class: PJ.stateClass(queue.status) }, queue.status), " · ");
+        const finished = countOf("finished");
+        const failed = countOf("failed");
+        if (finished + failed) {
+          const rate = failed / (finished + failed);
+          $status.append(`${failed} failed and ${finished} finished jobs in the window: `,
+            PJ.el("span", { class: rate >= 0.3 ? "pj-bad" : rate >= 0.1 ? "pj-warn" : "pj-good" }, `${PJ.fmt.percent(rate)} failed`));
+        } else {
+          $status.append("no finished or failed jobs in the window");
         }
+        ctx.body.append($status);
         const $cols = PJ.el("div", { class: "pj-columns" }).appendTo(ctx.body);
         const $jobs = PJ.el("div").appendTo($cols);
-        const jobs = data.jobs || data.job_counts || data.jobstatus || {};
         $jobs.append(PJ.heading("Jobs by state"));
-        const counts = PJ.counts(jobs, "jobstatus");
         if (counts.length) {
           PJ.table($jobs, counts, [
             { key: "value", title: "state", link: (r) => PJ.link.jobs({ computingsite: nickname, jobstatus: r.value, hours: hours }), cls: (r) => PJ.stateClass(r.value) },

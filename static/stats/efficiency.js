@@ -15,7 +15,8 @@ $(function () {
         { name: "computingsite", label: "queue", placeholder: "ANALY_*" },
         { name: "hours", label: "window", choices: PJ.windowChoices() },
       ]);
-      ctx.load().then(function (body) {
+      // Every queue fits in one answer: ask for them all unless the URL says otherwise.
+      ctx.load($.extend({ limit: 1000 }, ctx.params)).then(function (body) {
         const rows = PJ.flatRows(body.data);
         const queueKey = rows.length && rows[0].nickname !== undefined ? "nickname" : "computingsite";
         const hours = ctx.params.hours;

@@ -302,3 +302,39 @@ def test_a_list_of_ten_thousand_jobs_stays_responsive(page: Page) -> None:
     expect(page.locator("#pj-panel-production table.pj-table tbody td").first).to_have_text("7000000000")
     sorted_in = time.monotonic() - started
     assert drawn < 8 and sorted_in < 3, (drawn, sorted_in)
+
+
+def test_a_jobs_matrix_cell_opens_the_matching_jobs(staff_page: Page) -> None:
+    page = staff_page
+    page.goto("/stats/jobs/?rows=cloud&cols=jobstatus")
+    wait_ready(page, "stats")
+    headers = page.locator("#pj-panel-stats table.pj-table thead th").all_inner_texts()
+    failed_column = [h.strip() for h in headers].index("failed") + 1
+    cell = page.locator(f"#pj-panel-stats table.pj-table tbody tr:first-child td:nth-child({failed_column}) a")
+    cloud = page.locator("#pj-panel-stats table.pj-table tbody tr:first-child td:nth-child(1)").inner_text()
+    count = int(cell.inner_text())
+    cell.click()
+    page.wait_for_url(re.compile(r"/production/jobs/\?"))
+    assert f"cloud={cloud}" in page.url and "jobstatus=failed" in page.url
+    wait_ready(page, "production")
+    expect(page.locator("#pj-panel-production .pj-facets")).to_contain_text(f"failed:{count}")
+
+
+def test_the_time_series_view_plots_finished_and_failed_jobs_and_submitted_pilots(staff_page: Page) -> None:
+    page = staff_page
+    page.goto("/stats/timeseries/?hours=24&bin=1h")
+    wait_ready(page, "stats")
+    titles = page.locator("#pj-panel-stats .pj-plot-title").all_inner_texts()
+    assert titles == ["Finished jobs", "Failed jobs", "Submitted pilots"]
+    expect(page.locator("#pj-panel-stats .pj-plot canvas")).to_have_count(3)
+
+
+def test_the_quick_search_opens_what_it_finds(page: Page) -> None:
+    job = failed_job_with_a_pilot()
+    page.goto("/autopilot/")
+    wait_ready(page, "autopilot")
+    page.fill(".pj-search input[name='q']", job.computingsite)
+    page.press(".pj-search input[name='q']", "Enter")
+    page.wait_for_url(f"**/sites/{job.computingsite}/")
+    wait_ready(page, "sites")
+    expect(page.locator("#pj-panel-sites .pj-title")).to_have_text(f"Queue {job.computingsite}")

@@ -13,8 +13,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = BASE_DIR / "config" / "pandjango.toml"
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The folders that ship with the code (templates/, config/, static/, node_modules/) sit beside
+# the package in a source checkout. An installed wheel carries templates/ and config/ inside
+# the package, in share/ (pyproject.toml), and every static file in collected_static/
+# (`make wheel`).
+INSTALLED = (PACKAGE_DIR / "share").is_dir()
+SHARE_DIR = PACKAGE_DIR / "share" if INSTALLED else PACKAGE_DIR.parent
+COLLECTED_STATIC = PACKAGE_DIR / "collected_static"
+
+
+def _home() -> Path:
+    env = os.environ.get("PANDJANGO_HOME")
+    if env:
+        return Path(env).resolve()
+    return Path.cwd().resolve() / "pandjango-data" if INSTALLED else SHARE_DIR
+
+
+# Where the relative paths of the config file (var/...) are resolved: $PANDJANGO_HOME, else
+# the source checkout, else ./pandjango-data for an installed wheel.
+BASE_DIR = _home()
+DEFAULT_CONFIG = SHARE_DIR / "config" / "pandjango.toml"
 
 SECTION_NAMES = ("autopilot", "production", "sites", "stats")
 SECTION_STATES = ("public", "beta", "off")

@@ -25,10 +25,12 @@ except _config.ConfigError as exc:
     raise SystemExit(2) from None
 
 BASE_DIR = _config.BASE_DIR
+SHARE_DIR = _config.SHARE_DIR
 _server = PANDJANGO["server"]
 
 DEBUG = _server["debug"]
-SECRET_KEY = _SECRET_KEY or "insecure-development-key-never-used-in-production-0123456789"
+# The "django-insecure-" prefix makes `manage.py check --deploy` refuse the development key.
+SECRET_KEY = _SECRET_KEY or "django-insecure-pandjango-development-key-never-used-in-production"
 ALLOWED_HOSTS = _server["allowed_hosts"]
 
 INSTALLED_APPS = [
@@ -69,7 +71,7 @@ WSGI_APPLICATION = "pandjango.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [SHARE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -156,14 +158,17 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATICFILES_DIRS = [
-    BASE_DIR / "static",
+    SHARE_DIR / "static",
     # The front-end libraries, installed from package.json by `npm ci`; only their dist folders.
-    ("vendor/jquery", BASE_DIR / "node_modules" / "jquery" / "dist"),
-    ("vendor/jquery-ui", BASE_DIR / "node_modules" / "jquery-ui" / "dist"),
-    ("vendor/datatables", BASE_DIR / "node_modules" / "datatables.net" / "js"),
-    ("vendor/datatables", BASE_DIR / "node_modules" / "datatables.net-dt" / "css"),
-    ("vendor/uplot", BASE_DIR / "node_modules" / "uplot" / "dist"),
+    ("vendor/jquery", SHARE_DIR / "node_modules" / "jquery" / "dist"),
+    ("vendor/jquery-ui", SHARE_DIR / "node_modules" / "jquery-ui" / "dist"),
+    ("vendor/datatables", SHARE_DIR / "node_modules" / "datatables.net" / "js"),
+    ("vendor/datatables", SHARE_DIR / "node_modules" / "datatables.net-dt" / "css"),
+    ("vendor/uplot", SHARE_DIR / "node_modules" / "uplot" / "dist"),
 ]
+if _config.INSTALLED:
+    # An installed wheel has neither static/ nor node_modules/: `make wheel` collected them.
+    STATICFILES_DIRS = [_config.COLLECTED_STATIC]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -197,6 +202,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The PanDA monitor's JSON API: jobs, tasks, errors, queues, pilots, statistics.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # `manage.py check --deploy` is about the deployment; the OpenAPI document has its own
+    # tests (tests/pandjango/test_openapi.py).
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 # Production hardening, switched on by server.secure in the config file.
@@ -208,6 +216,8 @@ if _server["secure"]:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # A load balancer or monitoring probe may ask the server itself, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

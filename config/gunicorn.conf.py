@@ -1,0 +1,49 @@
+"""Gunicorn's configuration for Pandjango in production (`pandjango serve`, or
+`gunicorn -c config/gunicorn.conf.py`), behind a reverse proxy (nginx, Apache) that ends TLS.
+
+Everything a deployment changes comes from the environment:
+    PANDJANGO_BIND                  address to listen on (default 127.0.0.1:8080; the proxy's upstream)
+    PANDJANGO_WORKERS               worker processes (default 2 x cores + 1)
+    PANDJANGO_THREADS               threads per worker (default 1)
+    PANDJANGO_TIMEOUT               seconds a request may take before its worker is restarted (default 60)
+    PANDJANGO_FORWARDED_ALLOW_IPS   proxies trusted for X-Forwarded-* headers (default 127.0.0.1,::1)
+
+Listen only where the proxy can reach: with server.secure the application trusts
+X-Forwarded-Proto, so a client must not be able to talk to gunicorn directly.
+"""
+
+from __future__ import annotations
+
+import os
+
+wsgi_app = "pandjango.wsgi:application"
+
+bind = os.environ.get("PANDJANGO_BIND", "127.0.0.1:8080").split(",")
+workers = int(os.environ.get("PANDJANGO_WORKERS", 2 * (os.cpu_count() or 1) + 1))
+threads = int(os.environ.get("PANDJANGO_THREADS", 1))
+# Above limits.statement_timeout_ms (30 s by default): a slow query answers 503 before its
+# worker is killed.
+timeout = int(os.environ.get("PANDJANGO_TIMEOUT", 60))
+graceful_timeout = 30
+keepalive = 5
+
+forwarded_allow_ips = os.environ.get("PANDJANGO_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Pandjango logs one line per request itself (pandjango/requestlog.py, on stderr); gunicorn
+# logs only its own errors and start-up there.
+accesslog = None
+errorlog = "-"
+loglevel = "info"
+capture_output = False
+
+# Restart workers now and then, at different times, so that slow growth of memory never
+# builds up and never restarts all of them at once.
+max_requests = 2000
+max_requests_jitter = 200
+
+# The worker heartbeat in memory, not on a disk that may stall.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# No control socket: several servers may run on one machine under one user.
+control_socket_disable = True
+
+proc_name = "pandjango"

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from pandjango import config as _config
+from pandjango.cachebackends import caches_from_config
 
 try:
     PANDJANGO = _config.load()
@@ -241,4 +242,5 @@ LOGGING = {
     },
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# "default" for Django itself, "responses" for the API answers (pandjango/caching.py).
+CACHES = caches_from_config(PANDJANGO["cache"], BASE_DIR)

@@ -11,13 +11,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pandjango import api
+from pandjango import api, caching
 from pandjango.sections import can_see
 
 ENDPOINTS: dict[str, type[SectionView]] = {}
@@ -127,7 +126,7 @@ class SectionView(APIView):
         if cls.not_found:
             responses[404] = ERROR_SCHEMA
 
-        def get(self: SectionView, request: Request, *args: Any, **kw: Any) -> Response:
+        def get(self: SectionView, request: Request, *args: Any, **kw: Any) -> HttpResponse:
             return SectionView.answer(self, request, **kw)
 
         cls.get = extend_schema(  # type: ignore[attr-defined]
@@ -142,10 +141,10 @@ class SectionView(APIView):
         if not can_see(request.user, self.section):
             raise api.ApiError(403, "forbidden", f"the {self.section} section is not open to you")
 
-    def answer(self, request: Request, **kwargs: Any) -> Response:
+    def answer(self, request: Request, **kwargs: Any) -> HttpResponse:
         self.check_section(request)
         query = api.parse_query(request, self.spec)
-        return Response(self.get_data(request, query, **kwargs))
+        return caching.cached_answer(request, self.endpoint, query.normalized, kwargs, lambda: self.get_data(request, query, **kwargs))
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
         raise NotImplementedError

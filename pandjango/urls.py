@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from pandjango import meta, pages, views
+from pandjango import cacheviews, meta, pages, views
 from pandjango.sections import SECTIONS
 
 handler404 = "pandjango.views.not_found"
@@ -13,6 +13,8 @@ urlpatterns = [
     path("api/", views.api_index, name="api-index"),
     path("api/schema/", SpectacularJSONAPIView.as_view(generator_class=meta.PandjangoSchemaGenerator), name="api-schema"),
     path("api/search/", meta.Search.as_view(), name="api-search"),
+    path("api/meta/cache/", cacheviews.CachingPoints.as_view(), name="api-meta-cache"),
+    path("api/meta/ping/", cacheviews.Ping.as_view(), name="api-meta-ping"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,66 @@
+"""/api/meta/cache/ (the caching points, for staff) and /api/meta/ping/ (the smallest JSON
+answer the server gives: no database, no cache; the floor the caching benchmark compares with).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pandjango import api, caching
+from pandjango.endpoints import ERROR_SCHEMA, enveloped, rows_of
+
+CACHE_SCHEMA = enveloped({
+    "type": "object",
+    "properties": {
+        "backend": {"type": "string", "enum": ["memcached", "file", "memory", "none"]},
+        "default": {"type": "integer", "description": "lifetime in seconds of an endpoint not under cache.lifetimes"},
+        "servers": {"type": "array", "items": {"type": "string"}},
+        "timeout_seconds": {"type": "number"},
+        "file_dir": {"type": "string"},
+        "endpoints": rows_of({
+            "endpoint": {"type": "string"},
+            "path": {"type": "string"},
+            "lifetime": {"type": "integer", "description": "seconds; 0: not cached"},
+            "set_by": {"type": "string", "enum": ["cache.lifetimes", "cache.default"]},
+        }),
+        "warm": {"type": "array", "items": {"type": "string"}},
+        "config": {"type": "string"},
+    },
+})
+
+
+def _no_parameters(request: Request) -> None:
+    if request.query_params:
+        raise api.bad_request(f"{request.path} takes no parameters", **{name: "unknown parameter" for name in request.query_params})
+
+
+class CachingPoints(APIView):
+    @extend_schema(
+        summary="The caching points: each endpoint's lifetime, the backend and the warmed paths (staff only)",
+        responses={200: CACHE_SCHEMA, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA},
+        tags=["meta"],
+        operation_id="meta_cache",
+    )
+    def get(self, request: Request) -> Response:
+        if not request.user.is_staff:
+            raise api.ApiError(403, "forbidden", "/api/meta/cache/ is for staff only")
+        _no_parameters(request)
+        return Response(api.envelope(caching.cache_description()))
+
+
+class Ping(APIView):
+    @extend_schema(
+        summary="The smallest answer: the Django stack alone, no database, no cache",
+        responses={200: {"type": "object", "properties": {"status": {"type": "string"}}}, 400: ERROR_SCHEMA},
+        tags=["meta"],
+        operation_id="meta_ping",
+    )
+    def get(self, request: Request) -> Response:
+        _no_parameters(request)
+        body: dict[str, Any] = {"status": "ok"}
+        return Response(body)

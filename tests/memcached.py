@@ -1,0 +1,76 @@
+"""A real memcached for the tests: Debian's /usr/bin/memcached on a free port, which a test
+may stop and start again (the failure tests)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from typing import Any
+
+from pymemcache.client.base import Client
+
+MEMCACHED = shutil.which("memcached") or "/usr/bin/memcached"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Memcached:
+    def __init__(self, memory_mb: int = 64) -> None:
+        self.port = free_port()
+        self.memory_mb = memory_mb
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def server(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            # memcached refuses to run as root unless told which user to be.
+            [MEMCACHED, "-l", "127.0.0.1", "-p", str(self.port), "-U", "0", "-m", str(self.memory_mb), "-t", "2"]
+            + (["-u", "root"] if os.geteuid() == 0 else []),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"memcached exited with {self.process.returncode} on port {self.port}") from None
+                time.sleep(0.02)
+        raise RuntimeError(f"memcached did not listen on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def client(self) -> Client:
+        return Client(("127.0.0.1", self.port), connect_timeout=1, timeout=1)
+
+    def flush(self) -> None:
+        client = self.client()
+        client.flush_all()
+        client.close()
+
+    def stats(self) -> dict[str, Any]:
+        client = self.client()
+        try:
+            return {k.decode(): v for k, v in client.stats().items()}
+        finally:
+            client.close()

@@ -1,0 +1,45 @@
+"""Fixtures for the caching tests: a real memcached, started once per run on a free port and
+killed at the end, and the responses cache pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pandjango import caching
+from pandjango.cachebackends import RESPONSES, caches_from_config
+from pandjango.config import BASE_DIR
+from tests.memcached import Memcached
+
+# A dead server is tried again after this long in the tests (DEAD_RETRY_SECONDS in production).
+TEST_DEAD_RETRY_SECONDS = 0.3
+
+
+@pytest.fixture(scope="session")
+def memcached() -> Iterator[Memcached]:
+    server = Memcached()
+    server.start()
+    yield server
+    server.stop()
+
+
+def caches_for(settings: Any, **cache: Any) -> dict[str, Any]:
+    built = caches_from_config({**settings.PANDJANGO["cache"], **cache}, BASE_DIR)
+    if cache.get("backend") == "memcached":
+        built[RESPONSES]["OPTIONS"]["dead_timeout"] = TEST_DEAD_RETRY_SECONDS
+    return built
+
+
+@pytest.fixture
+def memcached_cache(settings: Any, memcached: Memcached) -> Iterator[Memcached]:
+    """The caches on the session's memcached, emptied; the memcached running again if a
+    failure test stopped it."""
+    if memcached.process is None:
+        memcached.start()
+    memcached.flush()
+    settings.CACHES = caches_for(settings, backend="memcached", servers=[memcached.server])
+    caching.health.reset()
+    yield memcached
+    caching.health.reset()

@@ -1,0 +1,133 @@
+"""The cache backends built from [cache] (pandjango/cachebackends.py), the developer's file
+cache, and the cache key on its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from django.test import Client
+
+from pandjango.cachebackends import RESPONSES, ReadableFileCache, caches_from_config
+from pandjango.caching import MEMCACHED_KEY_BUDGET, lock_key, response_cache_key
+from tests.pandjango.conftest import caches_for
+
+JOBS = "/api/production/jobs/"
+CACHE: dict[str, Any] = {
+    "backend": "memcached",
+    "servers": ["a.example.org:11211", "b.example.org:11211"],
+    "file_dir": "var/cache",
+    "default": 60,
+    "timeout_seconds": 0.25,
+    "lifetimes": {},
+    "warm": [],
+}
+
+
+# ---------------------------------------------------------------------------- from the config
+
+
+@pytest.mark.no_db
+def test_memcached_gets_every_server_short_timeouts_and_no_silent_retries() -> None:
+    built = caches_from_config(CACHE, Path("/srv/pandjango"))
+    responses = built[RESPONSES]
+    assert responses["BACKEND"] == "django.core.cache.backends.memcached.PyMemcacheCache"
+    assert responses["LOCATION"] == CACHE["servers"]
+    options = responses["OPTIONS"]
+    assert (options["connect_timeout"], options["timeout"]) == (0.25, 0.25)
+    assert (options["retry_attempts"], options["ignore_exc"]) == (0, False)
+    # Django's own cache (throttles) shares the servers but never raises.
+    assert built["default"]["LOCATION"] == CACHE["servers"]
+    assert built["default"]["OPTIONS"]["ignore_exc"] is True
+
+
+@pytest.mark.no_db
+def test_the_file_backend_writes_under_file_dir() -> None:
+    built = caches_from_config({**CACHE, "backend": "file"}, Path("/srv/pandjango"))
+    assert built[RESPONSES]["BACKEND"] == "pandjango.cachebackends.ReadableFileCache"
+    assert built[RESPONSES]["LOCATION"] == "/srv/pandjango/var/cache"
+
+
+@pytest.mark.no_db
+@pytest.mark.parametrize(("backend", "expected"), [("memory", "locmem.LocMemCache"), ("none", "dummy.DummyCache")])
+def test_memory_and_none(backend: str, expected: str) -> None:
+    built = caches_from_config({**CACHE, "backend": backend}, Path("/srv"))
+    assert built[RESPONSES]["BACKEND"] == f"django.core.cache.backends.{expected}"
+
+
+# ---------------------------------------------------------------------------- the key
+
+
+@pytest.mark.no_db
+def test_the_key_does_not_depend_on_the_order_of_the_parameters() -> None:
+    a = response_cache_key("production.jobs", {"hours": "12", "limit": "100", "jobstatus": "failed"}, "anonymous")
+    b = response_cache_key("production.jobs", {"jobstatus": "failed", "limit": "100", "hours": "12"}, "anonymous")
+    assert a == b == "production.jobs:anonymous:?hours=12&jobstatus=failed&limit=100"
+
+
+@pytest.mark.no_db
+def test_the_key_names_the_visibility_and_the_path_parameters() -> None:
+    assert response_cache_key("production.job", {}, "staff", {"pandaid": 42}) == "production.job:staff:pandaid=42?"
+    assert response_cache_key("production.job", {}, "anonymous", {"pandaid": 42}) != response_cache_key("production.job", {}, "staff", {"pandaid": 42})
+
+
+@pytest.mark.no_db
+def test_the_key_is_readable_and_has_no_spaces() -> None:
+    key = response_cache_key("production.jobs", {"fields": "pandaid,jobstatus", "computingsite": "ANALY_*|!x y/z", "limit": "5"}, "beta")
+    assert key == "production.jobs:beta:?computingsite=ANALY_*|!x%20y%2Fz&limit=5&fields=pandaid,jobstatus"
+
+
+@pytest.mark.no_db
+def test_a_long_key_is_hashed_within_memcached_s_limit() -> None:
+    params = {"computingsite": "|".join(f"SITE_{n}" for n in range(100))}
+    key = response_cache_key("production.jobs", params, "anonymous")
+    assert key.startswith("production.jobs:anonymous:#")
+    assert len(key) <= MEMCACHED_KEY_BUDGET
+    assert len(f"pandjango.api:1:{lock_key(key)}") <= 250
+    assert key != response_cache_key("production.jobs", {**params, "limit": "5"}, "anonymous")
+    assert len(response_cache_key("production.jobs", params, "anonymous", budget=2000)) > MEMCACHED_KEY_BUDGET
+
+
+# ---------------------------------------------------------------------------- backends at work
+
+
+def test_the_file_backend_writes_a_readable_file(settings: Any, tmp_path: Path, anon_client: Client) -> None:
+    settings.CACHES = caches_for(settings, backend="file", file_dir=str(tmp_path))
+    first = anon_client.get(JOBS, {"hours": "6"})
+    [entry] = tmp_path.glob("*.cache")
+    assert entry.name.startswith("production.jobs:anonymous:?hours=6&limit=100&sort=-modificationtime&fields=pandaid,")
+    header, body = entry.read_bytes().split(b"\n", 1)
+    assert body == first.content
+    assert orjson.loads(header)["etag"] == first["ETag"]
+    assert anon_client.get(JOBS, {"hours": "6"})["X-Cache"] == "HIT"
+    entry.unlink()  # a developer deletes it
+    assert anon_client.get(JOBS, {"hours": "6"})["X-Cache"] == "MISS"
+
+
+def test_the_file_backend_expires_entries(settings: Any, tmp_path: Path) -> None:
+    cache = ReadableFileCache(str(tmp_path), {})
+    cache.set("k", b"v", 60)
+    assert cache.get("k") == b"v"
+    assert cache.add("k", b"w", 60) is False
+    cache.set("k", b"v", -1)
+    assert cache.get("k") is None
+    assert cache.add("k", b"w", 60) is True
+    assert cache.get("k") == b"w"
+    assert cache.delete("k") is True
+    with pytest.raises(TypeError):
+        cache.set("k", {"a": 1})
+
+
+def test_the_memory_backend_caches(settings: Any, anon_client: Client) -> None:
+    settings.CACHES = caches_for(settings, backend="memory")
+    assert [anon_client.get(JOBS)["X-Cache"] for _ in range(2)] == ["MISS", "HIT"]
+
+
+def test_backend_none_caches_nothing_but_keeps_the_headers(settings: Any, anon_client: Client) -> None:
+    settings.CACHES = caches_for(settings, backend="none")
+    responses = [anon_client.get(JOBS) for _ in range(2)]
+    assert [r["X-Cache"] for r in responses] == ["BYPASS", "BYPASS"]
+    assert responses[0]["Cache-Control"] == "max-age=60"
+    assert responses[0]["ETag"].startswith('"')

@@ -9,6 +9,7 @@ the database: an unknown parameter, a bad value or a bad combination is a 400 na
 from __future__ import annotations
 
 import decimal
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,6 +20,7 @@ import orjson
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, OperationalError
 from django.db.models import Model, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -62,6 +64,45 @@ def not_found(message: str) -> ApiError:
     return ApiError(404, "not_found", message)
 
 
+# A query the database stopped at limits.statement_timeout_ms, or a database out of reach:
+# 503 with Retry-After (API.md). Any other database error is a bug and stays a 500.
+RETRY_AFTER_SECONDS = 30
+_MYSQL_TIMEOUTS = {1969, 3024}  # MariaDB max_statement_time, MySQL MAX_EXECUTION_TIME
+_MYSQL_UNAVAILABLE = {1040, 1053, 2002, 2003, 2005, 2006, 2013}  # too many connections, shutdown, no server, gone away
+_ORACLE_TIMEOUTS = ("DPY-4024", "DPI-1067", "ORA-03156", "ORA-01013")  # call_timeout (thin, thick), cancelled call
+_ORACLE_UNAVAILABLE = ("DPY-1001", "DPY-4011", "DPY-6005", "ORA-03113", "ORA-03114", "ORA-03135", "ORA-12170", "ORA-12514", "ORA-12541")
+
+
+def _database_trouble(exc: DatabaseError) -> str | None:
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)  # psycopg
+    message = str(exc)
+    # SQLite: "interrupted" is the raw SQL registry's time limit (a progress handler).
+    if code in _MYSQL_TIMEOUTS or sqlstate == "57014" or message.startswith(_ORACLE_TIMEOUTS) or message == "interrupted":
+        return "timeout"
+    if code in _MYSQL_UNAVAILABLE or message.startswith(_ORACLE_UNAVAILABLE) or message == "database is locked":
+        return "unavailable"
+    if sqlstate is not None and (sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")):
+        return "unavailable"
+    psycopg_failed_to_connect = sqlstate is None and type(exc.__cause__).__module__.startswith("psycopg")
+    if isinstance(exc, OperationalError) and psycopg_failed_to_connect:
+        return "unavailable"
+    return None
+
+
+def database_error(exc: Exception) -> ApiError | None:
+    """The 503 for a timed-out query or an unreachable database; None for other errors."""
+    trouble = _database_trouble(exc) if isinstance(exc, DatabaseError) else None
+    if trouble is None:
+        return None
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if trouble == "timeout":
+        seconds = settings.PANDJANGO["limits"]["statement_timeout_ms"] / 1000
+        message = f"the query ran longer than {seconds:g} s (limits.statement_timeout_ms) and was stopped; try a shorter window or retry later"
+        return ApiError(503, "timeout", message, headers=headers)
+    return ApiError(503, "database_unavailable", "the PanDA database is unavailable; retry later", headers=headers)
+
+
 def error_body(status: int, code: str, message: str, fields: Mapping[str, str] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"status": status, "code": code, "message": message}
     if fields:
@@ -83,6 +124,9 @@ _DRF_CODES = {
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Turns every error raised in an API view into the JSON error shape of API.md."""
+    if isinstance(exc, DatabaseError) and (unavailable := database_error(exc)) is not None:
+        logging.getLogger("pandjango.errors").warning("503 %s: %s", unavailable.code, exc)
+        exc = unavailable
     if isinstance(exc, ApiError):
         return Response(error_body(exc.status, exc.code, exc.message, exc.fields), status=exc.status, headers=exc.headers)
     if isinstance(exc, Http404):

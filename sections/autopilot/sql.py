@@ -1,0 +1,39 @@
+"""The autopilot section's raw SQL (see pandjango/rawsql.py): the pilots of the queues by
+region, counted per queue, state and status in the window."""
+
+from __future__ import annotations
+
+from pandjango import rawsql
+
+# The queues are chosen by their SCHEDCONFIG row (filtersets.QueueFilterSet).
+QUEUE_FILTERS = dict.fromkeys(("cloud", "region", "nickname", "siteid", "tier", "status"), "str list")
+
+
+def _queue_pilot_counts_texts() -> dict[str, str]:
+    """Pilots whose TSTATE is in the window, of the queues SCHEDCONFIG holds (and that match
+    the filters): as queries.pilot_counts_by("nickname", ...) counts them."""
+    texts = {}
+    for vendor in rawsql.VENDORS:
+        hint = "/*+ INDEX(p PILOTQUEUE_TSTATE_IDX) */ " if vendor == "oracle" else ""
+        texts[vendor] = f"""SELECT {hint}p.nickname, p.state, p.status, COUNT(*) AS {rawsql.quoted(vendor, "count")}
+FROM {{PILOTQUEUE}} p
+WHERE {rawsql.in_range(vendor, "p.tstate")}
+  AND p.nickname IN (
+    SELECT s.nickname
+    FROM {{SCHEDCONFIG}} s
+    WHERE 1 = 1
+{rawsql.in_filters("s", list(QUEUE_FILTERS), "      ")}
+  )
+GROUP BY p.nickname, p.state, p.status"""
+    return texts
+
+
+queue_pilot_counts = rawsql.register(rawsql.RawQuery(
+    name="autopilot.queue_pilot_counts",
+    section="autopilot",
+    purpose="Pilots in the window (by TSTATE) counted per queue, state and status, for the queues by region (/api/autopilot/queues/)",
+    params=(*rawsql.window_params("TSTATE"), *rawsql.filter_params(QUEUE_FILTERS, "queues")),
+    texts=_queue_pilot_counts_texts(),
+    returns='[{"nickname", "state", "status", "count"}], biggest count first',
+    finish=rawsql.by_count(["nickname", "state", "status"]),
+))

@@ -1,0 +1,121 @@
+"""The production section's raw SQL (see pandjango/rawsql.py): the job summary over the job
+tables and the failed jobs' summaries, with Oracle hints on the schema's indexes.
+
+Every query takes the window (date_from, date_to), `tables` (default: the job tables the
+window reaches) and the IN-list filters of rawsql.JOB_FILTERS (`jobstatus=["failed"]`,
+`computingsite_not=[...]`, ...). The views use them where the request's filters are plain
+values (no wildcard); the ORM in queries.py answers the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pandjango import rawsql
+from pandjango.pandadb import errorcodes
+
+SUMMARY_GROUPS = ("jobstatus", "computingsite", "cloud", "prodsourcelabel", "produsername", "processingtype", "jeditaskid")
+# Failed is a final state: only JOBSARCHIVED4 and the archive hold failed jobs.
+FINAL_STATE_TABLES = ("archived", "archive")
+ERROR_BREAKDOWNS = ("computingsite", "produsername", "jeditaskid")
+# The failed-job queries fix JOBSTATUS themselves.
+FAILED_FILTERS = {c: kind for c, kind in rawsql.JOB_FILTERS.items() if c != "jobstatus"}
+
+
+jobs_summary = rawsql.register(rawsql.RawQuery(
+    name="production.jobs_summary",
+    section="production",
+    purpose="Jobs counted by the chosen columns over the job tables in the window (/api/production/jobs/summary/)",
+    params=(
+        *rawsql.window_params(),
+        rawsql.tables_param(),
+        rawsql.columns_param("groupby", "columns", SUMMARY_GROUPS, "count by these columns", example=["computingsite"]),
+        *rawsql.filter_params(rawsql.JOB_FILTERS),
+    ),
+    texts=rawsql.job_counts_texts(["groupby"], list(rawsql.JOB_FILTERS)),
+    returns='[{<each groupby column>: value, "count": n}], biggest count first',
+    hint=rawsql.job_hint((), ["groupby"], list(rawsql.JOB_FILTERS)),
+    finish=rawsql.by_count_of("groupby"),
+))
+
+
+def _failed_by_code_texts() -> dict[str, str]:
+    """A job carries seven error codes, one per component. Each table is grouped once on all
+    seven (a few hundred combinations), then a join with the seven component names unpivots
+    them: one scan per table, not one per component."""
+    codes = [code for code, _ in errorcodes.COLUMNS.values()]
+    j_codes = ", ".join(f"j.{c}" for c in codes)
+    cases = "\n".join(f"           WHEN '{component}' THEN f.{code}" for component, (code, _) in errorcodes.COLUMNS.items())
+    texts = {}
+    for vendor in rawsql.VENDORS:
+        dual = " FROM DUAL" if vendor in ("oracle", "mysql") else ""
+        components = "\n    UNION ALL ".join(f"SELECT '{c}' AS component{dual}" for c in errorcodes.COLUMNS)
+        hint = "/*+ {hint} */ " if vendor == "oracle" else ""
+        texts[vendor] = f"""SELECT e.component, e.code, SUM(e.n) AS {rawsql.quoted(vendor, "count")}, MAX(e.example) AS example_pandaid
+FROM (
+  SELECT k.component,
+         CASE k.component
+{cases}
+         END AS code,
+         f.n, f.example
+  FROM (
+{rawsql.UNION}
+    SELECT {hint}{j_codes}, COUNT(*) AS n, MAX(j.pandaid) AS example
+    FROM {{table}} j
+    WHERE j.jobstatus = 'failed'
+      AND {rawsql.in_range(vendor, "j.modificationtime")}
+{rawsql.in_filters("j", list(FAILED_FILTERS), "      ")}
+    GROUP BY {j_codes}
+{rawsql.END}
+  ) f
+  CROSS JOIN (
+    {components}
+  ) k
+) e
+WHERE e.code <> 0
+GROUP BY e.component, e.code"""
+    return texts
+
+
+def _describe_codes(rows: list[dict[str, Any]], values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    described = [
+        {
+            "component": row["component"],
+            "code": row["code"],
+            "description": errorcodes.describe(row["component"], row["code"]),
+            "count": row["count"],
+            "example_pandaid": row["example_pandaid"],
+        }
+        for row in rows
+    ]
+    return rawsql.by_count(["component", "code"])(described, values)
+
+
+failed_jobs_by_code = rawsql.register(rawsql.RawQuery(
+    name="production.failed_jobs_by_code",
+    section="production",
+    purpose="Failed jobs in the window counted per (component, error code), with the newest example (errors by_code)",
+    params=(*rawsql.window_params(), rawsql.tables_param(FINAL_STATE_TABLES), *rawsql.filter_params(FAILED_FILTERS)),
+    texts=_failed_by_code_texts(),
+    returns='[{"component", "code", "description", "count", "example_pandaid"}], biggest count first',
+    hint=rawsql.job_hint(("jobstatus", "pandaid", *(code for code, _ in errorcodes.COLUMNS.values())), [], list(FAILED_FILTERS)),
+    finish=_describe_codes,
+))
+
+
+failed_jobs_by = rawsql.register(rawsql.RawQuery(
+    name="production.failed_jobs_by",
+    section="production",
+    purpose="Failed jobs in the window counted per site, user or task, with the newest example (errors by_site/by_user/by_task)",
+    params=(
+        *rawsql.window_params(),
+        rawsql.tables_param(FINAL_STATE_TABLES),
+        rawsql.columns_param("groupby", "column", ERROR_BREAKDOWNS, "count by this column", example="computingsite"),
+        *rawsql.filter_params(FAILED_FILTERS),
+    ),
+    texts=rawsql.job_counts_texts(["groupby"], list(FAILED_FILTERS), status="failed", example=True),
+    returns='[{<groupby column>: value, "count": n, "example_pandaid": pandaid}], biggest count first',
+    hint=rawsql.job_hint(("jobstatus", "pandaid"), ["groupby"], list(FAILED_FILTERS)),
+    finish=rawsql.by_count_of("groupby"),
+))

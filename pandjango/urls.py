@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from pandjango import cacheviews, meta, pages, views
+from pandjango import cacheviews, meta, pages, rawsql, views
 from pandjango.sections import SECTIONS
 
 handler404 = "pandjango.views.not_found"
@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/schema/", SpectacularJSONAPIView.as_view(generator_class=meta.PandjangoSchemaGenerator), name="api-schema"),
     path("api/search/", meta.Search.as_view(), name="api-search"),
     path("api/meta/cache/", cacheviews.CachingPoints.as_view(), name="api-meta-cache"),
+    path("api/meta/queries/", rawsql.Queries.as_view(), name="api-meta-queries"),
     path("api/meta/ping/", cacheviews.Ping.as_view(), name="api-meta-ping"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -2,7 +2,8 @@
 Django views /api/, /api/schema/ and /healthz), and their place in the OpenAPI document.
 
 A meta endpoint is a SectionView without the section check: it is open to everyone, or to
-signed-in staff only (`staff_only`). It is listed in the /api/ index under `meta.endpoints`.
+signed-in staff only (`staff_only`). The /api/ index lists every endpoint outside the
+sections under `meta.endpoints`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.http import HttpRequest
+from django.urls import URLPattern, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.request import Request
 
 from pandjango import api, search
-from pandjango.endpoints import ENDPOINTS, ERROR_SCHEMA, META_SCHEMA, SectionView, enveloped, rows_of
+from pandjango.endpoints import ERROR_SCHEMA, META_SCHEMA, SectionView, enveloped, rows_of
 
 META = "meta"
 
@@ -109,11 +111,30 @@ PLAIN_ENDPOINTS: list[dict[str, Any]] = [
 ]
 
 
+def _name_and_summary(path: str, view: Any) -> tuple[str, str]:
+    """A section view's endpoint name and summary; for a plain view, a name from its path
+    (/api/meta/cache/ -> meta.cache) and the first paragraph of its docstring."""
+    view_class = getattr(view, "view_class", None) or getattr(view, "cls", None)
+    if isinstance(view_class, type) and issubclass(view_class, SectionView) and view_class.endpoint:
+        return view_class.endpoint, view_class.summary
+    name = path.strip("/").removeprefix("api").strip("/").removeprefix("meta/") or "index"
+    doc = (view_class or view).__doc__ or ""
+    return f"{META}.{name}", " ".join(doc.split("\n\n")[0].split())
+
+
 def meta_endpoints() -> list[dict[str, str]]:
-    """Every meta endpoint, for the /api/ index."""
-    registered = [{"name": e.endpoint, "summary": e.summary, "path": e.path_template} for e in ENDPOINTS.values() if e.section == META]
-    plain = [{"name": e["name"], "summary": e["summary"], "path": e["path"]} for e in PLAIN_ENDPOINTS]
-    return sorted(plain + registered, key=lambda e: e["path"])
+    """Every endpoint outside the sections, for the /api/ index: the project's own URLs under
+    /api/ (the sections' are included from their apps) and /healthz."""
+    plain = {e["path"]: e for e in PLAIN_ENDPOINTS}
+    out = []
+    for pattern in get_resolver().url_patterns:
+        route = str(pattern.pattern)
+        if not isinstance(pattern, URLPattern) or not (route.startswith("api/") or route == "healthz"):
+            continue
+        path = "/" + route
+        name, summary = (plain[path]["name"], plain[path]["summary"]) if path in plain else _name_and_summary(path, pattern.callback)
+        out.append({"name": name, "summary": summary, "path": path})
+    return sorted(out, key=lambda e: e["path"])
 
 
 class PandjangoSchemaGenerator(SchemaGenerator):

@@ -10,6 +10,7 @@ PORT ?= 8000
 .PHONY: setup system-deps venv node demo demo-data serve test lint typecheck pytest-sqlite pytest-mariadb bench clean
 
 setup: system-deps venv node
+	mkdir -p var
 
 system-deps:
 	@sh tests/system-deps.sh

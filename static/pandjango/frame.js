@@ -123,7 +123,8 @@ $(function () {
     const $out = PJ.el("div", { class: "pj-search-results" });
     $panel.find(".pj-messages").first().append($out);
     PJ.api.get("/search/", { q: q }).then(function (body) {
-      const hits = body.data || [];
+      // Only paths of this site are followed or linked.
+      const hits = (body.data || []).filter((h) => /^\/(?!\/)/.test(String(h.url || "")));
       if (hits.length === 1) {
         PJ.state.go(hits[0].url);
         return;

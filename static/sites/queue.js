@@ -33,7 +33,7 @@ $(function () {
         const failed = countOf("failed");
         if (finished + failed) {
           const rate = failed / (finished + failed);
-          $status.append(`${failed} failed and ${finished} finished jobs in the window: `,
+          $status.append(document.createTextNode(`${failed} failed and ${finished} finished jobs in the window: `),
             PJ.el("span", { class: rate >= 0.3 ? "pj-bad" : rate >= 0.1 ? "pj-warn" : "pj-good" }, `${PJ.fmt.percent(rate)} failed`));
         } else {
           $status.append("no finished or failed jobs in the window");

@@ -48,6 +48,7 @@ IMAGE_TYPES = ("image/png", "image/gif", "image/jpeg", "image/webp")
 SAFE_TAGS = nh3.ALLOWED_TAGS | {"form", "input", "select", "option", "optgroup", "label", "button", "textarea", "fieldset", "legend"}
 SAFE_ATTRIBUTES: dict[str, set[str]] = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "table": set(nh3.ALLOWED_ATTRIBUTES["table"]) | {"border", "cellpadding", "cellspacing"},
     "form": {"action"},
     "input": {"name", "value", "type", "size", "maxlength", "checked", "placeholder"},
     "select": {"name", "multiple", "size"},

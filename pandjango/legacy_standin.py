@@ -130,6 +130,14 @@ def production_page(server: StandinServer) -> str:
     return _frame(server, "Production dashboard", body)
 
 
+def stats_page(server: StandinServer) -> str:
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    head = "".join(f"<th>{d}</th>" for d in days)
+    rows = "".join(f"<tr><td>{c}</td>" + "".join(f"<td>{_count(c, d, 'finished')}</td>" for d in days) + "</tr>" for c in CLOUDS)
+    body = f'<p>Finished jobs per day, by cloud.</p><table border="1"><tr><th>Cloud</th>{head}</tr>{rows}</table>'
+    return _frame(server, "Stats", body)
+
+
 def job_page(server: StandinServer, pandaid: str) -> str:
     safe = html.escape(pandaid)
     body = f"""<p><b>PandaID {safe}</b></p>
@@ -199,6 +207,8 @@ class StandinHandler(BaseHTTPRequestHandler):
             self._html(clouds_page(self.server))
         elif dash == "prod":
             self._html(production_page(self.server))
+        elif dash == "stats":
+            self._html(stats_page(self.server))
         elif "plot" in params:
             self._send(200, "image/png", PNG_PIXEL)
         elif params.get("mode") == "listtasks":

@@ -59,10 +59,10 @@ def visible_sections(user: Any) -> list[str]:
 
 
 def closed_message(name: str) -> str:
-    """Why a section is closed to a user, said the same way by its API and its pages."""
+    """Why a section is closed to a user, as its pages say it."""
     if section_state(name) == OFF:
-        return f"the {name} section is off; the old monitor serves it"
-    return f"the {name} section is in beta: only beta testers and staff may see it"
+        return f"The {name} section is off."
+    return f"The {name} section is in beta: only beta testers and staff may see it."
 
 
 def visible_schema(schema: dict[str, Any], user: Any) -> dict[str, Any]:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.views import LogoutView
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from drf_spectacular.views import SpectacularJSONAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from pandjango import api
-from pandjango.endpoints import ENDPOINTS
-from pandjango.meta import meta_endpoints
+from pandjango.endpoints import ENDPOINTS, nullable, rows_of
+from pandjango.meta import MetaView, meta_endpoints
 from pandjango.pandadb.models import CloudConfig
-from pandjango.sections import section_state, visible_sections
+from pandjango.sections import BETA_STATE, SECTIONS, beta_group_name, beta_members, section_state, visible_schema, visible_sections
 
 
 def _sections_for(request: HttpRequest) -> list[dict[str, Any]]:
@@ -41,6 +45,49 @@ def api_index(request: HttpRequest) -> HttpResponse:
         return api.json_error_response(400, "bad_request", "/api/ takes no parameters")
     body = api.envelope(_sections_for(request), count=None, endpoints=meta_endpoints())
     return HttpResponse(api.dumps(body), content_type="application/json")
+
+
+class SectionSchemaView(SpectacularJSONAPIView):
+    """/api/schema/: the OpenAPI document, without the sections this user may not see."""
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().get(request, *args, **kwargs)
+        response.data = visible_schema(response.data, request.user)
+        return response
+
+
+class BetaTesters(MetaView):
+    """/api/meta/beta/ (staff only): who is in the beta testers group, and what they see."""
+
+    endpoint = "meta.beta"
+    path_template = "/api/meta/beta/"
+    summary = "The beta testers group: its members and the sections in beta (staff only)"
+    staff_only = True
+    data_schema = {
+        "type": "object",
+        "properties": {
+            "group": {"type": "string"},
+            "members": rows_of({
+                "username": {"type": "string"}, "name": {"type": "string"}, "email": {"type": "string"},
+                "is_active": {"type": "boolean"}, "last_login": nullable("string", format="date-time"),
+            }),
+            "beta_sections": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+
+    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        members = beta_members()
+        beta = [name for name in SECTIONS if section_state(name) == BETA_STATE]
+        return api.envelope({"group": beta_group_name(), "members": members, "beta_sections": beta}, count=len(members))
+
+
+class SignOutView(LogoutView):
+    """/accounts/logout/: GET asks to confirm, POST signs out (Django signs out on POST only)."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return render(request, "registration/logout.html")
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -1,8 +1,8 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularJSONAPIView
 
-from pandjango import cacheviews, meta, pages, rawsql, views
+from pandjango import cacheviews, legacy_views, meta, pages, rawsql, views
 from pandjango.sections import SECTIONS
 
 handler404 = "pandjango.views.not_found"
@@ -11,13 +11,18 @@ handler500 = "pandjango.views.server_error"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("api/", views.api_index, name="api-index"),
-    path("api/schema/", SpectacularJSONAPIView.as_view(generator_class=meta.PandjangoSchemaGenerator), name="api-schema"),
+    path("api/schema/", views.SectionSchemaView.as_view(generator_class=meta.PandjangoSchemaGenerator), name="api-schema"),
     path("api/search/", meta.Search.as_view(), name="api-search"),
+    path("api/meta/beta/", views.BetaTesters.as_view(), name="api-meta-beta"),
     path("api/meta/cache/", cacheviews.CachingPoints.as_view(), name="api-meta-cache"),
     path("api/meta/queries/", rawsql.Queries.as_view(), name="api-meta-queries"),
     path("api/meta/ping/", cacheviews.Ping.as_view(), name="api-meta-ping"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    # The old monitor, for sections that are off and pages not ported yet.
+    re_path(r"^legacy/(?P<path>[\s\S]*)$", legacy_views.legacy_page, name="legacy"),  # newlines too: refused as such
 ]
 for _name in SECTIONS:
     urlpatterns += [

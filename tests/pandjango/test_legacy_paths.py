@@ -1,0 +1,149 @@
+"""The legacy proxy's checks and rewriting, without a server; the demo's configuration; the
+stand-in old monitor run as a program."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pandjango import config
+from pandjango.legacy import LegacyError, LegacySettings, check_base_url, check_path, rewrite_url, sanitise, target_url
+
+pytestmark = pytest.mark.no_db
+ROOT = Path(__file__).resolve().parents[2]
+BASE = "http://old.example.org:25880/server/pandamon/"
+PAGE = BASE + "query?dash=clouds"
+CFG = LegacySettings(base_url=BASE, allowed_prefixes=("query", "images"), timeout_seconds=1, max_bytes=1000, cache_lifetime=0, tabs={})
+
+
+@pytest.mark.parametrize("path", ["query", "query/jobs", "images/logo.png", "query/a-b_c.d~e"])
+def test_paths_under_the_allowed_prefixes_are_accepted(path: str) -> None:
+    assert check_path(path, CFG) == path
+
+
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [
+        ("../x", "'..'"),
+        ("query/..", "'..'"),
+        ("query//x", "'//'"),
+        ("/query", "'//' or start with '/'"),
+        ("query@evil", "'@'"),
+        ("query\\x", "backslash"),
+        ("query%2e%2e", "percent-encoded"),
+        ("query/./x", "'.' segments"),
+        ("query x", "characters"),
+        ("query:x", "characters"),
+        ("queryx", "allowed prefixes"),
+        ("", "allowed prefixes"),
+        ("admin", "allowed prefixes"),
+    ],
+)
+def test_paths_that_could_leave_the_old_monitor_are_refused(path: str, why: str) -> None:
+    with pytest.raises(LegacyError) as exc:
+        check_path(path, CFG)
+    assert exc.value.status == 400 and why in exc.value.message
+
+
+def test_the_target_keeps_the_configured_host_and_the_query() -> None:
+    url = target_url(CFG, "query", "dash=clouds&x=http://evil.example.org/")
+    assert (url.scheme, url.host, url.port) == ("http", "old.example.org", 25880)
+    assert url.raw_path == b"/server/pandamon/query?dash=clouds&x=http://evil.example.org/"
+
+
+@pytest.mark.parametrize(
+    ("value", "link", "expected"),
+    [
+        ("query?dash=prod", True, "/legacy/query?dash=prod"),
+        ("/server/pandamon/query?job=1", True, "/legacy/query?job=1"),
+        (BASE + "query?job=1#log", True, "/legacy/query?job=1#log"),
+        (BASE, True, "/legacy/"),
+        ("#top", True, "#top"),
+        ("admin/config", True, None),
+        ("/server/other/query", True, "http://old.example.org:25880/server/other/query"),
+        ("https://twiki.cern.ch/x", True, "https://twiki.cern.ch/x"),
+        ("https://twiki.cern.ch/x.png", False, None),
+        ("//evil.example.org/query", False, None),
+        ("http://old.example.org:25881/server/pandamon/query", False, None),
+        ("javascript:alert(1)", True, None),
+        (" JaVaScRiPt:alert(1)", True, None),
+        ("data:text/html,x", True, None),
+        ("mailto:shifter@example.org", True, "mailto:shifter@example.org"),
+        ("mailto:shifter@example.org", False, None),
+    ],
+)
+def test_urls_in_the_old_monitors_pages_are_rewritten(value: str, link: bool, expected: str | None) -> None:
+    assert rewrite_url(value, PAGE, CFG, link=link) == expected
+
+
+def test_sanitising_keeps_tables_and_forms_and_drops_the_rest() -> None:
+    html = """<html><head><title> Clouds  &amp; sites </title><script>x()</script><style>p{}</style></head>
+    <body onload="x()"><table border="1"><tr><td onclick="y()">CA</td></tr></table>
+    <form action="query" method="POST" onsubmit="z()"><input name="job" onfocus="w()"><select name="s"><option value="1" selected>1</option></select></form>
+    <a href="JAVASCRIPT:x()" onmouseover="v()">j</a><svg onload="u()"></svg><object data="x.swf"></object></body></html>"""
+    title, clean = sanitise(html, PAGE, CFG)
+    assert title == "Clouds & sites"
+    assert "<td>CA</td>" in clean
+    assert '<form action="/legacy/query"><input name="job"><select name="s"><option value="1" selected="">1</option></select></form>' in clean
+    for bad in ("<script", "x()", "<style", "onload", "onclick", "onsubmit", "onfocus", "onmouseover", "javascript", "<svg", "<object", "x.swf", "method"):
+        assert bad not in clean.lower(), bad
+
+
+@pytest.mark.parametrize(
+    ("base_url", "problem"),
+    [
+        ("http://old.example.org:25880/server/pandamon/", None),
+        ("https://old.example.org/pandamon/", None),
+        ("file:///etc/", "http"),
+        ("ftp://old.example.org/", "http"),
+        ("http://user:pw@old.example.org/", "user"),
+        ("http://old.example.org/?x=1", "query"),
+    ],
+)
+def test_a_base_url_must_be_plain_http_or_https(base_url: str, problem: str | None) -> None:
+    found = check_base_url(base_url)
+    assert (found is None) if problem is None else (problem in (found or ""))
+
+
+def test_the_demo_configuration_has_legacy_tabs_the_proxy_accepts() -> None:
+    cfg = config.load(ROOT / "config" / "pandjango.toml")
+    legacy = cfg["legacy"]
+    assert legacy["base_url"] and check_base_url(legacy["base_url"]) is None
+    assert legacy["tabs"]
+    demo = LegacySettings(legacy["base_url"], tuple(legacy["allowed_prefixes"]), 1, 1, 0, legacy["tabs"])
+    for target in legacy["tabs"].values():
+        path, _, query = target.partition("?")
+        check_path(path, demo)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_stand_in_runs_as_a_program_as_the_demo_starts_it() -> None:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "pandjango.legacy_standin", "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == f"stand-in old monitor at http://127.0.0.1:{port}/server/pandamon/"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/server/pandamon/query?dash=clouds", timeout=2)
+                break
+            except httpx.ConnectError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert response.status_code == 200 and "<title>Clouds</title>" in response.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

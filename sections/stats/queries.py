@@ -135,7 +135,8 @@ def _metric_querysets(metric: str, q: Q, window: Window) -> tuple[list[QuerySet[
         return ended_jobs(q, window, ["failed"]), "endtime"
     if metric == "jobs_created":
         return created_jobs(q, window), "creationtime"
-    pilots = PilotQueue.objects.filter(q, tsubmit__gte=window.start, tsubmit__lt=window.end)
+    # TSTATE (the last state change) is never before TSUBMIT: its bound lets its index serve.
+    pilots = PilotQueue.objects.filter(q, tsubmit__gte=window.start, tsubmit__lt=window.end, tstate__gte=window.start)
     return [pilots], "tsubmit"
 
 

@@ -15,6 +15,7 @@ Safe by construction:
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 from dataclasses import asdict, dataclass
@@ -30,6 +31,8 @@ from django.conf import settings
 from django.core.cache import cache
 
 from pandjango.sections import SECTIONS, can_see, visibility_class
+
+log = logging.getLogger("pandjango.legacy")
 
 MAX_REDIRECTS = 5
 USER_AGENT = "Pandjango legacy proxy"
@@ -462,12 +465,21 @@ def load_page(cfg: LegacySettings, path: str, query: str, user: Any, headers: di
     cached for legacy.cache_lifetime, per class of viewer; images and failures are not."""
     key = legacy_cache_key(path, query, visibility_class(user))
     if cfg.cache_lifetime > 0:
-        stored = cache.get(key)
+        stored = _cache_call(cache.get, key)
         if isinstance(stored, bytes):
             return LegacyPage(**orjson.loads(stored)), True
     page = fetch(cfg, path, query, headers)
     if cfg.cache_lifetime > 0 and page.kind != "image":
         fields = asdict(page)
         fields.pop("image")
-        cache.set(key, orjson.dumps(fields), cfg.cache_lifetime)
+        _cache_call(cache.set, key, orjson.dumps(fields), cfg.cache_lifetime)
     return page, False
+
+
+def _cache_call(method: Any, *args: Any) -> Any:
+    # The cache is optional: down, or refusing a large page, it reads as a miss.
+    try:
+        return method(*args)
+    except Exception as exc:  # noqa: BLE001 - any backend's failure
+        log.warning("legacy page cache unavailable (%s: %s)", type(exc).__name__, exc)
+        return None

@@ -208,6 +208,18 @@ def test_a_cache_lifetime_of_zero_fetches_every_time(anon_client: Client, legacy
     assert len(legacy.requests) == 2
 
 
+def test_a_cache_that_is_down_does_not_stop_the_proxy(anon_client: Client, legacy: StandinServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    class DownCache:
+        def get(self, *args: Any) -> Any:
+            raise ConnectionError("memcached is down")
+
+        set = get
+
+    monkeypatch.setattr("pandjango.legacy.cache", DownCache())
+    response = anon_client.get("/legacy/query?dash=prod")
+    assert response.status_code == 200 and response["X-Cache"] == "MISS"
+
+
 # ---------------------------------------------------------------------------- refused paths
 
 REFUSED = [

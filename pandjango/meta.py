@@ -14,6 +14,7 @@ from django import forms
 from django.http import HttpRequest
 from django.urls import URLPattern, get_resolver
 from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.request import Request
 
 from pandjango import api, search
@@ -137,8 +138,19 @@ def meta_endpoints() -> list[dict[str, str]]:
     return sorted(out, key=lambda e: e["path"])
 
 
+def _is_schema_view(callback: Any) -> bool:
+    view_class = getattr(callback, "cls", None)
+    return isinstance(view_class, type) and issubclass(view_class, SpectacularAPIView)
+
+
 class PandjangoSchemaGenerator(SchemaGenerator):
-    """The OpenAPI document of the DRF views plus the plain views above."""
+    """The OpenAPI document of the DRF views plus the plain views above. The schema view
+    itself is one of the plain views: described there, not guessed at."""
+
+    def _initialise_endpoints(self) -> None:
+        super()._initialise_endpoints()
+        endpoints: list[Any] = list(self.endpoints or [])  # (path, regex, method, callback)
+        self.endpoints = [e for e in endpoints if not _is_schema_view(e[-1])]
 
     def parse(self, input_request: Any, public: bool) -> dict[str, Any]:
         paths: dict[str, Any] = super().parse(input_request, public)

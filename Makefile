@@ -31,7 +31,7 @@ node:
 demo-data: setup
 	mkdir -p var
 	$(BIN)/python manage.py migrate -v0
-	$(BIN)/python manage.py pandadb createschema
+	$(BIN)/python manage.py pandadb createschema --drop
 	$(BIN)/python manage.py pandadb seed --jobs $(DEMO_JOBS) --days 4
 
 # The demo's old monitor is a stand-in (pandjango/legacy_standin.py) on 127.0.0.1:8010, the

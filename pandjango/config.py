@@ -120,7 +120,7 @@ SPEC: dict[str, Any] = {
         "max_limit": Key(int, 10000),
         "default_limit": Key(int, 100),
         "max_status_ids": Key(int, 1000),
-        "max_query_string": Key(int, 4096),
+        "max_query_string": Key(int, 16384),  # room for 1000 PandaIDs in a status GET
         "max_filters": Key(int, 20),
         "statement_timeout_ms": Key(int, 30000),
         "service_stale_seconds": Key(int, 900),

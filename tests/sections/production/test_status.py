@@ -102,7 +102,13 @@ def test_a_post_takes_a_thousand_ids_out_of_the_box(anon_client: Client) -> None
     assert too_many.status_code == 400 and b"limits.max_status_ids" in too_many.content
 
 
-def test_a_get_is_also_bound_by_the_length_of_the_query_string(get_json: Callable[..., Any]) -> None:
+def test_a_get_takes_a_thousand_ids_out_of_the_box(get_json: Callable[..., Any]) -> None:
+    ids = list(range(6_500_000_000, 6_500_001_000))
+    assert get_json(STATUS, pandaid=",".join(map(str, ids)))["meta"]["missing"] == ids
+
+
+def test_a_get_is_also_bound_by_the_length_of_the_query_string(get_json: Callable[..., Any], pandjango_config: Callable[[str, Any], None]) -> None:
+    pandjango_config("limits.max_query_string", 4096)
     ids = ",".join(str(i) for i in range(6_500_000_000, 6_500_001_000))
     assert "limits.max_query_string" in get_json(STATUS, status=400, pandaid=ids)["error"]["message"]
 

@@ -30,7 +30,8 @@ pytestmark = pytest.mark.no_db
 
 PRODUCTION_EXAMPLE = REPO / "config" / "pandjango.example-production.toml"
 GUNICORN_CONFIG = REPO / "config" / "gunicorn.conf.py"
-RUN_VARIABLES = ("PANDJANGO_CONFIG", "PANDJANGO_HOME", "PANDJANGO_TEST_SUFFIX", "DJANGO_SETTINGS_MODULE")
+# What a test run sets (the browser tests need DJANGO_ALLOW_ASYNC_UNSAFE); a deployment never has them.
+RUN_VARIABLES = ("PANDJANGO_CONFIG", "PANDJANGO_HOME", "PANDJANGO_TEST_SUFFIX", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
 HTTPS = {"X-Forwarded-Proto": "https"}
 
 

@@ -7,7 +7,8 @@ marked by mistake is still refused).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -137,6 +138,34 @@ def clear_data() -> None:
             cursor.execute(f"DELETE FROM {qualified_name(table_of(model).upper())}")
 
 
+def _index_names(model: type[models.Model]) -> set[str]:
+    conn = connections[PANDA_ALIAS]
+    with conn.cursor() as cursor:
+        return {name.lower() for name in conn.introspection.get_constraints(cursor, table_of(model))}
+
+
+@contextmanager
+def _secondary_indexes_deferred() -> Iterator[None]:
+    """A bulk load into tables without secondary indexes, then one build of each index, is
+    several times faster than updating every index row by row."""
+    conn = connections[PANDA_ALIAS]
+    with conn.schema_editor() as editor:
+        for model in ALL_MODELS:
+            existing = _index_names(model)
+            for index in model._meta.indexes:
+                if str(index.name).lower() in existing:
+                    editor.execute(index.remove_sql(model, editor))
+    try:
+        yield
+    finally:
+        with conn.schema_editor() as editor:
+            for model in ALL_MODELS:
+                existing = _index_names(model)
+                for index in model._meta.indexes:
+                    if str(index.name).lower() not in existing:
+                        editor.execute(index.create_sql(model, editor))
+
+
 def seed(jobs: int, days: int, seed_value: int, now: datetime, retention_days: int) -> dict[str, Any]:
     """Fills the panda database with demo data; returns counts per table and seconds taken."""
     check_ours()
@@ -144,7 +173,7 @@ def seed(jobs: int, days: int, seed_value: int, now: datetime, retention_days: i
     naive_now = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
     data, queues, tasks, rnd = demodata.generate_static(seed_value, naive_now, jobs, days)
     counts: dict[str, Any] = {}
-    with transaction.atomic(using=PANDA_ALIAS):
+    with _secondary_indexes_deferred(), transaction.atomic(using=PANDA_ALIAS):
         clear_data()
         for table, rows in data.rows.items():
             counts[table] = _insert(MODEL_OF_TABLE[table], rows)

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.cache.backends.memcached import PyMemcacheCache
 
 RESPONSES = "responses"
 
@@ -24,7 +25,7 @@ RESPONSES = "responses"
 # the requests it would have served are answered uncached (X-Cache: BYPASS).
 DEAD_RETRY_SECONDS = 5.0
 
-_PYMEMCACHE = "django.core.cache.backends.memcached.PyMemcacheCache"
+_PYMEMCACHE = "pandjango.cachebackends.PersistentPyMemcacheCache"
 _LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 
 
@@ -61,6 +62,16 @@ def caches_from_config(cache: dict[str, Any], base_dir: Path) -> dict[str, dict[
     if backend == "memory":
         return {"default": local_default, RESPONSES: {"BACKEND": _LOCMEM, "LOCATION": RESPONSES, "OPTIONS": {"MAX_ENTRIES": 2000}}}
     return {"default": local_default, RESPONSES: {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+class PersistentPyMemcacheCache(PyMemcacheCache):
+    """Django's PyMemcacheCache, keeping its connections from one request to the next instead
+    of reconnecting for each (Django closes them when a request ends). Django's caches are
+    per thread, so every thread keeps its own; a connection memcached dropped fails one call,
+    which is answered uncached, and the next call reconnects."""
+
+    def close(self, **kwargs: Any) -> None:
+        pass
 
 
 # Characters kept as they are in a file name; everything else is %-escaped ("/" above all).

@@ -128,6 +128,14 @@ def test_path_parameters_are_part_of_the_key(memcached_cache: Memcached, anon_cl
     assert anon_client.get(f"{JOBS}{one}/")["X-Cache"] == "HIT"
 
 
+def test_connections_to_memcached_are_kept_between_requests(memcached_cache: Memcached, anon_client: Client) -> None:
+    anon_client.get(JOBS)
+    before = memcached_cache.stats()["total_connections"]
+    for _ in range(5):
+        assert anon_client.get(JOBS)["X-Cache"] == "HIT"
+    assert memcached_cache.stats()["total_connections"] - before <= 1  # the stats call's own
+
+
 def test_bad_input_never_touches_the_cache(memcached_cache: Memcached, anon_client: Client) -> None:
     before = memcached_cache.stats()
     assert anon_client.get(JOBS, {"hours": "-1"}).status_code == 400

@@ -33,7 +33,7 @@ CACHE: dict[str, Any] = {
 def test_memcached_gets_every_server_short_timeouts_and_no_silent_retries() -> None:
     built = caches_from_config(CACHE, Path("/srv/pandjango"))
     responses = built[RESPONSES]
-    assert responses["BACKEND"] == "django.core.cache.backends.memcached.PyMemcacheCache"
+    assert responses["BACKEND"] == "pandjango.cachebackends.PersistentPyMemcacheCache"
     assert responses["LOCATION"] == CACHE["servers"]
     options = responses["OPTIONS"]
     assert (options["connect_timeout"], options["timeout"]) == (0.25, 0.25)

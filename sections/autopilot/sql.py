@@ -11,20 +11,26 @@ QUEUE_FILTERS = dict.fromkeys(("cloud", "region", "nickname", "siteid", "tier", 
 
 def _queue_pilot_counts_texts() -> dict[str, str]:
     """Pilots whose TSTATE is in the window, of the queues SCHEDCONFIG holds (and that match
-    the filters): as queries.pilot_counts_by("nickname", ...) counts them."""
+    the filters), as queries.pilot_counts_by("nickname", ...) counts them. The pilots are
+    grouped first and the groups of other queues dropped after: driven from SCHEDCONFIG, a
+    semi-join looks up every pilot of every queue through the NICKNAME index (over 30 s at
+    a million pilots on MariaDB)."""
     texts = {}
     for vendor in rawsql.VENDORS:
         hint = "/*+ INDEX(p PILOTQUEUE_TSTATE_IDX) */ " if vendor == "oracle" else ""
-        texts[vendor] = f"""SELECT {hint}p.nickname, p.state, p.status, COUNT(*) AS {rawsql.quoted(vendor, "count")}
-FROM {{PILOTQUEUE}} p
-WHERE {rawsql.in_range(vendor, "p.tstate")}
-  AND p.nickname IN (
-    SELECT s.nickname
-    FROM {{SCHEDCONFIG}} s
-    WHERE 1 = 1
-{rawsql.in_filters("s", list(QUEUE_FILTERS), "      ")}
-  )
-GROUP BY p.nickname, p.state, p.status"""
+        texts[vendor] = f"""SELECT g.nickname, g.state, g.status, g.n AS {rawsql.quoted(vendor, "count")}
+FROM (
+  SELECT {hint}p.nickname, p.state, p.status, COUNT(*) AS n
+  FROM {{PILOTQUEUE}} p
+  WHERE {rawsql.in_range(vendor, "p.tstate")}
+  GROUP BY p.nickname, p.state, p.status
+) g
+WHERE g.nickname IN (
+  SELECT s.nickname
+  FROM {{SCHEDCONFIG}} s
+  WHERE 1 = 1
+{rawsql.in_filters("s", list(QUEUE_FILTERS), "    ")}
+)"""
     return texts
 
 

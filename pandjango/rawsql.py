@@ -62,6 +62,8 @@ LIST_KINDS = ("str list", "int list")
 BOUND_KINDS = ("datetime", "int", "str", "choice", *LIST_KINDS)
 SHAPE_KINDS = ("column", "columns", "tables")
 KINDS = (*BOUND_KINDS, *SHAPE_KINDS)
+# Oracle takes at most 1000 expressions in an IN list (ORA-01795).
+MAX_LIST_ITEMS = 1000
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class Param:
         """The value, validated and normalised (lists as lists); ValueError when wrong."""
         if self.kind in (*LIST_KINDS, "columns", "tables"):
             items = [value] if isinstance(value, (str, int)) else list(value)
+            if len(items) > MAX_LIST_ITEMS:
+                raise ValueError(f"{self.name}: {len(items)} values, more than {MAX_LIST_ITEMS}")
             return [self._item(v) for v in items]
         return self._item(value)
 

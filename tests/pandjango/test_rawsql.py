@@ -130,6 +130,11 @@ def test_a_shape_parameter_outside_its_whitelist_is_refused(param: str, value: A
         rawsql.render("production.jobs_summary", "oracle", **{"groupby": ["jobstatus"], param: value})
 
 
+def test_a_list_longer_than_oracle_takes_is_refused() -> None:
+    with pytest.raises(ValueError, match="more than 1000"):
+        rawsql.render("production.jobs_summary", "oracle", jeditaskid=list(range(1001)))
+
+
 # ---------------------------------------------------------------------------- the Oracle text
 
 

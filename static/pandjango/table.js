@@ -10,7 +10,7 @@ $(function () {
   // opts: {id, order: [[index, "asc"|"desc"]], pageLength, caption, emptyText}
   PJ.table = function ($container, rows, columns, opts) {
     const options = opts || {};
-    const $table = PJ.el("table", { class: "display compact pj-table", style: "width:100%" });
+    const $table = PJ.el("table", { class: "display compact pj-table" });
     const $tr = PJ.el("tr");
     columns.forEach((c) => $tr.append(PJ.el("th", c.help ? { title: c.help } : null, c.title || PJ.fmt.title(c.key))));
     $table.append(PJ.el("thead").append($tr));

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.memcached import PyMemcacheCache
+from pymemcache.client.rendezvous import RendezvousHash
 
 RESPONSES = "responses"
 
@@ -40,7 +41,28 @@ def memcached_options(timeout_seconds: float, report_errors: bool) -> dict[str, 
         "retry_attempts": 0,
         "dead_timeout": DEAD_RETRY_SECONDS,
         "ignore_exc": not report_errors,
+        "hasher": Blake2Rendezvous,
     }
+
+
+def _blake2(data: str, seed: int) -> int:
+    return int.from_bytes(hashlib.blake2b(data.encode(), digest_size=8).digest(), "big")
+
+
+class Blake2Rendezvous(RendezvousHash):
+    """pymemcache's consistent hashing of keys to servers (rendezvous, or highest random
+    weight: a server that goes away moves only its own keys), with hashlib's BLAKE2b for the
+    weights instead of pymemcache's murmur3 written in Python, which costs 50 us per key and
+    server on every cache call. One server needs no hashing at all."""
+
+    def __init__(self) -> None:
+        super().__init__(hash_function=_blake2)
+
+    def get_node(self, key: str) -> str | None:
+        if len(self.nodes) == 1:
+            return str(self.nodes[0])
+        node = super().get_node(key)
+        return None if node is None else str(node)
 
 
 def caches_from_config(cache: dict[str, Any], base_dir: Path) -> dict[str, dict[str, Any]]:

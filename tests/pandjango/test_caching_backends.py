@@ -10,7 +10,7 @@ import orjson
 import pytest
 from django.test import Client
 
-from pandjango.cachebackends import RESPONSES, ReadableFileCache, caches_from_config
+from pandjango.cachebackends import RESPONSES, Blake2Rendezvous, ReadableFileCache, caches_from_config
 from pandjango.caching import MEMCACHED_KEY_BUDGET, lock_key, response_cache_key
 from tests.pandjango.conftest import caches_for
 
@@ -41,6 +41,21 @@ def test_memcached_gets_every_server_short_timeouts_and_no_silent_retries() -> N
     # Django's own cache (throttles) shares the servers but never raises.
     assert built["default"]["LOCATION"] == CACHE["servers"]
     assert built["default"]["OPTIONS"]["ignore_exc"] is True
+
+
+@pytest.mark.no_db
+def test_keys_are_spread_over_the_servers_and_a_lost_server_moves_only_its_own() -> None:
+    three = Blake2Rendezvous()
+    for node in ("a:11211", "b:11211", "c:11211"):
+        three.add_node(node)
+    keys = [f"production.jobs:anonymous:?hours={n}" for n in range(3000)]
+    placed = {key: three.get_node(key) for key in keys}
+    assert all(900 < list(placed.values()).count(node) < 1100 for node in three.nodes)
+    three.remove_node("b:11211")
+    assert all(three.get_node(key) == node for key, node in placed.items() if node != "b:11211")
+    one = Blake2Rendezvous()
+    one.add_node("a:11211")
+    assert {one.get_node(key) for key in keys} == {"a:11211"}
 
 
 @pytest.mark.no_db

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 import orjson
@@ -26,8 +26,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import exceptions as drf_exceptions
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from pandjango.pandadb.jobs import Window
 
@@ -71,6 +74,7 @@ _MYSQL_TIMEOUTS = {1969, 3024}  # MariaDB max_statement_time, MySQL MAX_EXECUTIO
 _MYSQL_UNAVAILABLE = {1040, 1053, 2002, 2003, 2005, 2006, 2013}  # too many connections, shutdown, no server, gone away
 _ORACLE_TIMEOUTS = ("DPY-4024", "DPI-1067", "ORA-03156", "ORA-01013")  # call_timeout (thin, thick), cancelled call
 _ORACLE_UNAVAILABLE = ("DPY-1001", "DPY-4011", "DPY-6005", "ORA-03113", "ORA-03114", "ORA-03135", "ORA-12170", "ORA-12514", "ORA-12541")
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk I/O error")
 
 
 def _database_trouble(exc: DatabaseError) -> str | None:
@@ -80,7 +84,7 @@ def _database_trouble(exc: DatabaseError) -> str | None:
     # SQLite: "interrupted" is the raw SQL registry's time limit (a progress handler).
     if code in _MYSQL_TIMEOUTS or sqlstate == "57014" or message.startswith(_ORACLE_TIMEOUTS) or message == "interrupted":
         return "timeout"
-    if code in _MYSQL_UNAVAILABLE or message.startswith(_ORACLE_UNAVAILABLE) or message == "database is locked":
+    if code in _MYSQL_UNAVAILABLE or message.startswith(_ORACLE_UNAVAILABLE) or message in _SQLITE_UNAVAILABLE:
         return "unavailable"
     if sqlstate is not None and (sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")):
         return "unavailable"
@@ -137,6 +141,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         wait = getattr(exc, "wait", None)
         if isinstance(exc, drf_exceptions.Throttled) and wait is not None:
             headers["Retry-After"] = str(int(wait) + 1)
+        auth_header = getattr(exc, "auth_header", None)  # a 401 says how to authenticate (a token)
+        if auth_header:
+            headers["WWW-Authenticate"] = str(auth_header)
         fields = {}
         if isinstance(exc.detail, dict):
             fields = {k: " ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in exc.detail.items()}
@@ -151,6 +158,21 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 def json_error_response(status: int, code: str, message: str) -> HttpResponse:
     return HttpResponse(orjson.dumps(error_body(status, code, message)), status=status, content_type="application/json")
+
+
+def authenticate(request: HttpRequest) -> HttpResponse | None:
+    """For the plain Django views under /api/: sets request.user as a DRF view finds it (an API
+    token, else the session). A wrong token is answered with a 401, returned."""
+    classes = cast(list[type[BaseAuthentication]], api_settings.DEFAULT_AUTHENTICATION_CLASSES)  # imported by DRF
+    authenticators = [authenticator() for authenticator in classes]
+    drf_request = Request(request, authenticators=authenticators)
+    try:
+        drf_request.user  # noqa: B018 (authenticates, and sets request.user)
+    except drf_exceptions.AuthenticationFailed as exc:
+        response = json_error_response(401, "not_authenticated", str(exc.detail))
+        response["WWW-Authenticate"] = authenticators[0].authenticate_header(drf_request) or "Token"
+        return response
+    return None
 
 
 # ---------------------------------------------------------------------------- rendering

@@ -1,9 +1,10 @@
 """The cache backends, built from the [cache] table of the config file, and the developer's
 file cache whose entries are files a person can read and delete.
 
-Two aliases: `default` (Django's own uses and throttling) and `responses` (the API answers,
-pandjango/caching.py). Only `responses` reports a failing memcached, so that a request can be
-served uncached; `default` ignores memcached errors, so that a throttle never answers 500.
+Three aliases: `default` (Django's own uses), `responses` (the API answers,
+pandjango/caching.py) and `throttle` (anonymous clients' request counts, pandjango/throttling.py).
+`responses` and `throttle` report a failing memcached, so that a request can be served uncached
+and counted in its own process; `default` ignores memcached errors.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.core.cache.backends.memcached import PyMemcacheCache
 from pymemcache.client.rendezvous import RendezvousHash
 
 RESPONSES = "responses"
+THROTTLE = "throttle"
 
 # A memcached server that failed is left alone this long before it is tried again; meanwhile
 # the requests it would have served are answered uncached (X-Cache: BYPASS).
@@ -67,6 +69,16 @@ class Blake2Rendezvous(RendezvousHash):
 
 def caches_from_config(cache: dict[str, Any], base_dir: Path) -> dict[str, dict[str, Any]]:
     """Django's CACHES for the config's [cache] table."""
+    caches = _default_and_responses(cache, base_dir)
+    if cache["backend"] == "memcached":
+        # Shared by every worker and server; a failure is reported, for the throttle to count locally.
+        caches[THROTTLE] = {**caches[RESPONSES], "KEY_PREFIX": "pandjango.throttle"}
+    else:
+        caches[THROTTLE] = {"BACKEND": _LOCMEM, "LOCATION": THROTTLE}
+    return caches
+
+
+def _default_and_responses(cache: dict[str, Any], base_dir: Path) -> dict[str, dict[str, Any]]:
     backend = cache["backend"]
     local_default = {"BACKEND": _LOCMEM, "LOCATION": "default"}
     if backend == "memcached":

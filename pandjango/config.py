@@ -82,6 +82,8 @@ SPEC: dict[str, Any] = {
         "insecure_dev_secret_key": Key(bool, False),
         "allowed_hosts": Key(list, ["127.0.0.1", "localhost"], items=str),
         "secure": Key(bool, False),
+        # Reverse proxies in front that append the client's address to X-Forwarded-For.
+        "num_proxies": Key(int, 0),
         "log_level": Key(str, "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
     },
     "databases": {
@@ -185,6 +187,10 @@ def _validate_tables(cfg: dict[str, Any], path: Path) -> None:
     for positive in ("max_window_days", "max_limit", "default_limit", "max_status_ids"):
         if cfg["limits"][positive] <= 0:
             raise ConfigError(f"{path}: limits.{positive} must be > 0")
+    for name in ("limits.anon_requests_per_minute", "server.num_proxies"):
+        table, key = name.split(".")
+        if cfg[table][key] < 0:
+            raise ConfigError(f"{path}: {name} must be >= 0")
     if cfg["limits"]["default_limit"] > cfg["limits"]["max_limit"]:
         raise ConfigError(f"{path}: limits.default_limit must not exceed limits.max_limit")
 

@@ -73,6 +73,8 @@ def _extra_parameter(name: str, form_field: forms.Field, description: str) -> Op
     enum = None
     if isinstance(form_field, forms.ChoiceField):
         enum = [value for value, _ in form_field.choices if value != ""]  # type: ignore[union-attr,misc]
+        if not form_field.required:
+            enum.append("")  # an optional choice left empty is the same as one not given
     return OpenApiParameter(
         name,
         kind,

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",  # API tokens for dashboards and pipelines: manage.py apitoken, the admin
     "django_filters",
     "drf_spectacular",
     "pandjango.apps.PandjangoConfig",
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so that its line covers the whole request (pandjango/requestlog.py).
     "pandjango.requestlog.RequestLogMiddleware",
+    # Content-Security-Policy and the other security headers on every answer, static files too.
+    "pandjango.securityheaders.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -100,6 +103,10 @@ def _database(alias: str, db: dict[str, Any], read_only: bool) -> dict[str, Any]
         name = str(BASE_DIR / name)
     options: dict[str, Any] = dict(db["options"])
     timeout_ms = PANDJANGO["limits"]["statement_timeout_ms"]
+    if engine in ("mysql", "postgresql"):
+        # A database host that drops packets fails the request in seconds (503), not when the
+        # worker's own timeout kills it.
+        options.setdefault("connect_timeout", 5)
     if engine == "mysql":
         options.setdefault("charset", "utf8mb4")
         init = [f"SET SESSION max_statement_time={timeout_ms / 1000:.3f}"] if alias == "panda" else []
@@ -183,6 +190,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 LOGIN_URL = "/accounts/login/"
+# A form refused for its CSRF token gets our error page (Django's own has inline styles).
+CSRF_FAILURE_VIEW = "pandjango.views.csrf_failure"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
@@ -190,9 +199,16 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["pandjango.api.OrjsonRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a wrong token is a 401 that says how to authenticate.
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # Anonymous clients only, at limits.anon_requests_per_minute (pandjango/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["pandjango.throttling.AnonymousRateThrottle"],
+    # How many reverse proxies append to X-Forwarded-For in front of us: the client is that
+    # many entries from the right; 0 ignores the header (docs/reliability.md).
+    "NUM_PROXIES": _server["num_proxies"],
     "EXCEPTION_HANDLER": "pandjango.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -242,5 +258,6 @@ LOGGING = {
     },
 }
 
-# "default" for Django itself, "responses" for the API answers (pandjango/caching.py).
+# "default" for Django itself, "responses" for the API answers (pandjango/caching.py),
+# "throttle" for the anonymous clients' request counts (pandjango/throttling.py).
 CACHES = caches_from_config(PANDJANGO["cache"], BASE_DIR)

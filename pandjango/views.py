@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.views import LogoutView
+from django.core.cache import caches
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pandjango import api
+from pandjango.cachebackends import RESPONSES
 from pandjango.endpoints import ENDPOINTS, nullable, rows_of
 from pandjango.meta import MetaView, meta_endpoints
 from pandjango.pandadb.models import CloudConfig
@@ -38,11 +42,17 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "landing.html", {"sections": _sections_for(request)})
 
 
+@csrf_exempt  # read-only: another method is a 405, not a CSRF failure
 def api_index(request: HttpRequest) -> HttpResponse:
     if request.method != "GET":
-        return api.json_error_response(405, "method_not_allowed", "only GET")
+        response = api.json_error_response(405, "method_not_allowed", "only GET")
+        response["Allow"] = "GET"
+        return response
     if request.GET:
         return api.json_error_response(400, "bad_request", "/api/ takes no parameters")
+    unauthenticated = api.authenticate(request)  # an API token sees what its user sees
+    if unauthenticated is not None:
+        return unauthenticated
     body = api.envelope(_sections_for(request), count=None, endpoints=meta_endpoints())
     return HttpResponse(api.dumps(body), content_type="application/json")
 
@@ -90,17 +100,48 @@ class SignOutView(LogoutView):
         return render(request, "registration/logout.html")
 
 
-def healthz(request: HttpRequest) -> HttpResponse:
-    status = {"status": "ok", "database": "ok", "cache": "ok"}
+def _failure(exc: Exception) -> str:
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+    return f"{type(exc).__name__} {code}" if code is not None else type(exc).__name__
+
+
+def _database_health() -> str:
+    """Says "ok", or which database failed and how; never the server's own message (it may
+    name hosts and users, and /healthz is public)."""
+    failed = []
+    for alias, check in (("panda", lambda: CloudConfig.objects.exists()), ("default", lambda: connections["default"].ensure_connection())):
+        try:
+            check()
+        except DatabaseError as exc:
+            failed.append(f"{alias} database: {_failure(exc)}")
+            connections[alias].close()  # the next request connects afresh
+    return "unavailable: " + "; ".join(failed) if failed else "ok"
+
+
+def _cache_health() -> str:
+    if RESPONSES not in settings.CACHES:
+        return "off"
     try:
-        CloudConfig.objects.exists()
-    except DatabaseError as exc:
-        status.update(status="unavailable", database=f"unavailable: {type(exc).__name__}")
-        connections["panda"].close()
-    code = 200 if status["status"] == "ok" else 503
-    response = HttpResponse(api.dumps(status), status=code, content_type="application/json")
+        caches[RESPONSES].get("healthz")
+    except Exception as exc:  # the cache is optional: answers are served uncached meanwhile
+        return f"unavailable: {_failure(exc)}"
+    return "ok"
+
+
+@csrf_exempt  # read-only: another method is a 405, not a CSRF failure
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The database down is a 503 (nothing can be served); the cache down is only "degraded"."""
+    if request.method not in ("GET", "HEAD"):
+        response = api.json_error_response(405, "method_not_allowed", "only GET and HEAD")
+        response["Allow"] = "GET, HEAD"
+        return response
+    database, cache = _database_health(), _cache_health()
+    state = "unavailable" if database != "ok" else "degraded" if cache.startswith("unavailable") else "ok"
+    code = 503 if state == "unavailable" else 200
+    response = HttpResponse(api.dumps({"status": state, "database": database, "cache": cache}), status=code, content_type="application/json")
+    response["Cache-Control"] = "no-store"
     if code == 503:
-        response["Retry-After"] = "30"
+        response["Retry-After"] = str(api.RETRY_AFTER_SECONDS)
     return response
 
 
@@ -112,6 +153,14 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if _wants_json(request):
         return api.json_error_response(404, "not_found", f"no such path: {request.path}")
     return render(request, "error.html", {"status": 404, "message": f"No page at {request.path}."}, status=404)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without its CSRF token, or with a stale one (settings.CSRF_FAILURE_VIEW)."""
+    message = "The form was sent without a valid security token (CSRF): go back, reload the page and send it again."
+    if _wants_json(request):
+        return api.json_error_response(403, "csrf_failed", message)
+    return render(request, "error.html", {"status": 403, "message": message}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -241,7 +241,7 @@ class JobsStatus(SectionView):
     endpoint = "production.status"
     path_template = "/api/production/jobs/status/"
     summary = "The state of many jobs at once, by PandaID (GET, or POST a JSON body)"
-    authentication_classes = [SessionWithoutCsrf]
+    authentication_classes = [TokenAuthentication, SessionWithoutCsrf]
     spec = api.QuerySpec(extra={"pandaid": PandaIdList()}, extra_help={"pandaid": "comma-separated PandaIDs, e.g. 1,2,3"})
     post_spec = api.QuerySpec()  # the ids come in the body; the query string takes nothing else
     data_schema = STATUS_DATA

@@ -32,6 +32,8 @@ class Memcached:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        if not os.access(MEMCACHED, os.X_OK):
+            raise RuntimeError(f"no memcached at {MEMCACHED}: `make system-deps` installs Debian's")
         self.process = subprocess.Popen(
             # memcached refuses to run as root unless told which user to be.
             [MEMCACHED, "-l", "127.0.0.1", "-p", str(self.port), "-U", "0", "-m", str(self.memory_mb), "-t", "2"]

@@ -1,9 +1,11 @@
 """The registry of raw SQL queries: the heavy reads that bypass the ORM.
 
 Each entry is a named query with its text per database vendor (Oracle with optimizer hints
-and :name binds, MySQL/MariaDB, PostgreSQL, SQLite). Sections register theirs in their own
-`sql.py`; `manage.py rawsql list|show|explain` and `/api/meta/queries/` list them, so a DBA
-can see every statement the monitor sends.
+and :name binds, MySQL/MariaDB, PostgreSQL, SQLite). A section's queries.py imports its
+`sql.py`, where it registers its queries, and runs them where a request's filters allow
+(job_params, in_list_params); `manage.py rawsql list|show|explain` and `/api/meta/queries/`
+list them, so a DBA can see every statement the monitor sends, each opening with
+/* pandjango:<name> */.
 
 Values are always bound. What varies from one call to another in the text itself is only
 its *shape*, and the shape is made of things the caller cannot spell: table names come from
@@ -45,6 +47,7 @@ from rest_framework.request import Request
 
 from pandjango import api
 from pandjango.endpoints import rows_of
+from pandjango.jobfilters import JOBTYPES
 from pandjango.meta import MetaView
 from pandjango.pandadb.jobs import ALL_TABLES, Window, tables_for
 from pandjango.pandadb.router import PANDA_ALIAS
@@ -317,7 +320,13 @@ def _render(query: RawQuery, vendor: str, shape: Mapping[str, Any]) -> str:
     text = _OPTIONAL.sub(optional, text)
     text = _SLOT.sub(slot, text)
     text = _expand_lists(query, vendor, text, shape)
-    return "\n".join(line.rstrip() for line in text.splitlines() if line.strip())
+    # The name rides along in a comment: a DBA sees which entry a running statement is.
+    return "\n".join([marker(query.name), *(line.rstrip() for line in text.splitlines() if line.strip())])
+
+
+def marker(name: str) -> str:
+    """The comment that opens every text the registry sends."""
+    return f"/* pandjango:{name} */"
 
 
 def _expand_lists(query: RawQuery, vendor: str, text: str, shape: Mapping[str, Any]) -> str:
@@ -654,6 +663,77 @@ FROM (
 ) s
 GROUP BY s.bucket[[, {{{groupby}:s}}]]"""
     return texts
+
+
+# ---------------------------------------------------------------------------- from a request
+# The query functions of the sections try the registry first and keep their ORM path for
+# what it cannot say. Both give the same rows (tests/pandjango/test_rawsql_results.py).
+
+# False: every query function takes its ORM path (the tests compare the two).
+USE_REGISTRY = True
+
+
+def in_list_params(filters: Mapping[str, str], accepted: Mapping[str, str]) -> dict[str, list[Any]] | None:
+    """A request's filters (parameter -> its validated value: a, a|b, !a|b) as the IN-list
+    parameters of in_filters(): <column> and <column>_not, for the columns `accepted`
+    (column -> "str list" or "int list"). jobtype stands for its prodsourcelabels. None when
+    some filter has no such form (a wildcard, a column the query does not take) or when no
+    value can pass (the ORM path answers those), or when the registry is switched off."""
+    if not USE_REGISTRY:
+        return None
+    wanted: dict[str, list[Any]] = {}
+    unwanted: dict[str, list[Any]] = {}
+    for name, raw in filters.items():
+        column = "prodsourcelabel" if name == "jobtype" else name
+        negate = raw.startswith("!")
+        parts = (raw[1:] if negate else raw).split("|")
+        if column not in accepted or any("*" in p for p in parts):
+            return None
+        if name == "jobtype":
+            values: list[Any] = [label for p in parts for label in JOBTYPES[p]]
+        else:
+            values = [int(p) for p in parts] if accepted[column] == "int list" else parts
+        if negate:
+            unwanted[column] = [*unwanted.get(column, []), *values]
+        else:  # two positive filters on one column (jobtype and prodsourcelabel): both hold
+            wanted[column] = [v for v in values if v in wanted[column]] if column in wanted else values
+    params: dict[str, list[Any]] = {}
+    for column in accepted:
+        if column in wanted:
+            params[column] = list(dict.fromkeys(v for v in wanted[column] if v not in unwanted.get(column, ())))
+            if not params[column]:
+                return None
+        elif column in unwanted:
+            params[f"{column}_not"] = list(dict.fromkeys(unwanted[column]))
+    if any(len(values) > MAX_LIST_ITEMS for values in params.values()):
+        return None
+    return params
+
+
+def job_params(query: api.Query, accepted: Mapping[str, str] = JOB_FILTERS) -> dict[str, Any] | None:
+    """The window and the job filters of a request as a job query's parameters (date_from,
+    date_to and in_list_params()), or None when the ORM path must answer it."""
+    if query.window is None:
+        return None
+    filters = in_list_params(query.filters, accepted)
+    if filters is None:
+        return None
+    return {"date_from": query.window.start, "date_to": query.window.end, **filters}
+
+
+def narrowed(params: Mapping[str, Any], column: str, values: Sequence[Any]) -> dict[str, Any] | None:
+    """`params` with `column` also limited to `values`, as when the ORM path adds
+    filter(<column>__in=values) to the request's filters (jobs_failed: jobstatus failed).
+    None when no value passes both."""
+    passing = [
+        v for v in values
+        if (column not in params or v in params[column]) and v not in params.get(f"{column}_not", ())
+    ]
+    if not passing:
+        return None
+    out = {k: v for k, v in params.items() if k not in (column, f"{column}_not")}
+    out[column] = passing
+    return out
 
 
 # ---------------------------------------------------------------------------- finishing rows

@@ -2,7 +2,10 @@
 
 Counts are made by the database (GROUP BY per job table) and only the per-group totals
 come back to Python, where the tables' totals are added up; job rows are never loaded to be
-counted.
+counted. The jobs summary and the errors summary send one statement of the raw SQL registry
+instead (sql.py: a GROUP BY over the union of the job tables) whenever the request's filters
+are plain values (rawsql.job_params); a wildcard or another filter takes the ORM path, which
+gives the same rows.
 """
 
 from __future__ import annotations
@@ -13,10 +16,14 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 
+from pandjango import rawsql
 from pandjango.api import Query, clean_dates
 from pandjango.pandadb import errorcodes
 from pandjango.pandadb.jobs import FINAL_STATES, JobRows, Window, all_jobs, find_jobs, job_querysets
 from pandjango.pandadb.models import JediDatasets, JediTasks, JobColumns
+
+from . import sql
+from .sql import ERROR_BREAKDOWNS, FINAL_STATE_TABLES, SUMMARY_GROUPS
 
 JOB_COLUMNS: tuple[str, ...] = tuple(f.column for f in JobColumns._meta.local_concrete_fields if f.column)
 PERSONAL_COLUMNS = ("produserid",)
@@ -27,7 +34,6 @@ JOB_LIST_FIELDS = (
     "taskbuffererrorcode", "jobdispatchererrorcode", "ddmerrorcode", "pilotid", "schedulerid",
 )
 
-SUMMARY_GROUPS = ("jobstatus", "computingsite", "cloud", "prodsourcelabel", "produsername", "processingtype", "jeditaskid")
 FACET_FIELDS = (
     *SUMMARY_GROUPS, "transformation", "jobsubstatus", "workinggroup", "gshare", "resource_type",
     "nucleus", "atlasrelease", "computingelement", "vo", "attemptnr", "corecount", "reqid",
@@ -35,10 +41,6 @@ FACET_FIELDS = (
 DEFAULT_FACETS = ("jobstatus", "produsername", "prodsourcelabel", "transformation", "computingsite")
 STATUS_FIELDS = ("jobstatus", "modificationtime", "computingsite")
 MAX_PANDAID = 10**11 - 1  # PANDAID is NUMBER(11)
-# Failed is a final state: only JOBSARCHIVED4 and the archive hold such jobs
-# (PANDA-SCHEMA.md), so the error summaries skip the tables of unfinished jobs.
-FINAL_STATE_TABLES = ("archived", "archive")
-ERROR_BREAKDOWNS = {"by_site": "computingsite", "by_user": "produsername", "by_task": "jeditaskid"}
 
 TASK_COLUMNS: tuple[str, ...] = tuple(f.column for f in JediTasks._meta.local_concrete_fields if f.column)
 TASK_LIST_FIELDS = (
@@ -113,6 +115,9 @@ def job_counts(q: Q | None, window: Window | None, tables: list[str] | None, gro
 
 
 def jobs_summary(query: Query, tables: list[str] | None, groupby: Sequence[str]) -> list[dict[str, Any]]:
+    params = rawsql.job_params(query)
+    if params is not None:
+        return rawsql.run(sql.jobs_summary.name, **params, tables=tables, groupby=list(groupby))
     return job_counts(query.q, query.window, tables, groupby)
 
 
@@ -148,11 +153,25 @@ def jobs_status(pandaids: Sequence[int]) -> tuple[dict[str, dict[str, Any]], lis
 # ---------------------------------------------------------------------------- errors
 
 
+def _final_state_tables(tables: list[str] | None) -> list[str]:
+    return [t for t in (tables or FINAL_STATE_TABLES) if t in FINAL_STATE_TABLES]
+
+
 def _failed_querysets(query: Query, tables: list[str] | None) -> list[QuerySet[JobColumns]]:
-    wanted = [t for t in (tables or FINAL_STATE_TABLES) if t in FINAL_STATE_TABLES]
+    wanted = _final_state_tables(tables)
     if not wanted:
         return []
     return [qs for _, qs in job_querysets(query.q & Q(jobstatus="failed"), query.window, wanted)]
+
+
+def _failed_params(query: Query) -> dict[str, Any] | None:
+    """The raw parameters of the failed-job queries, which fix JOBSTATUS themselves: a
+    jobstatus filter only has to let "failed" through."""
+    params = rawsql.job_params(query)
+    params = rawsql.narrowed(params, "jobstatus", ["failed"]) if params is not None else None
+    if params is not None:
+        del params["jobstatus"]
+    return params
 
 
 def failed_jobs_by_code(querysets: Sequence[QuerySet[JobColumns]]) -> list[dict[str, Any]]:
@@ -181,6 +200,9 @@ def failed_jobs_by_code(querysets: Sequence[QuerySet[JobColumns]]) -> list[dict[
 
 
 def failed_jobs_summary(query: Query, tables: list[str] | None) -> dict[str, list[dict[str, Any]]]:
+    params = _failed_params(query)
+    if params is not None:
+        return _failed_jobs_summary_raw(params, _final_state_tables(tables))
     querysets = _failed_querysets(query, tables)
     summary = {"by_code": failed_jobs_by_code(querysets)}
     for name, column in ERROR_BREAKDOWNS.items():
@@ -188,6 +210,15 @@ def failed_jobs_summary(query: Query, tables: list[str] | None) -> dict[str, lis
             {column: key[0], "count": group.count, "example_pandaid": group.example_pandaid}
             for key, group in _by_count(_group_counts(querysets, [column], example=True))
         ]
+    return summary
+
+
+def _failed_jobs_summary_raw(params: dict[str, Any], tables: list[str]) -> dict[str, list[dict[str, Any]]]:
+    if not tables:
+        return {"by_code": [], **{name: [] for name in ERROR_BREAKDOWNS}}
+    summary = {"by_code": rawsql.run(sql.failed_jobs_by_code.name, **params, tables=tables)}
+    for name, column in ERROR_BREAKDOWNS.items():
+        summary[name] = rawsql.run(sql.failed_jobs_by.name, **params, tables=tables, groupby=column)
     return summary
 
 

@@ -3,8 +3,8 @@ tables and the failed jobs' summaries, with Oracle hints on the schema's indexes
 
 Every query takes the window (date_from, date_to), `tables` (default: the job tables the
 window reaches) and the IN-list filters of rawsql.JOB_FILTERS (`jobstatus=["failed"]`,
-`computingsite_not=[...]`, ...). The views use them where the request's filters are plain
-values (no wildcard); the ORM in queries.py answers the rest.
+`computingsite_not=[...]`, ...). queries.py imports this module and runs them where the
+request's filters are plain values (rawsql.job_params); its ORM path answers the rest.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pandjango.pandadb import errorcodes
 SUMMARY_GROUPS = ("jobstatus", "computingsite", "cloud", "prodsourcelabel", "produsername", "processingtype", "jeditaskid")
 # Failed is a final state: only JOBSARCHIVED4 and the archive hold failed jobs.
 FINAL_STATE_TABLES = ("archived", "archive")
-ERROR_BREAKDOWNS = ("computingsite", "produsername", "jeditaskid")
+# The errors summary's breakdowns: its key -> the column counted.
+ERROR_BREAKDOWNS = {"by_site": "computingsite", "by_user": "produsername", "by_task": "jeditaskid"}
 # The failed-job queries fix JOBSTATUS themselves.
 FAILED_FILTERS = {c: kind for c, kind in rawsql.JOB_FILTERS.items() if c != "jobstatus"}
 
@@ -111,7 +112,7 @@ failed_jobs_by = rawsql.register(rawsql.RawQuery(
     params=(
         *rawsql.window_params(),
         rawsql.tables_param(FINAL_STATE_TABLES),
-        rawsql.columns_param("groupby", "column", ERROR_BREAKDOWNS, "count by this column", example="computingsite"),
+        rawsql.columns_param("groupby", "column", tuple(ERROR_BREAKDOWNS.values()), "count by this column", example="computingsite"),
         *rawsql.filter_params(FAILED_FILTERS),
     ),
     texts=rawsql.job_counts_texts(["groupby"], list(FAILED_FILTERS), status="failed", example=True),

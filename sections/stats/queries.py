@@ -2,32 +2,34 @@
 
 Each job table is grouped on its own (job_querysets) and the per-table groups are added up:
 a job caught moving between two tables at the moment of the query may be counted twice,
-which the counts tolerate (they are not a list of jobs).
+which the counts tolerate (they are not a list of jobs). The matrix and the time series send
+one statement of the raw SQL registry instead (sql.py) whenever the request's filters are
+plain values (rawsql.in_list_params); a wildcard takes the ORM path, which gives the same
+counts.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from pandjango.api import iso
+from pandjango import rawsql
+from pandjango.api import Query, iso
 from pandjango.pandadb.jobs import Window, job_querysets, tables_for
 from pandjango.pandadb.models import JobColumns, PilotQueue
 
+from . import sql
 from .epoch import TimeBucket, seconds_between
 
-# The job columns a matrix or a series may be grouped by.
-JOB_DIMENSIONS = (
-    "jobstatus", "computingsite", "cloud", "prodsourcelabel", "produsername", "processingtype",
-    "jeditaskid", "gshare", "resource_type", "nucleus",
-)
-PILOT_DIMENSIONS = ("nickname", "queueid", "submithost", "type", "state", "status")
+# The job columns a matrix or a series may be grouped by, and the pilot columns.
+JOB_DIMENSIONS = sql.JOB_DIMENSIONS
+PILOT_DIMENSIONS = sql.PILOT_DIMENSIONS
 
 # Job states in lifecycle order (PANDA-SCHEMA.md): a matrix shows its jobstatus in this order.
 LIFECYCLE = (
@@ -89,8 +91,17 @@ def _ordered_values(field: str, totals: Counter[Hashable], limit: int) -> tuple[
     return values[:limit], len(values) > limit
 
 
-def jobs_matrix(q: Q, window: Window, row_field: str, col_field: str, limit: int) -> JobMatrix:
-    counts = _grouped_counts((qs for _, qs in job_querysets(q, window)), (row_field, col_field))
+def _matrix_counts(query: Query, row_field: str, col_field: str) -> Counter[tuple[Any, ...]]:
+    params = rawsql.job_params(query)
+    if params is None:
+        assert query.window is not None
+        return _grouped_counts((qs for _, qs in job_querysets(query.q, query.window)), (row_field, col_field))
+    rows = rawsql.run(sql.jobs_matrix.name, **params, rows=row_field, cols=col_field)
+    return Counter({(row[row_field], row[col_field]): row["count"] for row in rows})
+
+
+def jobs_matrix(query: Query, row_field: str, col_field: str, limit: int) -> JobMatrix:
+    counts = _matrix_counts(query, row_field, col_field)
     row_totals: Counter[Hashable] = Counter()
     col_totals: Counter[Hashable] = Counter()
     for (row, col), n in counts.items():
@@ -113,8 +124,10 @@ def jobs_matrix(q: Q, window: Window, row_field: str, col_field: str, limit: int
 
 # ---------------------------------------------------------------------------- stats.timeseries
 
-BIN_SECONDS = {"5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
+BIN_SECONDS = rawsql.BIN_SECONDS
 JOB_METRICS = ("jobs_finished", "jobs_failed", "jobs_created")
+# The metrics of jobs that ended, and the state they ended in.
+ENDED = {"jobs_finished": "finished", "jobs_failed": "failed"}
 PILOT_METRICS = ("pilots_submitted",)
 METRICS = (*JOB_METRICS, *PILOT_METRICS)
 OTHER = "other"
@@ -129,10 +142,8 @@ def bin_starts(window: Window, seconds: int) -> list[int]:
 
 def _metric_querysets(metric: str, q: Q, window: Window) -> tuple[list[QuerySet[Any]], str]:
     """The querysets a metric counts, and the date column its bins are taken from."""
-    if metric == "jobs_finished":
-        return ended_jobs(q, window, ["finished"]), "endtime"
-    if metric == "jobs_failed":
-        return ended_jobs(q, window, ["failed"]), "endtime"
+    if metric in ENDED:
+        return ended_jobs(q, window, [ENDED[metric]]), "endtime"
     if metric == "jobs_created":
         return created_jobs(q, window), "creationtime"
     # TSTATE (the last state change) is never before TSUBMIT: its bound lets its index serve.
@@ -140,14 +151,49 @@ def _metric_querysets(metric: str, q: Q, window: Window) -> tuple[list[QuerySet[
     return [pilots], "tsubmit"
 
 
-def timeseries(metric: str, q: Q, window: Window, bin_size: str, groupby: str, top: int) -> dict[str, Any]:
+def _metric_raw(metric: str, query: Query) -> tuple[str, dict[str, Any]] | None:
+    """The registered query that counts a metric and its parameters (window, filters), or
+    None when the request's filters need the ORM. Job metrics take the job filters, the
+    pilot metric the pilot filters (query.extra)."""
+    window = query.window
+    assert window is not None
+    span = {"date_from": window.start, "date_to": window.end}
+    if metric in PILOT_METRICS:
+        pilot_filters = in_list_pilot_filters(query.extra)
+        return None if pilot_filters is None else (sql.pilots_timeseries.name, {**span, **pilot_filters})
+    params = rawsql.job_params(query)
+    if params is not None and metric in ENDED:
+        params = rawsql.narrowed(params, "jobstatus", [ENDED[metric]])
+        return None if params is None else (sql.jobs_timeseries.name, {**params, "time": "endtime", "tables": list(FINAL_TABLES)})
+    return None if params is None else (sql.jobs_timeseries.name, {**params, "time": "creationtime"})
+
+
+def in_list_pilot_filters(extra: Mapping[str, Any]) -> dict[str, list[Any]] | None:
+    return rawsql.in_list_params({name: extra[name] for name in PILOT_DIMENSIONS if extra.get(name)}, sql.PILOT_FILTERS)
+
+
+def _bin_counts(metric: str, q: Q, query: Query, bin_size: str, groupby: str) -> Counter[tuple[Any, ...]]:
+    """Counts per (bin start, value of groupby), or per (bin start,)."""
+    raw = _metric_raw(metric, query)
+    if raw is not None:
+        name, params = raw
+        rows = rawsql.run(name, **params, bin_seconds=bin_size, groupby=groupby or None)
+        return Counter({(row["bucket"], row[groupby]) if groupby else (row["bucket"],): row["count"] for row in rows})
+    assert query.window is not None
+    querysets, column = _metric_querysets(metric, q, query.window)
+    keys = ("bucket", groupby) if groupby else ("bucket",)
+    return _grouped_counts(querysets, keys, bucket=TimeBucket(column, BIN_SECONDS[bin_size]))
+
+
+def timeseries(query: Query, metric: str, q: Q, bin_size: str, groupby: str, top: int) -> dict[str, Any]:
     """Counts per time bin, one series per value of `groupby` (the `top` largest by total,
-    the rest added up as "other"), or a single series named after the metric."""
+    the rest added up as "other"), or a single series named after the metric. `q` is the
+    metric's filter (job or pilot filters), for the ORM path."""
+    window = query.window
+    assert window is not None
     seconds = BIN_SECONDS[bin_size]
     starts = bin_starts(window, seconds)
-    querysets, column = _metric_querysets(metric, q, window)
-    keys = ("bucket", groupby) if groupby else ("bucket",)
-    counts = _grouped_counts(querysets, keys, bucket=TimeBucket(column, seconds))
+    counts = _bin_counts(metric, q, query, bin_size, groupby)
     index = {start: i for i, start in enumerate(starts)}
     per_name: dict[Any, list[int]] = defaultdict(lambda: [0] * len(starts))
     for key, n in counts.items():

@@ -1,6 +1,7 @@
 """The stats section's raw SQL (see pandjango/rawsql.py): the jobs matrix, and counts per
 time bin of jobs and of pilots. Time bins come back as epoch seconds in `bucket`, as
-queries.TimeBucket gives them.
+queries.TimeBucket gives them. queries.py imports this module and runs them where the
+request's filters are plain values; its ORM path answers the rest.
 """
 
 from __future__ import annotations

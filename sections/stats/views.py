@@ -82,7 +82,7 @@ class JobsMatrix(SectionView):
         if rows == cols:
             raise api.bad_request("rows and cols must be different columns", cols="must differ from rows")
         assert query.window is not None
-        matrix = queries.jobs_matrix(query.q, query.window, rows, cols, limit)
+        matrix = queries.jobs_matrix(query, rows, cols, limit)
         return api.envelope(matrix.data, window=query.window, limit=limit, count=len(matrix.data["rows"]), truncated=matrix.truncated)
 
 
@@ -173,7 +173,7 @@ class Timeseries(SectionView):
                 f"the window holds {bins} bins of {bin_size}, more than {MAX_BINS}",
                 bin=f"{bins} bins: at most {MAX_BINS}; use a larger bin or a shorter window",
             )
-        data = queries.timeseries(metric, q, query.window, bin_size, query.extra["groupby"], query.extra["top"])
+        data = queries.timeseries(query, metric, q, bin_size, query.extra["groupby"], query.extra["top"])
         return api.envelope(data, window=query.window, count=len(data["series"]))
 
 

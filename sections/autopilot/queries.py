@@ -1,7 +1,9 @@
 """What the autopilot section reads: pilots (PILOTQUEUE) and the tables around them
 (SCHEDINSTANCE, SUBMITHOSTS, SERVICELIST, PILOTTYPE). A pilot is in the window when its
 TSTATE (the time of its last state change) is; pilots are counted in the database, grouped
-by state and status."""
+by state and status. The queues by region count their pilots with the raw SQL registry's
+autopilot.queue_pilot_counts (sql.py) whenever the queue filters are plain values; a
+wildcard takes the ORM path, which gives the same counts."""
 
 from __future__ import annotations
 
@@ -15,10 +17,13 @@ from django.conf import settings
 from django.db.models import BooleanField, Case, Count, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 
+from pandjango import rawsql
 from pandjango.api import Query, clean_dates
 from pandjango.columns import columns_of, order_by_column, values_by_column
 from pandjango.pandadb.jobs import Window, find_jobs
 from pandjango.pandadb.models import PilotQueue, PilotType, SchedConfig, SchedInstance, ServiceList, SubmitHosts
+
+from . import sql
 
 PILOT_COLUMNS = columns_of(PilotQueue)
 PILOT_LIST_FIELDS = (
@@ -90,10 +95,27 @@ def pilot_detail(tpid: str) -> dict[str, Any] | None:
     return pilot
 
 
-def queues_by_region(q: Q, window: Window) -> list[dict[str, Any]]:
-    """The SCHEDCONFIG queues matching q, grouped by cloud and region, each with its
-    SCHEDINSTANCE counters (summed over its PanDA sites) and its pilots in the window."""
-    chosen = SchedConfig.objects.filter(q)
+def queue_pilot_counts(query: Query, nicknames: QuerySet[Any]) -> dict[Any, PilotCounts]:
+    """The pilots in the window of the queues chosen by the request (`nicknames`, its
+    SCHEDCONFIG rows), counted per queue. The ORM's semi-join on `nicknames` is read from
+    SCHEDCONFIG through every pilot of every queue: past 30 s at a million pilots on MariaDB,
+    where the registry's text, which groups the window's pilots first, takes 2.5 s."""
+    assert query.window is not None
+    filters = rawsql.in_list_params(query.filters, sql.QUEUE_FILTERS)
+    if filters is None:
+        return pilot_counts_by("nickname", query.window, Q(nickname__in=nicknames))
+    counts: dict[Any, PilotCounts] = defaultdict(PilotCounts)
+    span = {"date_from": query.window.start, "date_to": query.window.end}
+    for row in rawsql.run(sql.queue_pilot_counts.name, **span, **filters):
+        counts[row["nickname"]].add(row["state"], row["status"], row["count"])
+    return counts
+
+
+def queues_by_region(query: Query) -> list[dict[str, Any]]:
+    """The SCHEDCONFIG queues matching the request's filters, grouped by cloud and region,
+    each with its SCHEDINSTANCE counters (summed over its PanDA sites) and its pilots in the
+    window."""
+    chosen = SchedConfig.objects.filter(query.q)
     queues = [dict(row) for row in chosen.order_by("cloud", "region", "nickname").values("nickname", "siteid", "cloud", "region", "status")]
     nicknames = chosen.values("nickname")
     sums = {f"sum_{c}": Sum(c) for c in SCHEDINSTANCE_COUNTERS}
@@ -101,7 +123,7 @@ def queues_by_region(q: Q, window: Window) -> list[dict[str, Any]]:
         row["nickname"]: {c: row[f"sum_{c}"] for c in SCHEDINSTANCE_COUNTERS}
         for row in SchedInstance.objects.filter(nickname__in=nicknames).values("nickname").annotate(**sums).order_by()
     }
-    pilots = pilot_counts_by("nickname", window, Q(nickname__in=nicknames))
+    pilots = queue_pilot_counts(query, nicknames)
     no_counters = dict.fromkeys(SCHEDINSTANCE_COUNTERS)
     for queue in queues:
         queue.update(counters.get(queue["nickname"], no_counters))

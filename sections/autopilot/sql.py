@@ -1,5 +1,6 @@
 """The autopilot section's raw SQL (see pandjango/rawsql.py): the pilots of the queues by
-region, counted per queue, state and status in the window."""
+region, counted per queue, state and status in the window. queries.py imports this module
+and runs it where the queue filters are plain values; its ORM path answers the rest."""
 
 from __future__ import annotations
 

@@ -107,8 +107,7 @@ class QueuesByRegion(SectionView):
     }
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
-        assert query.window is not None
-        regions = queries.queues_by_region(query.q, query.window)
+        regions = queries.queues_by_region(query)
         return api.envelope(regions, window=query.window, count=len(regions))
 
 

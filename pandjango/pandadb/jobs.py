@@ -89,7 +89,10 @@ def all_jobs(
     columns = list(dict.fromkeys([*fields, "pandaid", "modificationtime", sort_field]))
     collected: list[dict[str, Any]] = []
     for name, qs in job_querysets(q, window, tables):
-        for row in qs.order_by(sort, "-pandaid").values(*columns)[: limit + 1]:
+        # Order by the sort field alone: a tie-breaker column would keep the database from
+        # reading the rows in the order of the table's index on that field (a filesort of
+        # the whole window instead of the first limit+1 index entries).
+        for row in qs.order_by(sort).values(*columns)[: limit + 1]:
             row["table"] = name
             collected.append(row)
     unique = list(newest_per_pandaid(collected).values())

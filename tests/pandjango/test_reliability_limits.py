@@ -87,3 +87,11 @@ def test_more_parameters_than_django_parses_is_a_json_400(anon_client: Client) -
     with no_queries():
         error = refusal(anon_client.get(JOBS + "?" + "&".join(f"p{i}=1" for i in range(1100))))
     assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" in error["message"]
+
+
+def test_a_body_larger_than_django_reads_is_a_json_400(anon_client: Client, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = orjson.dumps({"pandaid": list(range(1, 500))})
+    with no_queries():
+        error = refusal(anon_client.post(STATUS, body, content_type="application/json"))
+    assert "DATA_UPLOAD_MAX_MEMORY_SIZE" in error["message"]

@@ -684,6 +684,8 @@ def in_list_params(filters: Mapping[str, str], accepted: Mapping[str, str]) -> d
     wanted: dict[str, list[Any]] = {}
     unwanted: dict[str, list[Any]] = {}
     for name, raw in filters.items():
+        if not raw:
+            continue  # given empty: no filter, as the filterset reads it
         column = "prodsourcelabel" if name == "jobtype" else name
         negate = raw.startswith("!")
         parts = (raw[1:] if negate else raw).split("|")

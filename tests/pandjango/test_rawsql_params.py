@@ -16,6 +16,7 @@ pytestmark = pytest.mark.no_db
     ("filters", "params"),
     [
         ({}, {}),
+        ({"jobtype": "", "cloud": ""}, {}),  # given empty: no filter
         ({"jobstatus": "failed"}, {"jobstatus": ["failed"]}),
         ({"jobstatus": "failed|finished", "cloud": "!CA|DE"}, {"jobstatus": ["failed", "finished"], "cloud_not": ["CA", "DE"]}),
         ({"jeditaskid": "12|13"}, {"jeditaskid": [12, 13]}),

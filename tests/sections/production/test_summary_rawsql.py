@@ -63,3 +63,10 @@ def test_a_site_counts_alike_by_name_and_by_a_pattern_only_it_matches(anon_clien
     by_pattern = answer(anon_client, SUMMARY, {**window, "groupby": "computingsite,jobstatus", "computingsite": f"{site}*"})
     assert by_name.registry_queries == [NAME] and by_pattern.registry_queries == []
     assert by_name.body["data"] and by_name.without_time() == by_pattern.without_time()
+
+
+def test_filters_given_empty_filter_nothing_on_either_path(anon_client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    window = fixed_window(12)
+    raw, orm = both_paths(anon_client, SUMMARY, {**window, "jobtype": "", "cloud": ""}, monkeypatch)
+    assert raw.registry_queries == [NAME] and raw.without_time() == orm.without_time()
+    assert raw.without_time() == answer(anon_client, SUMMARY, window).without_time()

@@ -302,19 +302,28 @@ def wildcard_q(name: str, pattern: str) -> Q:
 
 
 class PandaFilterSet(django_filters.FilterSet):
-    """Explicit PanDA-syntax filters; `to_q()` gives one Q for the validated values, so the
+    """Explicit PanDA-syntax filters; `q_for()` gives one Q for the given values, so the
     same filters apply to one table or to every job table."""
 
-    def to_q(self) -> Q:
+    @classmethod
+    def q_for(cls, data: Mapping[str, str]) -> Q:
+        """Validates each given value with its filter's form field and combines them.
+        Builds no FilterSet instance: that deep-copies every declared filter and makes a
+        form class, about 2 ms a request for the 42 job filters, most of a cache hit's cost."""
         q = Q()
-        for name, value in self.form.cleaned_data.items():
-            if value not in (None, ""):
-                flt = self.filters[name]
-                assert isinstance(flt, PandaFilter)
-                try:
+        errors: dict[str, str] = {}
+        for name, flt in cls.base_filters.items():  # declaration order, as a form reports
+            if name not in data:
+                continue
+            assert isinstance(flt, PandaFilter)
+            try:
+                value = flt.field.clean(data[name])
+                if value not in (None, ""):
                     q &= flt.q(value)
-                except DjangoValidationError as exc:
-                    raise DjangoValidationError({name: exc.messages}) from None
+            except DjangoValidationError as exc:
+                errors[name] = " ".join(exc.messages)
+        if errors:
+            raise DjangoValidationError(errors)
         return q
 
 
@@ -501,12 +510,8 @@ def _parse_filters(params: Mapping[str, str], spec: QuerySpec) -> tuple[Q, dict[
     if spec.filterset is None:
         return Q(), {}
     data = {k: v for k, v in params.items() if k in spec.filterset.base_filters}
-    fs = spec.filterset(data=data, queryset=spec.filterset._meta.model.objects.none())
-    if not fs.form.is_valid():
-        errors = {k: " ".join(v) for k, v in fs.form.errors.items()}
-        raise bad_request("; ".join(f"{k}: {v}" for k, v in errors.items()), **errors)
     try:
-        q = fs.to_q()
+        q = spec.filterset.q_for(data)
     except DjangoValidationError as exc:
         errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
         raise bad_request("; ".join(f"{k}: {v}" for k, v in errors.items()), **errors) from None

@@ -47,5 +47,7 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         for name, value in security_headers().items():
+            if name == "X-Frame-Options" and getattr(response, "xframe_options_exempt", False):
+                continue  # a view Django was told may be framed (@xframe_options_exempt)
             response.headers.setdefault(name, value)
         return response

@@ -58,6 +58,11 @@ pytest-mariadb: setup
 
 test: setup lint typecheck pytest-sqlite pytest-mariadb
 
+# The benchmark (bench/run.py, docs/benchmarks.md): seeds or reuses a MariaDB database of ours,
+# loads gunicorn + memcached with wrk, writes bench/results/latest.md. ARGS=--small: a quick run.
+bench: setup
+	$(BIN)/python bench/run.py $(ARGS)
+
 # The installable wheel, into $(DIST): `pip install dist/pandjango-*.whl` gives the `pandjango`
 # command. An installed wheel has no node_modules, so every static file is collected into the
 # package first (pandjango/collected_static/, as the demo's settings find them).

@@ -21,22 +21,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-BASE_CONFIG = ROOT / "config" / "bench" / "mariadb.toml"
+import harness  # bench/harness.py, beside this script
+from harness import manage
+
 LONG = 3600  # the cached runs must stay HIT for the whole measurement
 
 CASES = [
@@ -62,42 +56,10 @@ class Result:
     share: float = 0.0  # of the trivial view's requests per second
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"nothing listens on port {port} after {seconds} s")
-
-
 def bench_config(directory: Path, memcached_port: int) -> Path:
     """config/bench/mariadb.toml with its [cache] table replaced (memcached, long lifetimes),
     and the rate limit of anonymous clients off: wrk is one client asking thousands of times."""
-    lines, table = [], ""
-    for line in BASE_CONFIG.read_text().splitlines():
-        if line.strip().startswith("["):
-            table = line.strip()
-            if table == "[limits]":
-                lines += [line, "anon_requests_per_minute = 0"]
-                continue
-        if table == "[cache]" or table.startswith("[cache."):
-            continue
-        if table == "[limits]" and line.split("=")[0].strip() == "anon_requests_per_minute":
-            continue
-        lines.append(line)
-    if "[limits]" not in lines:
-        lines += ["", "[limits]", "anon_requests_per_minute = 0"]
-    lines += [
-        "",
+    cache = [
         "[cache]",
         'backend = "memcached"',
         f'servers = ["127.0.0.1:{memcached_port}"]',
@@ -105,17 +67,7 @@ def bench_config(directory: Path, memcached_port: int) -> Path:
         f'"production.jobs" = {LONG}',
         f'"production.summary" = {LONG}',
     ]
-    path = directory / "bench.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def manage(env: dict[str, str], *args: str, code: str | None = None) -> str:
-    command = [PYTHON, "manage.py", *args] if code is None else [PYTHON, "-c", code]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command[:3])} failed:\n{done.stderr}")
-    return done.stdout
+    return harness.bench_config(directory / "bench.toml", cache)
 
 
 STAFF_SESSION = """
@@ -132,29 +84,9 @@ print(client.cookies["sessionid"].value)
 """
 
 
-def fetch(port: int, path: str, cookie: str = "") -> tuple[int, str]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Cookie": cookie} if cookie else {})
-    with urllib.request.urlopen(request, timeout=120) as response:
-        response.read()
-        return response.status, response.headers.get("X-Cache", "-")
-
-
 def wrk(port: int, label: str, path: str, seconds: int, connections: int, cookie: str) -> Result:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s", "--latency"]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
-    out = subprocess.run([*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
-    return Result(label, path, rps, latency(out, "50%"), latency(out, "99%"), requests, errors, "")
-
-
-def latency(out: str, percentile: str) -> float:
-    value, unit = re.search(rf"^\s+{percentile}\s+([\d.]+)(us|ms|s)\b", out, re.M).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    out = harness.run_wrk(port, path, seconds, connections, cookie=cookie)
+    return Result(label, path, out.rps, out.p50_ms or 0.0, out.p99_ms or 0.0, out.requests, out.errors, "")
 
 
 def median_of(runs: list[Result], floors: list[Result]) -> Result:
@@ -195,31 +127,23 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--app", default="pandjango.wsgi:application", help="the WSGI application gunicorn serves")
     args = parser.parse_args()
-    for tool in ("memcached", "wrk"):
-        if shutil.which(tool) is None:
-            raise SystemExit(f"{tool} is not installed (make system-deps)")
+    harness.require_tools("memcached", "wrk")
 
     work = Path(tempfile.mkdtemp(prefix="pandjango-bench-"))
-    memcached_port = free_port()
+    memcached_port = harness.free_port()
     env = {**os.environ, "PANDJANGO_CONFIG": str(bench_config(work, memcached_port)), "DJANGO_SETTINGS_MODULE": "pandjango.settings"}
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        as_root = ["-u", "root"] if os.geteuid() == 0 else []
-        processes.append(subprocess.Popen(["memcached", "-l", "127.0.0.1", "-p", str(memcached_port), "-U", "0", "-m", "256", "-t", "2", *as_root]))
-        wait_for_port(memcached_port)
+        processes.append(harness.start_memcached(memcached_port))
         manage(env, "migrate", "-v0")
         cookie = "sessionid=" + manage(env, code=STAFF_SESSION).strip()
         log = open(work / "gunicorn.log", "wb")
-        processes.append(subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", args.app, "--workers", str(args.workers), "--bind", f"127.0.0.1:{args.port}", "--timeout", "120"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        ))
-        wait_for_port(args.port)
+        processes.append(harness.start_gunicorn(env, args.port, log, args.workers, args.app, production_conf=False, extra=["--timeout", "120"]))
         states = {}
         for _, path, uncached in CASES:
             session = cookie if uncached else ""
-            fetch(args.port, path, session)  # warms the cached cases, and the workers
-            status, states[path] = fetch(args.port, path, session)
+            harness.fetch(args.port, path, session)  # warms the cached cases, and the workers
+            status, states[path], _ = harness.fetch(args.port, path, session)
             if status != 200:
                 raise SystemExit(f"{path} answered {status}")
         fast = [(label, path) for label, path, uncached in CASES if not uncached]
@@ -247,11 +171,7 @@ def main() -> None:
         print(f"\n(gunicorn's log: {work / 'gunicorn.log'})")
     finally:
         for process in reversed(processes):
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            harness.stop(process)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,558 @@
+"""The benchmark of `make bench`: Pandjango as in production (gunicorn with
+config/gunicorn.conf.py, 2 sync workers, DEBUG off, whitenoise, memcached) on a MariaDB
+database of ours, loaded by wrk, each endpoint uncached and cached.
+
+1. The database: `pandjango_bench` (1,000,000 jobs over 3 days, pilots and tasks in
+   proportion) or, with --small, `pandjango_bench_small` (50,000 jobs). It is created and
+   seeded when it does not hold the requested volume of recent data, and reused otherwise
+   (--reseed forces it). A seed by this script leaves a row in `pandjango_bench_seed`; a
+   database seeded by hand is accepted when its job tables hold the requested number of
+   jobs (within 2%) and the newest job is at most --max-age-hours old.
+2. A memcached on a free port, and gunicorn on a free port from 8601 on, twice: first with
+   the cache off (backend "none": every request runs its queries), then with memcached and
+   lifetimes of an hour, every cached path warmed before it is measured.
+3. For each case, --warmup seconds of wrk, then --seconds of wrk (cached: -c8; uncached: -c2,
+   as many connections as workers, so that p50 is the time to answer, not time in a queue),
+   in --rounds rounds, the trivial view /api/meta/ping/ (the floor) measured at the start of
+   every round. Between two cases the requests wrk left in flight are waited for.
+4. Requests/s, p50 and p99 latency (wrk), errors (non-2xx and socket errors), the peak RSS
+   of the workers (VmRSS sampled every 0.1 s), and for the uncached cases the DB time per
+   request (median of the db_ms of the request log's lines, pandjango/requestlog.py). Then
+   the jobs list with 10,000 rows (24 h), uncached and one request at a time: its latency
+   and the growth of the workers' RSS.
+5. A Markdown report: bench/results/latest.md (and the figures in bench/results/latest.json),
+   printed at the end.
+
+Production settings, except what a local benchmark needs: http (server.secure stays off,
+it would redirect to https), the insecure development secret key of config/bench/mariadb.toml,
+the anonymous rate limit off (wrk is one client), and gunicorn's max_requests off so that a
+worker keeps its memory for the whole run (otherwise recycling every ~2,000 requests hides
+growth and costs throughput in the middle of a case).
+
+    make bench                    # 1,000,000 jobs, about 12 minutes
+    make bench ARGS=--small       # 50,000 jobs, a quick run
+    .venv/bin/python bench/run.py [--small] [--jobs N] [--seconds 5] [--rounds 2] [--reseed]
+
+Needs /usr/bin/wrk and /usr/bin/memcached (`make system-deps`) and the local MariaDB
+(root over TCP, as config/bench/mariadb.toml says).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import harness  # bench/harness.py, beside this script
+import orjson
+from harness import ROOT
+
+RESULTS = ROOT / "bench" / "results"
+FLOOR = "/api/meta/ping/"
+SEED_TABLE = "pandjango_bench_seed"
+JOB_TABLES = ("jobsactive4", "jobsdefined4", "jobswaiting4", "jobsarchived4")
+LONG = 3600
+BIG_LIST = "/api/production/jobs/?limit=10000&hours=24"
+
+# (name, path template, endpoint, kind): kind "summary" is held to the summaries' goal.
+CASES = [
+    ("jobs list", "/api/production/jobs/?limit=100{w}", "production.jobs", "list"),
+    ("job detail", "/api/production/jobs/{pandaid}/", "production.job", "detail"),
+    ("jobs summary", "/api/production/jobs/summary/{q}", "production.summary", "summary"),
+    ("errors summary", "/api/production/errors/{q}", "production.errors", "summary"),
+    ("sites list", "/api/sites/", "sites.list", "list"),
+    ("queue detail", "/api/sites/{nickname}/{q}", "sites.queue", "detail"),
+    ("recent pilots", "/api/autopilot/pilots/{q}", "autopilot.pilots", "list"),
+    ("queues by region", "/api/autopilot/queues/{q}", "autopilot.queues", "summary"),
+    ("stats matrix", "/api/stats/jobs/?rows=cloud&cols=jobstatus{w}", "stats.jobs", "summary"),
+    ("time series", "/api/stats/timeseries/?metric=jobs_finished&bin=1h{w}", "stats.timeseries", "summary"),
+]
+
+GOAL_CACHED_SHARE = 0.70
+GOAL_LIST_P50_MS = 50.0
+GOAL_SUMMARY_P50_MS = 300.0
+GOAL_BIG_LIST_MS = 1000.0
+GOAL_BIG_LIST_RSS_MIB = 100.0
+GOAL_JOBS = 1_000_000
+
+
+@dataclass
+class CaseResult:
+    name: str
+    path: str
+    cached: bool
+    kind: str
+    rps: float = 0.0
+    share: float = 0.0  # of the floor's requests/s, measured on the same server
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    requests: int = 0
+    errors: int = 0
+    peak_rss_mib: float = 0.0
+    rss_growth_mib: float = 0.0
+    db_ms: float | None = None  # median over the request log's lines
+    db_queries: float | None = None
+    server_ms: float | None = None  # median duration_ms of the request log's lines
+    x_cache: str = "-"
+    load: list[float] = field(default_factory=list)  # 1-minute load average at each run's start
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Phase:
+    cached: bool
+    rss_start: dict[int, float] = field(default_factory=dict)
+    rss_end: dict[int, float] = field(default_factory=dict)  # after the last case of the rounds
+    rss_after_big: dict[int, float] = field(default_factory=dict)  # after the 10,000-row list (uncached)
+    workers_replaced: bool = False
+    server_5xx: int = 0
+
+
+# ---------------------------------------------------------------------------- the database
+
+
+def _db_settings(base: Path) -> dict[str, Any]:
+    return dict(tomllib.loads(base.read_text())["databases"]["panda"])
+
+
+def _connect(panda: dict[str, Any], database: str | None) -> Any:
+    import MySQLdb
+
+    kwargs: dict[str, Any] = {"host": panda.get("host", "127.0.0.1"), "port": int(panda.get("port", 3306)), "user": panda.get("user", "root")}
+    if panda.get("password"):
+        kwargs["password"] = panda["password"]
+    if database:
+        kwargs["database"] = database
+    return MySQLdb.connect(**kwargs)
+
+
+def database_state(panda: dict[str, Any], database: str) -> dict[str, Any]:
+    """Jobs in the job tables, the newest job's modificationtime, and this script's seed
+    record if there is one."""
+    conn = _connect(panda, None)
+    try:
+        cur = conn.cursor()
+        cur.execute(f"CREATE DATABASE IF NOT EXISTS `{database}` CHARACTER SET utf8mb4")
+        cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (database,))
+        tables = {row[0].lower() for row in cur.fetchall()}
+        jobs, newest, record = 0, None, None
+        for table in JOB_TABLES:
+            if table in tables:
+                cur.execute(f"SELECT COUNT(*), MAX(modificationtime) FROM `{database}`.`{table}`")
+                count, latest = cur.fetchone()
+                jobs += int(count)
+                if latest is not None and (newest is None or latest > newest):
+                    newest = latest
+        if SEED_TABLE in tables:
+            cur.execute(f"SELECT jobs, days, seeded_at FROM `{database}`.`{SEED_TABLE}` ORDER BY seeded_at DESC LIMIT 1")
+            row = cur.fetchone()
+            if row:
+                record = {"jobs": int(row[0]), "days": int(row[1]), "seeded_at": row[2]}
+        return {"jobs": jobs, "newest": newest, "record": record}
+    finally:
+        conn.close()
+
+
+def reusable(state: dict[str, Any], jobs: int, max_age: timedelta, now: datetime) -> tuple[bool, str]:
+    """Whether a database holds `jobs` jobs, the newest at most `max_age` old (UTC, naive)."""
+    if state["jobs"] == 0 or state["newest"] is None:
+        return False, "no jobs"
+    expected = state["record"]["jobs"] if state["record"] else state["jobs"]
+    if abs(expected - jobs) > 0.02 * jobs or abs(state["jobs"] - jobs) > 0.02 * jobs:
+        return False, f"{state['jobs']:,} jobs, not {jobs:,}"
+    age = now - state["newest"]
+    if age > max_age:
+        return False, f"the newest job is {age.total_seconds() / 3600:.1f} h old (more than {max_age.total_seconds() / 3600:g} h)"
+    how = "seeded by bench/run.py" if state["record"] else "seeded before (no seed record: accepted by its count)"
+    return True, f"{state['jobs']:,} jobs, the newest {age.total_seconds() / 3600:.1f} h old, {how}"
+
+
+def seed(env: dict[str, str], panda: dict[str, Any], database: str, jobs: int, days: int) -> None:
+    print(f"seeding {database}: {jobs:,} jobs over {days} days (about 1 minute per 60,000 jobs)", file=sys.stderr)
+    harness.manage(env, "pandadb", "createschema", "--drop")
+    start = time.monotonic()
+    out = harness.manage(env, "pandadb", "seed", "--jobs", str(jobs), "--days", str(days))
+    print(out.strip(), file=sys.stderr)
+    conn = _connect(panda, database)
+    try:
+        cur = conn.cursor()
+        cur.execute(f"CREATE TABLE IF NOT EXISTS `{SEED_TABLE}` (jobs INT NOT NULL, days INT NOT NULL, seeded_at DATETIME NOT NULL, seconds INT NOT NULL)")
+        cur.execute(f"DELETE FROM `{SEED_TABLE}`")
+        cur.execute(
+            f"INSERT INTO `{SEED_TABLE}` (jobs, days, seeded_at, seconds) VALUES (%s, %s, %s, %s)",
+            (jobs, days, datetime.now(UTC).replace(tzinfo=None), int(time.monotonic() - start)),
+        )
+        conn.commit()
+    finally:
+        conn.close()
+
+
+# ---------------------------------------------------------------------------- measuring
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, port: int, log_path: Path, master: int) -> None:
+        self.args = args
+        self.port = port
+        self.log = harness.LogReader(log_path)
+        self.master = master
+
+    def settle(self, path: str, sent: int, connections: int) -> list[dict[str, Any]]:
+        """The request log's lines for `path` until the requests wrk left in flight are
+        answered: `sent` completed plus one per connection, or a quiet log."""
+        lines: list[dict[str, Any]] = []
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            longest = max((float(line["duration_ms"]) for line in lines), default=0.0) / 1000
+            new = self.log.drain(quiet=max(1.0, 1.5 * longest), limit=deadline - time.monotonic())
+            lines += new
+            if sum(1 for line in lines if harness.full_path(line) == path) >= sent + connections or not new:
+                break
+        return lines
+
+    def measure(self, name: str, path: str, cached: bool, kind: str, seconds: float, connections: int) -> dict[str, Any]:
+        if self.args.warmup > 0:
+            warm = harness.run_wrk(self.port, path, self.args.warmup, connections)
+            self.settle(path, warm.requests, connections)
+        self.log.skip()
+        load = os.getloadavg()[0]
+        with harness.MemorySampler(self.master) as memory:
+            result = harness.run_wrk(self.port, path, seconds, connections)
+            lines = self.settle(path, result.requests, connections)
+        mine = [line for line in lines if harness.full_path(line) == path]
+        others = [line for line in lines if harness.full_path(line) != path]
+        if others:
+            print(f"  note: {len(others)} other requests in the log during {name}", file=sys.stderr)
+        shown = f"{result.p50_ms:.1f}" if result.p50_ms is not None else "-"
+        print(f"  {name:<22} {'cached' if cached else 'uncached':<8} {result.rps:9.1f} req/s  p50 {shown} ms  errors {result.errors}", file=sys.stderr)
+        return {
+            "rps": result.rps, "p50_ms": result.p50_ms, "p99_ms": result.p99_ms, "requests": result.requests,
+            "errors": result.errors, "peak_rss_mib": memory.peak_mib, "rss_growth_mib": memory.growth_mib,
+            "replaced": memory.replaced, "load": load,
+            "db_ms": [float(line["db_ms"]) for line in mine], "db_queries": [int(line["db_queries"]) for line in mine],
+            "server_ms": [float(line["duration_ms"]) for line in mine],
+            "server_5xx": sum(1 for line in lines if int(line["status"]) >= 500),
+        }
+
+
+def combine(result: CaseResult, runs: list[dict[str, Any]], floors: list[dict[str, Any]]) -> CaseResult:
+    """Medians over the rounds; the share is the median of each round's ratio to its floor."""
+    def median(values: list[float | None]) -> float | None:
+        present = [v for v in values if v is not None]
+        return statistics.median(present) if present else None
+
+    result.rps = statistics.median(r["rps"] for r in runs)
+    result.share = statistics.median(r["rps"] / f["rps"] if f["rps"] else 0.0 for r, f in zip(runs, floors, strict=True))
+    result.p50_ms = median([r["p50_ms"] for r in runs])
+    result.p99_ms = median([r["p99_ms"] for r in runs])
+    result.requests = sum(r["requests"] for r in runs)
+    result.errors = sum(r["errors"] for r in runs)
+    result.peak_rss_mib = max(r["peak_rss_mib"] for r in runs)
+    result.rss_growth_mib = max(r["rss_growth_mib"] for r in runs)
+    db = [v for r in runs for v in r["db_ms"]]
+    queries = [v for r in runs for v in r["db_queries"]]
+    server = [v for r in runs for v in r["server_ms"]]
+    result.db_ms = statistics.median(db) if db else None
+    result.db_queries = statistics.median(queries) if queries else None
+    result.server_ms = statistics.median(server) if server else None
+    result.load = [r["load"] for r in runs]
+    result.rounds = [{k: r[k] for k in ("rps", "p50_ms", "p99_ms", "requests", "errors", "peak_rss_mib", "load")} for r in runs]
+    return result
+
+
+def discover(port: int) -> dict[str, str]:
+    """A job and a queue that exist, for the detail cases."""
+    def first(path: str, key: str) -> str:
+        status, _, body = harness.fetch(port, path)
+        if status != 200:
+            raise SystemExit(f"{path} answered {status}: {body[:300]!r}")
+        rows = orjson.loads(body)["data"]
+        if not rows:
+            raise SystemExit(f"{path} answered no rows: is the database seeded?")
+        return str(rows[0][key])
+
+    return {"pandaid": first("/api/production/jobs/?limit=1&hours=72", "pandaid"), "nickname": first("/api/sites/?limit=1", "nickname")}
+
+
+def case_paths(ids: dict[str, str], hours: int | None) -> list[tuple[str, str, str, str]]:
+    window = f"hours={hours}" if hours else ""
+    paths = []
+    for name, template, endpoint, kind in CASES:
+        path = template.format(w=f"&{window}" if window else "", q=f"?{window}" if window else "", **ids)
+        paths.append((name, path, endpoint, kind))
+    return paths
+
+
+def run_phase(args: argparse.Namespace, cached: bool, env: dict[str, str], work: Path, memcached_port: int,
+              ids: dict[str, str] | None, hours: int | None) -> tuple[list[CaseResult], Phase, dict[str, str]]:
+    cache = harness.memcached_cache(memcached_port, LONG, [c[2] for c in CASES]) if cached else harness.NO_CACHE
+    config = harness.bench_config(work / ("cached.toml" if cached else "uncached.toml"), cache, args.database)
+    env = {**env, "PANDJANGO_CONFIG": str(config)}
+    port = harness.free_port(args.port_from)
+    log_path = work / ("gunicorn-cached.log" if cached else "gunicorn-uncached.log")
+    phase = Phase(cached)
+    connections = args.connections if cached else args.uncached_connections
+    with log_path.open("ab") as log:
+        server = harness.start_gunicorn(env, port, log, args.workers, extra=["--max-requests", "0"])
+    try:
+        print(f"gunicorn ({'memcached' if cached else 'no cache'}) on port {port}", file=sys.stderr)
+        if ids is None:
+            ids = discover(port)
+        paths = case_paths(ids, hours)
+        for _, path, _, _ in paths:
+            for _ in range(2):  # the second is a HIT when cached
+                status, x_cache, body = harness.fetch(port, path)
+            if status != 200:
+                raise SystemExit(f"{path} answered {status}: {body[:300]!r}")
+            if cached and x_cache != "HIT":
+                raise SystemExit(f"{path} is not a HIT after warming (X-Cache {x_cache})")
+        bench = Bench(args, port, log_path, server.pid)
+        bench.log.skip()
+        phase.rss_start = {pid: (harness.proc_status_kib(pid, "VmRSS") or 0) / 1024 for pid in harness.worker_pids(server.pid)}
+        floors: list[dict[str, Any]] = []
+        runs: dict[str, list[dict[str, Any]]] = {path: [] for _, path, _, _ in paths}
+        states: dict[str, str] = {}
+        for number in range(1, args.rounds + 1):
+            print(f"round {number} of {args.rounds}, {'cached' if cached else 'uncached'}", file=sys.stderr)
+            floors.append(bench.measure("floor", FLOOR, cached, "floor", args.seconds, connections))
+            for name, path, _, kind in paths:
+                runs[path].append(bench.measure(name, path, cached, kind, args.seconds, connections))
+        for _, path, _, _ in paths:
+            states[path] = harness.fetch(port, path)[1]
+        results = [combine(CaseResult("floor, the trivial JSON view", FLOOR, cached, "floor"), floors, floors)]
+        for name, path, _, kind in paths:
+            result = combine(CaseResult(name, path, cached, kind), runs[path], floors)
+            result.x_cache = states[path]
+            results.append(result)
+        phase.rss_end = {pid: (harness.proc_status_kib(pid, "VmRSS") or 0) / 1024 for pid in harness.worker_pids(server.pid)}
+        if not cached:
+            print("the 10,000-row jobs list, one request at a time", file=sys.stderr)
+            big = bench.measure("10,000-row jobs list", BIG_LIST, cached, "big", args.seconds * args.rounds, 1)
+            results.append(combine(CaseResult("jobs list, 10,000 rows (24 h)", BIG_LIST, cached, "big"), [big], [floors[-1]]))
+        phase.server_5xx = sum(r["server_5xx"] for case in runs.values() for r in case) + sum(f["server_5xx"] for f in floors)
+        phase.rss_after_big = {pid: (harness.proc_status_kib(pid, "VmRSS") or 0) / 1024 for pid in harness.worker_pids(server.pid)}
+        phase.workers_replaced = set(phase.rss_end) != set(phase.rss_start)
+        return results, phase, ids
+    finally:
+        harness.stop(server)
+
+
+# ---------------------------------------------------------------------------- the report
+
+
+def fmt_ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def fmt_share(share: float) -> str:
+    return f"{100 * share:.0f}%" if share >= 0.1 else f"{100 * share:.2g}%"
+
+
+def table(results: list[CaseResult]) -> str:
+    rows = [
+        "| case | cache | requests/s | of the floor | p50 ms | p99 ms | errors (requests) | peak worker RSS MiB | DB ms per request (queries) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        cache = "memcached" if r.cached else "off"
+        if r.cached and r.x_cache not in ("", "-"):
+            cache += f" ({r.x_cache})"
+        db = "-" if r.cached or r.db_ms is None else f"{fmt_ms(r.db_ms)} ({r.db_queries:g})"
+        rows.append(
+            f"| {r.name} `{r.path}` | {cache} | {r.rps:,.1f} | {fmt_share(r.share)} | {fmt_ms(r.p50_ms)} | {fmt_ms(r.p99_ms)} "
+            f"| {r.errors} ({r.requests:,}) | {r.peak_rss_mib:.0f} | {db} |"
+        )
+    return "\n".join(rows)
+
+
+def _by_how_much(value: float, goal: float, lower_is_better: bool = True) -> str:
+    if lower_is_better:
+        return f"{value / goal:.1f}x the goal" if value > goal else "met"
+    return f"{100 * (goal - value):.0f} points short" if value < goal else "met"
+
+
+def goals(results: list[CaseResult], phases: list[Phase], jobs: int) -> list[str]:
+    """One line per goal: the figures and whether each is met."""
+    lines = []
+    cached = [r for r in results if r.cached and r.kind != "floor"]
+    missed = [r for r in cached if r.share < GOAL_CACHED_SHARE]
+    lines.append(
+        f"- **Cached endpoints at >= {GOAL_CACHED_SHARE:.0%} of the floor's throughput**: "
+        + ("met by all" if not missed else f"{len(cached) - len(missed)} of {len(cached)} met; missed by ")
+        + ", ".join(f"{r.name} {fmt_share(r.share)}" for r in missed)
+        + f" (all: {', '.join(f'{r.name} {fmt_share(r.share)}' for r in cached)})."
+    )
+    scale = "" if jobs >= GOAL_JOBS else f" (measured at {jobs:,} jobs; the goal is for {GOAL_JOBS:,})"
+    uncached = {r.name: r for r in results if not r.cached}
+    jobs_list = uncached.get("jobs list")
+    if jobs_list and jobs_list.p50_ms is not None:
+        lines.append(
+            f"- **Uncached jobs list p50 <= {GOAL_LIST_P50_MS:.0f} ms**{scale}: {fmt_ms(jobs_list.p50_ms)} ms, "
+            f"{_by_how_much(jobs_list.p50_ms, GOAL_LIST_P50_MS)}; DB {fmt_ms(jobs_list.db_ms)} ms of it."
+        )
+    summaries = [r for r in uncached.values() if r.kind == "summary"]
+    if summaries:
+        parts = []
+        for r in summaries:
+            if r.p50_ms is None:
+                parts.append(f"{r.name}: no request completed")
+                continue
+            verdict = _by_how_much(r.p50_ms, GOAL_SUMMARY_P50_MS)
+            parts.append(f"{r.name} {fmt_ms(r.p50_ms)} ms ({verdict}; DB {fmt_ms(r.db_ms)} ms)")
+        lines.append(f"- **Uncached summaries p50 <= {GOAL_SUMMARY_P50_MS:.0f} ms**{scale}: " + "; ".join(parts) + ".")
+    big = next((r for r in results if r.kind == "big"), None)
+    if big and big.p50_ms is not None:
+        worst = max(big.p99_ms or 0.0, big.p50_ms)
+        lines.append(
+            f"- **10,000-row jobs list in <= {GOAL_BIG_LIST_MS:.0f} ms, worker RSS growth <= {GOAL_BIG_LIST_RSS_MIB:.0f} MB**: "
+            f"p50 {fmt_ms(big.p50_ms)} ms, p99 {fmt_ms(big.p99_ms)} ms ({_by_how_much(worst, GOAL_BIG_LIST_MS)}), "
+            f"DB {fmt_ms(big.db_ms)} ms; RSS growth {big.rss_growth_mib:.0f} MiB "
+            f"({'met' if big.rss_growth_mib <= GOAL_BIG_LIST_RSS_MIB else 'missed'})."
+        )
+    errors = sum(r.errors for r in results)
+    server_5xx = sum(p.server_5xx for p in phases)
+    flat = []
+    for phase in phases:
+        pairs = [f"{phase.rss_start[pid]:.0f} -> {phase.rss_end.get(pid, float('nan')):.0f}" for pid in sorted(phase.rss_start)]
+        growth = max((phase.rss_end.get(pid, 0.0) - phase.rss_start[pid] for pid in phase.rss_start), default=0.0)
+        replaced = ", a worker was replaced" if phase.workers_replaced else ""
+        big_after = ""
+        if not phase.cached and phase.rss_after_big:
+            big_after = f", then {', '.join(f'{mib:.0f}' for _, mib in sorted(phase.rss_after_big.items()))} MiB after the 10,000-row lists"
+        flat.append(
+            f"{'cached' if phase.cached else 'uncached'} server: workers {', '.join(pairs)} MiB (largest rise {growth:.0f} MiB{replaced}){big_after}"
+        )
+    lines.append(
+        f"- **Zero errors and flat memory**: {errors} errors seen by wrk, {server_5xx} 5xx in the request log "
+        f"({'met' if errors == 0 and server_5xx == 0 else 'missed'}); RSS from the first case to the last: " + "; ".join(flat) + "."
+    )
+    return lines
+
+
+def report(meta: dict[str, Any], results: list[CaseResult], phases: list[Phase]) -> str:
+    loads = [v for r in results for v in r.load]
+    head = [
+        "# Benchmark: `make bench`",
+        "",
+        f"Run {meta['finished']} on {meta['host']} ({meta['cores']} cores, Python {meta['python']}), "
+        f"1-minute load average {min(loads, default=0):.1f} to {max(loads, default=0):.1f} during the cases "
+        "(the machine is shared: other work runs beside the benchmark).",
+        "",
+        f"- Database: MariaDB `{meta['database']}`, {meta['jobs_in_db']:,} jobs ({meta['db_note']}); "
+        f"windows: {meta['windows']}.",
+        f"- Server: gunicorn, config/gunicorn.conf.py, {meta['workers']} sync workers, max_requests off; "
+        "DEBUG off, whitenoise, http, anonymous rate limit off.",
+        f"- Load: wrk -t2, {meta['seconds']} s per case after {meta['warmup']} s of warm-up, {meta['rounds']} round(s), "
+        f"the floor measured at the start of each round; cached -c{meta['connections']} "
+        f"(memcached, every request a HIT), uncached -c{meta['uncached_connections']} (cache backend \"none\"). "
+        "Figures are medians over the rounds; \"of the floor\" is the median of each round's ratio to the floor "
+        "measured on the same server with the same connections.",
+        "- DB ms: the median of the request log's db_ms (all queries of a request), with the median number of queries.",
+        "",
+        table(results),
+        "",
+        "## Goals",
+        "",
+        *goals(results, phases, meta["jobs_in_db"]),
+        "",
+    ]
+    return "\n".join(head)
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", action="store_true", help="50,000 jobs in pandjango_bench_small: a quick run")
+    parser.add_argument("--jobs", type=int, default=None, help="jobs to seed (default 1,000,000; 50,000 with --small)")
+    parser.add_argument("--days", type=int, default=3, help="days the seeded jobs span")
+    parser.add_argument("--database", default=None, help="MariaDB database (default pandjango_bench, pandjango_bench_small with --small)")
+    parser.add_argument("--reseed", action="store_true", help="seed again even if the database holds the requested volume")
+    parser.add_argument("--max-age-hours", type=float, default=6, help="reseed when the newest job is older than this")
+    parser.add_argument("--hours", type=int, default=None, help="window of the windowed cases (default: their own; 24 h when the data is over 2 h old)")
+    parser.add_argument("--seconds", type=float, default=None, help="wrk seconds per case and round (default 5; 3 with --small)")
+    parser.add_argument("--warmup", type=float, default=1, help="wrk seconds of warm-up before each case")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds (default 2; 1 with --small)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections for the cached cases")
+    parser.add_argument("--uncached-connections", type=int, default=2, help="wrk connections for the uncached cases")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port-from", type=int, default=8601, help="gunicorn listens on the first free port from here")
+    parser.add_argument("--out", type=Path, default=RESULTS / "latest.md")
+    args = parser.parse_args()
+    args.jobs = args.jobs or (50_000 if args.small else 1_000_000)
+    args.database = args.database or ("pandjango_bench_small" if args.small else "pandjango_bench")
+    args.seconds = args.seconds or (3 if args.small else 5)
+    args.rounds = args.rounds or (1 if args.small else 2)
+    harness.require_tools("memcached", "wrk")
+
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="pandjango-bench-"))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "pandjango.settings"}
+    env["PANDJANGO_CONFIG"] = str(harness.bench_config(work / "seed.toml", harness.NO_CACHE, args.database))
+    panda = _db_settings(harness.BASE_CONFIG)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    state = database_state(panda, args.database)
+    ok, why = reusable(state, args.jobs, timedelta(hours=args.max_age_hours), now)
+    if args.reseed or not ok:
+        print(f"{args.database}: {'--reseed' if args.reseed else why}", file=sys.stderr)
+        seed(env, panda, args.database, args.jobs, args.days)
+        state = database_state(panda, args.database)
+        ok, why = reusable(state, args.jobs, timedelta(hours=args.max_age_hours), datetime.now(UTC).replace(tzinfo=None))
+    print(f"{args.database}: {why}", file=sys.stderr)
+    age_hours = (datetime.now(UTC).replace(tzinfo=None) - state["newest"]).total_seconds() / 3600
+    hours = args.hours if args.hours is not None else (24 if age_hours > 2 else None)
+    harness.manage(env, "migrate", "-v0")
+
+    memcached_port = harness.free_port()
+    memcached = harness.start_memcached(memcached_port)
+    try:
+        uncached, phase_u, ids = run_phase(args, False, env, work, memcached_port, None, hours)
+        cached, phase_c, _ = run_phase(args, True, env, work, memcached_port, ids, hours)
+    finally:
+        harness.stop(memcached)
+
+    ordered: list[CaseResult] = []
+    for u in uncached:
+        ordered.append(u)
+        ordered += [c for c in cached if c.path == u.path]
+    meta = {
+        "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "host": platform.node() or "this machine",
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "database": args.database,
+        "jobs_in_db": state["jobs"],
+        "db_note": f"the newest {age_hours:.1f} h old at the start",
+        "windows": f"hours={hours} on the windowed cases" if hours else "each endpoint's default (12 h; time series 24 h)",
+        "workers": args.workers,
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+        "rounds": args.rounds,
+        "connections": args.connections,
+        "uncached_connections": args.uncached_connections,
+        "minutes": round((time.monotonic() - started) / 60, 1),
+    }
+    text = report(meta, ordered, [phase_u, phase_c])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    figures = {"meta": meta, "results": [asdict(r) for r in ordered], "phases": [asdict(p) for p in (phase_u, phase_c)]}
+    args.out.with_suffix(".json").write_bytes(orjson.dumps(figures, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+    print(text)
+    print(f"(written to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}; "
+          f"gunicorn's logs in {work}; {meta['minutes']} minutes)")
+
+
+if __name__ == "__main__":
+    main()

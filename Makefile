@@ -54,7 +54,7 @@ pytest-sqlite: setup
 	PANDJANGO_CONFIG=config/test/sqlite.toml $(BIN)/pytest
 
 pytest-mariadb: setup
-	PANDJANGO_CONFIG=config/test/mariadb.toml $(BIN)/pytest -m "not browser"
+	PANDJANGO_CONFIG=config/test/mariadb.toml $(BIN)/pytest -m "not browser and not once"
 
 test: setup lint typecheck pytest-sqlite pytest-mariadb
 

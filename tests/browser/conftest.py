@@ -37,7 +37,7 @@ BROWSER_MARKS = [pytest.mark.browser, pytest.mark.django_db(transaction=True, da
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (make test installs it)")
+        pytest.fail(f"{CHROMIUM} is not installed (make test installs it: tests/system-deps.sh)")
     with sync_playwright() as p:
         yield p
 

@@ -19,8 +19,9 @@ A template is the vendor's SQL with these additions:
   [[ ... ]]              kept only when every parameter named inside is given (not empty)
   {{union tables}} ... {{end}}
                          repeated once per job table of the `tables` parameter, joined by
-                         UNION ALL; inside, {table} is that table and {hint} the Oracle
-                         hint chosen for it (an index the schema defines)
+                         UNION ALL; inside, {table} is that table and {hint} the hint
+                         chosen for it (an index the schema defines): the query's `hint`,
+                         or its `hints` entry for the vendor where it has one
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ class RawQuery:
     texts: Mapping[str, str]  # vendor -> template
     returns: str  # the keys of each row, for the listing and the sections
     hint: Hint | None = None  # (job table, shape) -> Oracle hint, for {hint} in a union
+    hints: Mapping[str, Hint] = field(default_factory=dict)  # vendor -> its {hint}, in place of `hint`
     finish: Finish | None = None  # rows -> rows (decoding, ordering), same shape as the ORM's
 
     def param(self, name: str) -> Param:
@@ -295,7 +297,8 @@ def _render(query: RawQuery, vendor: str, shape: Mapping[str, Any]) -> str:
         branches = []
         for key in tables:
             table = JOB_TABLE_NAMES[key]
-            hint = query.hint(table, shape) if query.hint else ""
+            hint_for = query.hints.get(vendor, query.hint)
+            hint = hint_for(table, shape) if hint_for else ""
             branches.append(match.group(2).replace("{table}", qualified_name(table, vendor)).replace("{hint}", hint))
         return "UNION ALL".join(branches)
 

@@ -3,9 +3,9 @@
 Each job table is grouped on its own (job_querysets) and the per-table groups are added up:
 a job caught moving between two tables at the moment of the query may be counted twice,
 which the counts tolerate (they are not a list of jobs). The matrix and the time series send
-one statement of the raw SQL registry instead (sql.py) whenever the request's filters are
-plain values (rawsql.in_list_params); a wildcard takes the ORM path, which gives the same
-counts.
+one statement of the raw SQL registry instead (sql.py), as do the per-queue sums of the
+sites, whenever the request's filters are plain values (rawsql.in_list_params); a wildcard
+takes the ORM path, which gives the same counts.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ LIFECYCLE = (
     "pending", "defined", "assigned", "waiting", "activated", "throttled", "sent", "starting",
     "running", "holding", "merging", "transferring", "finished", "failed", "closed", "cancelled",
 )
-FINAL_TABLES = ("archived", "archive")
+FINAL_TABLES = sql.FINAL_TABLES
 # Dates before this are PanDA's 1970-01-01 "not set" marker.
 UNSET_BEFORE = datetime(1971, 1, 1, tzinfo=UTC)
 
@@ -246,12 +246,26 @@ def _mean(total: int, n: int) -> float | None:
     return round(total / n, 1) if n else None
 
 
-def site_stats(q: Q, window: Window) -> list[dict[str, Any]]:
+def _ended_site_sums(query: Query) -> dict[str | None, Counter[str]]:
+    """The sums of _site_sums over the finished and failed jobs of the window: the
+    registry's stats.site_efficiency in one statement when the filters are plain values,
+    else the ORM per table."""
+    params = rawsql.job_params(query)
+    if params is not None:
+        params = rawsql.narrowed(params, "jobstatus", ["finished", "failed"])
+    if params is None:
+        assert query.window is not None
+        return _site_sums(ended_jobs(query.q, query.window, ["finished", "failed"]))
+    rows = rawsql.run(sql.site_efficiency.name, **params)
+    return {row["computingsite"]: Counter({k: row[k] for k in sql.SITE_SUMS}) for row in rows}
+
+
+def site_stats(query: Query) -> list[dict[str, Any]]:
     """Per queue: jobs finished and failed in the window (by ENDTIME), the efficiency
     finished / (finished + failed), the mean wall time (ENDTIME - STARTTIME) and the CPU time
     (CPUCONSUMPTIONTIME), in seconds. Sums are added up across tables before dividing."""
     rows = []
-    for site, s in _site_sums(ended_jobs(q, window, ["finished", "failed"])).items():
+    for site, s in _ended_site_sums(query).items():
         done = s["finished"] + s["failed"]
         rows.append({
             "computingsite": site,

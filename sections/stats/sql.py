@@ -1,12 +1,18 @@
-"""The stats section's raw SQL (see pandjango/rawsql.py): the jobs matrix, and counts per
-time bin of jobs and of pilots. Time bins come back as epoch seconds in `bucket`, as
-queries.TimeBucket gives them. queries.py imports this module and runs them where the
-request's filters are plain values; its ORM path answers the rest.
+"""The stats section's raw SQL (see pandjango/rawsql.py): the jobs matrix, counts per time
+bin of jobs and of pilots, and the per-queue sums of the ended jobs. Time bins come back as
+epoch seconds in `bucket`, as queries.TimeBucket gives them. queries.py imports this module
+and runs them where the request's filters are plain values; its ORM path answers the rest.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from typing import Any
+
 from pandjango import rawsql
+
+from .epoch import EPOCH_SQL
 
 JOB_DIMENSIONS = (
     "jobstatus", "computingsite", "cloud", "prodsourcelabel", "produsername", "processingtype",
@@ -84,4 +90,86 @@ pilots_timeseries = rawsql.register(rawsql.RawQuery(
     texts=_pilots_timeseries_texts(),
     returns='[{"bucket": epoch seconds of the bin start, [<groupby column>: value,] "count": n}]',
     finish=rawsql.by_bucket("groupby"),
+))
+
+
+# ---------------------------------------------------------------------------- stats.site_efficiency
+
+# The final job tables, where finished and failed jobs are.
+FINAL_TABLES = ("archived", "archive")
+SITE_SUMS = ("finished", "failed", "wall_sum", "wall_jobs", "cpu_sum", "cpu_jobs")
+# Dates before this are PanDA's 1970-01-01 "not set" marker (queries.UNSET_BEFORE).
+_UNSET_BEFORE = {"oracle": "DATE '1971-01-01'", "mysql": "'1971-01-01'", "postgresql": "DATE '1971-01-01'", "sqlite": "'1971-01-01'"}
+_SITE_COLUMNS = ("computingsite", "jobstatus", "starttime", "endtime", "cpuconsumptiontime")
+
+
+def use_index(hint: rawsql.Hint) -> rawsql.Hint:
+    """The MySQL form of an Oracle index hint, for the same table and shape:
+    INDEX(j NAME) -> USE INDEX (NAME); nothing for FULL(j)."""
+
+    def mysql(table: str, shape: Mapping[str, Any]) -> str:
+        found = re.fullmatch(r"INDEX\(\w+ (\w+)\)", hint(table, shape))
+        return f"USE INDEX ({found.group(1)})" if found else ""
+
+    return mysql
+
+
+def _site_sums_texts() -> dict[str, str]:
+    """Per computingsite of the jobs that finished or failed in the window (by ENDTIME;
+    MODIFICATIONTIME, never before it, bounds the index range): the sums of queries._site_sums, one GROUP BY
+    per final job table, added up. The wall time counts jobs with both times set, as the
+    difference of their epoch seconds (the ORM's seconds_between)."""
+    texts = {}
+    for vendor in rawsql.VENDORS:
+        unset = _UNSET_BEFORE[vendor]
+        epoch = EPOCH_SQL[vendor]
+        wall = f"{epoch % {'expressions': 'j.endtime'}} - {epoch % {'expressions': 'j.starttime'}}"
+        timed = f"j.starttime >= {unset} AND j.endtime >= {unset}"
+        oracle_hint = "/*+ {hint} */ " if vendor == "oracle" else ""
+        mysql_hint = " {hint}" if vendor == "mysql" else ""
+        outer = ", ".join(f"SUM(s.{name}) AS {name}" for name in SITE_SUMS)
+        texts[vendor] = f"""SELECT s.computingsite, {outer}
+FROM (
+{rawsql.UNION}
+  SELECT {oracle_hint}j.computingsite,
+    SUM(CASE WHEN j.jobstatus = 'finished' THEN 1 ELSE 0 END) AS finished,
+    SUM(CASE WHEN j.jobstatus = 'failed' THEN 1 ELSE 0 END) AS failed,
+    SUM(CASE WHEN {timed} THEN {wall} ELSE 0 END) AS wall_sum,
+    SUM(CASE WHEN {timed} THEN 1 ELSE 0 END) AS wall_jobs,
+    SUM(j.cpuconsumptiontime) AS cpu_sum,
+    COUNT(j.cpuconsumptiontime) AS cpu_jobs
+  FROM {{table}} j{mysql_hint}
+  WHERE {rawsql.in_range(vendor, "j.endtime")}
+    AND {rawsql.in_range(vendor, "j.modificationtime", end=None)}
+    AND j.jobstatus IN ('finished', 'failed')
+{rawsql.in_filters("j", list(rawsql.JOB_FILTERS), "    ")}
+  GROUP BY j.computingsite
+{rawsql.END}
+) s
+GROUP BY s.computingsite"""
+    return texts
+
+
+def _by_site(rows: list[dict[str, Any]], values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """By computingsite, nulls last; every sum an integer (a sum over no row is 0)."""
+    rows = [{"computingsite": r["computingsite"], **{k: int(r[k] or 0) for k in SITE_SUMS}} for r in rows]
+    return sorted(rows, key=lambda r: (r["computingsite"] is None, r["computingsite"] or ""))
+
+
+_site_hint = rawsql.job_hint(_SITE_COLUMNS, (), list(rawsql.JOB_FILTERS))
+
+site_efficiency = rawsql.register(rawsql.RawQuery(
+    name="stats.site_efficiency",
+    section="stats",
+    purpose="Per queue, jobs that ended in the window (by ENDTIME): finished, failed, wall time and CPU time sums (/api/stats/sites/)",
+    params=(
+        *rawsql.window_params("ENDTIME"),
+        rawsql.tables_param(FINAL_TABLES),
+        *rawsql.filter_params(rawsql.JOB_FILTERS),
+    ),
+    texts=_site_sums_texts(),
+    returns='[{"computingsite", "finished", "failed", "wall_sum", "wall_jobs", "cpu_sum", "cpu_jobs"}], by computingsite',
+    hint=_site_hint,
+    hints={"mysql": use_index(_site_hint)},
+    finish=_by_site,
 ))

@@ -203,6 +203,6 @@ class SiteStats(SectionView):
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
         assert query.window is not None
-        rows = queries.sort_rows(queries.site_stats(query.q, query.window), query.sort)
+        rows = queries.sort_rows(queries.site_stats(query), query.sort)
         shown = [{f: row[f] for f in query.fields} for row in rows[: query.limit]]
         return api.envelope(shown, window=query.window, limit=query.limit, count=len(shown), truncated=len(rows) > query.limit)

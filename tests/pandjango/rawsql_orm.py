@@ -16,6 +16,7 @@ from pandjango import rawsql
 from pandjango.pandadb import errorcodes
 from pandjango.pandadb.jobs import Window, job_querysets, tables_for
 from pandjango.pandadb.models import JobColumns, PilotQueue, SchedConfig
+from sections.stats import queries, sql
 
 FINAL_TABLES = ("archived", "archive")
 
@@ -120,6 +121,16 @@ def jobs_timeseries(**params: Any) -> list[dict[str, Any]]:
     return _bucket_counts(querysets, time, rawsql.BIN_SECONDS[params["bin_seconds"]], params.get("groupby"))
 
 
+def site_efficiency(**params: Any) -> list[dict[str, Any]]:
+    """As stats' site_stats: _site_sums over the jobs that ended in the window (ENDTIME;
+    MODIFICATIONTIME from its start), by computingsite."""
+    start, end = params["date_from"], params["date_to"]
+    bounded = Q(jobstatus__in=["finished", "failed"], endtime__gte=start, endtime__lt=end, modificationtime__gte=start)
+    querysets = [qs.filter(bounded) for qs in _jobs(params, Q(), params.get("tables") or FINAL_TABLES, window=False)]
+    rows = [{"computingsite": site, **{k: sums[k] for k in sql.SITE_SUMS}} for site, sums in queries._site_sums(querysets).items()]
+    return sorted(rows, key=lambda r: (r["computingsite"] is None, r["computingsite"] or ""))
+
+
 def pilots_timeseries(**params: Any) -> list[dict[str, Any]]:
     """As stats' pilots_submitted: TSUBMIT in the window (no TSTATE bound)."""
     q = filters_q(params, ("nickname", "queueid", "submithost", "type", "state", "status"))
@@ -141,6 +152,7 @@ ORM: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "production.failed_jobs_by": failed_jobs_by,
     "stats.jobs_matrix": jobs_matrix,
     "stats.jobs_timeseries": jobs_timeseries,
+    "stats.site_efficiency": site_efficiency,
     "stats.pilots_timeseries": pilots_timeseries,
     "autopilot.queue_pilot_counts": queue_pilot_counts,
 }

@@ -27,6 +27,7 @@ NAMES = (
     "stats.jobs_matrix",
     "stats.jobs_timeseries",
     "stats.pilots_timeseries",
+    "stats.site_efficiency",
 )
 DIALECTS = {"oracle": "oracle", "mysql": "mysql", "postgresql": "postgres", "sqlite": "sqlite"}
 HOSTILE = ("x' OR '1'='1", "a -- b", "b; DROP TABLE jobsactive4", "c /* d */", "e'); DELETE FROM pilotqueue; --")

@@ -84,6 +84,12 @@ CASES: dict[str, list[Case]] = {
         lambda s: {**s.ago(12), "bin_seconds": "15m", "time": "creationtime", "groupby": "jobstatus"},
         lambda s: {**s.ago(6), "bin_seconds": "5m", "time": "creationtime", "computingsite": s.sites},
     ],
+    "stats.site_efficiency": [
+        lambda s: s.ago(12),
+        lambda s: {**s.ago(96), "jobstatus": ["failed"]},  # reaches the archive
+        lambda s: {**s.ago(48), "cloud_not": s.clouds[:1], "computingsite": s.sites},
+        lambda s: {**s.ago(24), "jeditaskid": s.tasks, "tables": ["archived"], "jobstatus_not": ["finished"]},
+    ],
     "stats.pilots_timeseries": [
         lambda s: {**s.ago(24), "bin_seconds": "1h"},
         lambda s: {**s.ago(12), "bin_seconds": "15m", "groupby": "state"},

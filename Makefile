@@ -10,7 +10,7 @@ PORT ?= 8000
 .PHONY: setup system-deps venv node demo demo-data serve test lint typecheck pytest-sqlite pytest-mariadb bench clean
 
 setup: system-deps venv node
-	mkdir -p var
+	mkdir -p var/staticfiles
 
 system-deps:
 	@sh tests/system-deps.sh
@@ -29,7 +29,7 @@ node:
 	    npm ci --no-audit --no-fund && touch node_modules/.installed; fi; fi
 
 demo-data: setup
-	mkdir -p var
+	mkdir -p var/staticfiles
 	$(BIN)/python manage.py migrate -v0
 	$(BIN)/python manage.py pandadb createschema --drop
 	$(BIN)/python manage.py pandadb seed --jobs $(DEMO_JOBS) --days 4

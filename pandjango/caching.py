@@ -39,7 +39,7 @@ from django.urls import Resolver404, get_resolver, resolve
 from django.utils.http import parse_etags
 
 from pandjango import api
-from pandjango.cachebackends import RESPONSES
+from pandjango.cachebackends import RESPONSES, ReadableFileCache
 from pandjango.config import ConfigError
 from pandjango.sections import ANONYMOUS, visibility_class
 
@@ -266,7 +266,9 @@ class ResponseStore:
     def __init__(self, cache: BaseCache) -> None:
         self.cache = cache
         memcached = isinstance(cache, BaseMemcachedCache)
-        self.key_budget = MEMCACHED_KEY_BUDGET if memcached else OTHER_KEY_BUDGET
+        # Only the file cache needs long keys (readable file names); the others keep
+        # memcached's budget, so a key behaves the same in the demo as in production.
+        self.key_budget = OTHER_KEY_BUDGET if isinstance(cache, ReadableFileCache) else MEMCACHED_KEY_BUDGET
         self.max_value = MEMCACHED_MAX_VALUE if memcached else None
         self.failed = False
 

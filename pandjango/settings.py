@@ -219,9 +219,6 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The PanDA monitor's JSON API: jobs, tasks, errors, queues, pilots, statistics.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # `manage.py check --deploy` is about the deployment; the OpenAPI document has its own
-    # tests (tests/pandjango/test_openapi.py).
-    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 # Production hardening, switched on by server.secure in the config file.

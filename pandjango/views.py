@@ -11,6 +11,7 @@ from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -60,6 +61,7 @@ def api_index(request: HttpRequest) -> HttpResponse:
 class SectionSchemaView(SpectacularJSONAPIView):
     """/api/schema/: the OpenAPI document, without the sections this user may not see."""
 
+    @extend_schema(exclude=True)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().get(request, *args, **kwargs)
         response.data = visible_schema(response.data, request.user)

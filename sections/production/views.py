@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.request import Request
@@ -197,6 +198,16 @@ class SessionWithoutCsrf(SessionAuthentication):
 
     def enforce_csrf(self, request: Request) -> None:
         return None
+
+
+class SessionWithoutCsrfScheme(OpenApiAuthenticationExtension):
+    """Describes it in the OpenAPI document as what it is: the session cookie."""
+
+    target_class = SessionWithoutCsrf
+    name = "statusCookieAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
 
 
 STATUS_BODY: dict[str, Any] = {

@@ -111,20 +111,21 @@ class QueuesByRegion(SectionView):
         return api.envelope(regions, window=query.window, count=len(regions))
 
 
+def configured_with_pilots(model: type, columns: tuple[str, ...]) -> dict[str, Any]:
+    """Rows of a config table (submit hosts, pilot types) with their pilots' counts."""
+    return {
+        "type": "array",
+        "items": object_of({**column_schemas(model, columns), "configured": CONFIGURED, "pilots": PILOT_COUNTS}),
+    }
+
+
 class SubmitHostList(SectionView):
     section = "autopilot"
     endpoint = "autopilot.submithosts"
     path_template = "/api/autopilot/submithosts/"
     summary = "Submit hosts (SUBMITHOSTS) with their pilots' counts in the window"
     spec = api.QuerySpec(default_hours=WINDOW_HOURS)
-    data_schema = {
-        "type": "array",
-        "items": object_of({
-            **column_schemas(SubmitHosts, queries.SUBMITHOST_COLUMNS),
-            "configured": CONFIGURED,
-            "pilots": PILOT_COUNTS,
-        }),
-    }
+    data_schema = configured_with_pilots(SubmitHosts, queries.SUBMITHOST_COLUMNS)
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
         assert query.window is not None
@@ -161,14 +162,7 @@ class PilotTypeList(SectionView):
     path_template = "/api/autopilot/pilottypes/"
     summary = "Pilot types (PILOTTYPE) with their pilots' counts in the window"
     spec = api.QuerySpec(default_hours=WINDOW_HOURS)
-    data_schema = {
-        "type": "array",
-        "items": object_of({
-            **column_schemas(PilotType, queries.PILOTTYPE_COLUMNS),
-            "configured": CONFIGURED,
-            "pilots": PILOT_COUNTS,
-        }),
-    }
+    data_schema = configured_with_pilots(PilotType, queries.PILOTTYPE_COLUMNS)
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
         assert query.window is not None

@@ -115,6 +115,14 @@ def get_json(anon_client: Client) -> Callable[..., Any]:
 
 
 @pytest.fixture(autouse=True)
+def _test_settings(settings: Any) -> None:
+    """Pages render {% static %} without a collectstatic run (the manifest storage of debug
+    off needs one), and test users' passwords hash fast."""
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     from django.core.cache import caches
 

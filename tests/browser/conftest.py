@@ -49,13 +49,6 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings: Any) -> None:
-    # The test config runs with debug off, whose manifest storage needs collectstatic;
-    # the live server serves the files from their folders instead.
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-
-
 class Console:
     """The browser's console errors and uncaught exceptions during one test."""
 

@@ -21,12 +21,6 @@ WINDOWED = "/api/stats/jobs/"  # any endpoint with a time window (default 12 h)
 SAMPLE_PATH_VALUES = {"int": "6400000001", "str": "ANALY_X"}
 
 
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings: Any) -> None:
-    """The staff user of each test is made with a cheap hasher: many tests here need one."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _error(response: Any, status: int) -> dict[str, Any]:
     """The error body of an answer, after checking its status and its shape."""
     assert response.status_code == status, (response.status_code, response.content[:300])

@@ -26,13 +26,6 @@ def old_monitor() -> Iterator[StandinServer]:
     server.server_close()
 
 
-@pytest.fixture(autouse=True)
-def _fast_test_settings(settings: Any) -> None:
-    """Pages render {% static %} without a collectstatic run; test users' passwords hash fast."""
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def legacy(old_monitor: StandinServer, pandjango_config: Callable[[str, Any], None]) -> StandinServer:
     """The proxy pointed at the stand-in, with two tabs; its request log emptied."""

@@ -181,13 +181,6 @@ def test_an_answer_in_the_cache_is_still_served_while_the_database_is_down(worke
         assert_unavailable(worker.get("/api/sites/clouds/?hours=2"))  # anything not cached
 
 
-@pytest.fixture
-def _static_without_manifest(settings: Any) -> None:
-    """Pages render {% static %} without a collectstatic run."""
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-
-
-@pytest.mark.usefixtures("_static_without_manifest")
 def test_a_page_frame_needs_no_panda_database_its_figures_come_from_the_api(worker: Worker, tmp_path: Path) -> None:
     # The browser code shows the API's 503 message in place of the data
     # (tests/browser/test_reliability_pages.py).
@@ -195,7 +188,6 @@ def test_a_page_frame_needs_no_panda_database_its_figures_come_from_the_api(work
         assert worker.get("/production/jobs/").status == 200
 
 
-@pytest.mark.usefixtures("_static_without_manifest")
 def test_a_page_that_cannot_read_its_database_says_so_with_503(
     worker: Worker, tmp_path: Path, pandjango_config: Callable[[str, Any], None]
 ) -> None:

@@ -36,7 +36,6 @@ def memcached_and_legacy_down(
     pandjango_config("legacy.base_url", f"http://127.0.0.1:{free_port()}/server/pandamon/")
     pandjango_config("legacy.allowed_prefixes", ["query"])
     pandjango_config("legacy.tabs", {"Clouds": "query?dash=clouds"})
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     memcached_cache.stop()
 
 

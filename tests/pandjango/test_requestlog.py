@@ -60,12 +60,6 @@ def test_urls(settings: Any) -> None:
     settings.ROOT_URLCONF = __name__
 
 
-@pytest.fixture
-def _static_without_manifest(settings: Any) -> None:
-    """Pages render {% static %} without a collectstatic run."""
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-
-
 def test_it_logs_one_line_with_every_field_for_an_api_request(anon_client: Client, request_lines: Lines) -> None:
     response = anon_client.get("/api/production/jobs/", {"limit": 1, "hours": 24})
     assert response.status_code == 200
@@ -136,7 +130,7 @@ def test_an_api_failure_is_logged_with_its_traceback_and_the_client_sees_none(
 
 
 def test_a_page_failure_is_logged_with_its_traceback_and_the_client_sees_none(
-    request_lines: Lines, caplog: pytest.LogCaptureFixture, test_urls: None, _static_without_manifest: None
+    request_lines: Lines, caplog: pytest.LogCaptureFixture, test_urls: None
 ) -> None:
     client = Client(raise_request_exception=False)
     response = client.get("/test-failure/")

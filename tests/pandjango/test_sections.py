@@ -26,13 +26,6 @@ Switch = Callable[[str], None]
 JOBS = "/api/production/jobs/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_test_settings(settings: Any) -> None:
-    """Pages render {% static %} without a collectstatic run; test users' passwords hash fast."""
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class Clients:
     """clients[viewer]: the client of that viewer, its user made only when asked for."""
 

@@ -5,16 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
-
-
-@pytest.fixture(autouse=True)
-def _fast_test_settings(settings: Any) -> None:
-    """Pages render {% static %} without a collectstatic run; test users' passwords hash fast."""
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def test_the_sign_in_page_signs_a_user_in_and_back_to_the_landing_page(anon_client: Client) -> None:

@@ -49,7 +49,6 @@ def _site_with_failures(settings: Any) -> None:
     """This module's URLs (the site's, plus views that fail); static files from their folders,
     as WhiteNoise serves them in production."""
     settings.ROOT_URLCONF = __name__
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
 
@@ -150,12 +149,6 @@ def test_every_post_form_carries_a_csrf_token(template: Path) -> None:
             assert "{% csrf_token %}" in form, form[:200]
 
 
-@pytest.fixture
-def _quick_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.mark.usefixtures("_quick_passwords")
 def test_signing_in_without_the_csrf_token_is_refused(staff_user: User) -> None:
     client = Client(enforce_csrf_checks=True)
     response = client.post("/accounts/login/", {"username": "shifter", "password": "pw"})

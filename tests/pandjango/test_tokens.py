@@ -111,13 +111,6 @@ def test_a_pipeline_posts_batch_status_with_its_token_and_no_session_or_csrf(pla
 # ---------------------------------------------------------------------------- the admin
 
 
-@pytest.fixture
-def _static_without_manifest(settings: Any) -> None:
-    """Pages render {% static %} without a collectstatic run."""
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-
-
-@pytest.mark.usefixtures("_static_without_manifest")
 def test_staff_create_tokens_in_the_admin(plain_user: User) -> None:
     admin = User.objects.create_superuser("operator", "operator@example.org", "pw")
     client = Client()

@@ -5,12 +5,29 @@ drift from what the endpoint really sends."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import jsonschema
 
+from pandjango.api import iso
 from pandjango.endpoints import ENDPOINTS, enveloped
+
+
+@dataclass(frozen=True)
+class FixedWindow:
+    """A window given as date_from/date_to: the requests and the ORM all see the same rows,
+    where a relative `hours=` window would move between them. Sections' tests subclass it
+    with what they count in it."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def params(self) -> dict[str, str]:
+        return {"date_from": iso(self.start), "date_to": iso(self.end)}
 
 
 def with_query(path: str, **params: Any) -> str:

@@ -6,31 +6,19 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.db.models import Q, QuerySet
 
-from pandjango.api import iso
 from pandjango.pandadb.models import PilotQueue
+from tests.api_helpers import FixedWindow as BaseWindow
 
 NEW_PILOTS = itertools.count(1)
 
 
-@dataclass(frozen=True)
-class FixedWindow:
-    """A window given as date_from/date_to: the requests and the ORM all see the same rows,
-    where a relative `hours=` window would move between them."""
-
-    start: datetime
-    end: datetime
-
-    @property
-    def params(self) -> dict[str, str]:
-        return {"date_from": iso(self.start), "date_to": iso(self.end)}
-
+class FixedWindow(BaseWindow):
     def pilots(self, q: Q | None = None) -> QuerySet[PilotQueue]:
         return PilotQueue.objects.filter(q or Q(), tstate__gte=self.start, tstate__lt=self.end)
 

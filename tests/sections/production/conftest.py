@@ -11,21 +11,11 @@ from typing import Any
 import pytest
 from django.db.models import Q
 
-from pandjango.api import iso
 from pandjango.pandadb.models import JOB_MODELS
+from tests.api_helpers import FixedWindow as BaseWindow
 
 
-class FixedWindow:
-    """A window given as date_from/date_to, so that two requests and the ORM all see the
-    same jobs (a relative `hours=` window moves between them)."""
-
-    def __init__(self, start: datetime, end: datetime) -> None:
-        self.start, self.end = start, end
-
-    @property
-    def params(self) -> dict[str, str]:
-        return {"date_from": iso(self.start), "date_to": iso(self.end)}
-
+class FixedWindow(BaseWindow):
     def jobs(self, q: Q | None = None) -> list[dict[str, Any]]:
         """Every job row in the window from every job table, as dicts (with "table")."""
         rows = []

@@ -5,28 +5,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
 from django.db.models import Q
 
-from pandjango.api import iso
 from pandjango.pandadb.models import JOB_MODELS
+from tests.api_helpers import FixedWindow as BaseWindow
 
 
-@dataclass(frozen=True)
-class FixedWindow:
-    """A window given as date_from/date_to: the requests and the ORM all see the same rows,
-    where a relative `hours=` window would move between them."""
-
-    start: datetime
-    end: datetime
-
-    @property
-    def params(self) -> dict[str, str]:
-        return {"date_from": iso(self.start), "date_to": iso(self.end)}
-
+class FixedWindow(BaseWindow):
     def jobs_by_status(self, q: Q) -> Counter[str]:
         """Jobs matching q modified in the window, by jobstatus, over every job table."""
         counts: Counter[str] = Counter()

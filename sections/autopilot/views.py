@@ -119,18 +119,26 @@ def configured_with_pilots(model: type, columns: tuple[str, ...]) -> dict[str, A
     }
 
 
-class SubmitHostList(SectionView):
+class ConfiguredWithPilotsList(SectionView):
+    """A config table's rows (submit hosts, pilot types) with their pilots' counts in the
+    window; a subclass names the table and the query function."""
+
     section = "autopilot"
-    endpoint = "autopilot.submithosts"
-    path_template = "/api/autopilot/submithosts/"
-    summary = "Submit hosts (SUBMITHOSTS) with their pilots' counts in the window"
     spec = api.QuerySpec(default_hours=WINDOW_HOURS)
-    data_schema = configured_with_pilots(SubmitHosts, queries.SUBMITHOST_COLUMNS)
+    rows_in: Any = None  # staticmethod: window -> rows
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
         assert query.window is not None
-        rows = queries.submithosts(query.window)
+        rows = self.rows_in(query.window)
         return api.envelope(rows, window=query.window, count=len(rows))
+
+
+class SubmitHostList(ConfiguredWithPilotsList):
+    endpoint = "autopilot.submithosts"
+    path_template = "/api/autopilot/submithosts/"
+    summary = "Submit hosts (SUBMITHOSTS) with their pilots' counts in the window"
+    data_schema = configured_with_pilots(SubmitHosts, queries.SUBMITHOST_COLUMNS)
+    rows_in = staticmethod(queries.submithosts)
 
 
 class ServiceStatus(SectionView):
@@ -156,18 +164,12 @@ class ServiceStatus(SectionView):
         return api.envelope(rows, count=len(rows))
 
 
-class PilotTypeList(SectionView):
-    section = "autopilot"
+class PilotTypeList(ConfiguredWithPilotsList):
     endpoint = "autopilot.pilottypes"
     path_template = "/api/autopilot/pilottypes/"
     summary = "Pilot types (PILOTTYPE) with their pilots' counts in the window"
-    spec = api.QuerySpec(default_hours=WINDOW_HOURS)
     data_schema = configured_with_pilots(PilotType, queries.PILOTTYPE_COLUMNS)
-
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
-        assert query.window is not None
-        rows = queries.pilottypes(query.window)
-        return api.envelope(rows, window=query.window, count=len(rows))
+    rows_in = staticmethod(queries.pilottypes)
 
 
 class Overview(SectionView):

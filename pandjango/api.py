@@ -253,19 +253,7 @@ class PandaFilter(django_filters.Filter):
         return value
 
     def values(self, raw: str) -> tuple[bool, list[str]]:
-        negate = raw.startswith("!")
-        parts = (raw[1:] if negate else raw).split("|")
-        if any(not p for p in parts):
-            raise DjangoValidationError("empty value in a|b or !a")
-        if self.numeric:
-            for p in parts:
-                try:
-                    number = int(p)
-                except ValueError:
-                    raise DjangoValidationError(f"{p!r} is not an integer") from None
-                if abs(number) >= 2**63:  # no PanDA column holds it, and SQLite fails on it
-                    raise DjangoValidationError(f"{p!r} is out of range")
-        return negate, parts
+        return split_filter(raw, self.numeric)
 
     def q(self, raw: str) -> Q:
         negate, parts = self.values(raw)
@@ -282,6 +270,40 @@ class PandaFilter(django_filters.Filter):
         if value in (None, ""):
             return qs
         return qs.filter(self.q(value))
+
+
+def split_filter(raw: str, numeric: bool = False) -> tuple[bool, list[str]]:
+    """`!a|b` -> (True, ["a", "b"]): whether the filter is negated, and its values."""
+    negate = raw.startswith("!")
+    parts = (raw[1:] if negate else raw).split("|")
+    if any(not p for p in parts):
+        raise DjangoValidationError("empty value in a|b or !a")
+    if numeric:
+        for p in parts:
+            try:
+                number = int(p)
+            except ValueError:
+                raise DjangoValidationError(f"{p!r} is not an integer") from None
+            if abs(number) >= 2**63:  # no PanDA column holds it, and SQLite fails on it
+                raise DjangoValidationError(f"{p!r} is out of range")
+    return negate, parts
+
+
+def value_matches(raw: str, value: Any) -> bool:
+    """Whether one text value passes a PanDA-syntax filter, as PandaFilter.q would select its
+    row: for data filtered in Python (the queues' documents). None matches no value and no
+    wildcard, so it passes every negated filter, as a NULL column does."""
+    negate, parts = split_filter(raw)
+    text = None if value is None else str(value)
+    found = text is not None and any(wildcard_matches(p, text) if "*" in p else text == p for p in parts)
+    return found != negate
+
+
+def wildcard_matches(pattern: str, text: str) -> bool:
+    """wildcard_q in Python: the first fixed piece at the start, the last at the end, and
+    each one between somewhere."""
+    pieces = pattern.split("*")
+    return text.startswith(pieces[0]) and text.endswith(pieces[-1]) and all(middle in text for middle in pieces[1:-1])
 
 
 def wildcard_q(name: str, pattern: str) -> Q:

@@ -132,3 +132,15 @@ def _clear_cache() -> Iterator[None]:
         except Exception:  # a cache that is down must not break unrelated tests
             pass
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_queues() -> Iterator[None]:
+    """The parsed queues are kept per process: a test's own SCHEDCONFIG_JSON rows must be
+    read (after queues_helpers.add_queue, or forget_queues), and must not outlive its
+    transaction."""
+    from pandjango.pandadb.queues import forget_queues
+
+    forget_queues()
+    yield
+    forget_queues()

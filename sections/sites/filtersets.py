@@ -1,12 +1,15 @@
-"""The filters the sites section accepts, in PanDA syntax (a|b, !a, *)."""
+"""The filters the sites section accepts, in PanDA syntax (a|b, !a, *). The queues are
+documents, filtered in Python (queries.queue_list): the filterset only validates the values."""
 
 from __future__ import annotations
 
 from pandjango.api import PandaFilterSet, filterset_for
-from pandjango.pandadb.models import SchedConfig
+from pandjango.pandadb.models import SchedConfigJson
+
+QUEUE_FILTERS = ("cloud", "region", "tier", "status", "state", "type", "siteid", "atlas_site", "resource_type", "nickname")
 
 QueueFilterSet: type[PandaFilterSet] = filterset_for(
-    SchedConfig,
-    {name: name for name in ("cloud", "region", "tier", "status", "siteid", "nickname")},
+    SchedConfigJson,
+    {name: name for name in QUEUE_FILTERS},
     name="QueueFilterSet",
 )

@@ -1,52 +1,77 @@
-"""What the sites section reads: queues (SCHEDCONFIG), clouds (CLOUDCONFIG), and the job
-counts and errors that go with them. Jobs are counted and grouped in the database, one
-GROUP BY per job table, and the per-table counts summed."""
+"""What the sites section reads: the queues (SCHEDCONFIG_JSON documents, parsed and cached by
+pandadb.queues and filtered here in Python), their clouds, and the job counts, errors and
+Harvester workers that go with them. Jobs and workers are counted and grouped in the
+database, one GROUP BY per table, and the per-table counts summed."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Count, Max, Q
 
-from pandjango.api import Query, clean_dates
-from pandjango.columns import columns_of, order_by_column, values_by_column
+from pandjango.api import Query, value_matches
 from pandjango.pandadb import errorcodes
 from pandjango.pandadb.jobs import Window, job_querysets
-from pandjango.pandadb.models import CloudConfig, SchedConfig
+from pandjango.pandadb.models import HarvesterWorkers
+from pandjango.pandadb.queues import all_queues, queue_document, summary_of
 
-QUEUE_COLUMNS = columns_of(SchedConfig)
-PERSONAL_COLUMNS = ("email",)
-QUEUE_SORT_FIELDS = tuple(c for c in QUEUE_COLUMNS if c not in PERSONAL_COLUMNS)
 QUEUE_LIST_FIELDS = (
-    "nickname", "siteid", "cloud", "region", "tier", "status", "gocname", "countrygroup",
-    "corecount", "memory", "maxtime", "nqueue", "nodes", "pilotlimit", "resource_type",
-    "capability", "comment_", "lastmod", "email",
+    "nickname", "atlas_site", "cloud", "region", "tier", "status", "state", "type", "resource_type",
+    "corecount", "maxtime", "memory", "harvester", "comment", "lastmod", "document_error",
 )
-CLOUD_COLUMNS = columns_of(CloudConfig)
 TOP_ERRORS = 20
 # Failed jobs are only in the tables of final states.
 FAILED_JOB_TABLES = ("archived", "archive")
+# Keys parse_document adds to a document: the detail shows them beside it, not in it.
+ADDED_KEYS = ("last_update", "document_error")
+
+
+def matching_queues(filters: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The queues whose keys pass every filter (already validated by QueueFilterSet)."""
+    given = {key: raw for key, raw in filters.items() if raw}
+    return [q for q in all_queues() if all(value_matches(raw, q[key]) for key, raw in given.items())]
+
+
+def sorted_queues(queues: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
+    """By the `sort` key (`-key`: descending), queues without it last either way, ties by
+    nickname. The queues come by nickname, and Python's sort keeps that order among equals."""
+    key = sort.lstrip("-")
+    present = [q for q in queues if q[key] is not None]
+    present.sort(key=lambda q: q[key], reverse=sort.startswith("-"))
+    return present + [q for q in queues if q[key] is None]
 
 
 def queue_list(query: Query) -> tuple[list[dict[str, Any]], bool]:
-    """The queues matching the filters, sorted, at most query.limit; and whether more exist."""
-    qs = SchedConfig.objects.filter(query.q).order_by(*order_by_column(SchedConfig, query.sort, "nickname"))
-    rows = list(values_by_column(qs, query.fields)[: query.limit + 1])
-    clean_dates(rows)
-    return rows[: query.limit], len(rows) > query.limit
+    """The queues matching the filters, sorted, at most query.limit with the asked fields;
+    and whether more exist."""
+    queues = sorted_queues(matching_queues(query.filters), query.sort)
+    rows = [{f: q[f] for f in query.fields} for q in queues[: query.limit]]
+    return rows, len(queues) > query.limit
 
 
-def queue_detail(nickname: str, window: Window, show_personal: bool) -> dict[str, Any] | None:
-    columns = [c for c in QUEUE_COLUMNS if show_personal or c not in PERSONAL_COLUMNS]
-    queue = values_by_column(SchedConfig.objects.filter(nickname=nickname), columns).first()
-    if queue is None:
+def queue_detail(nickname: str, window: Window) -> dict[str, Any] | None:
+    """One queue: its listed keys, its whole document, and its jobs, errors and workers in
+    the window. A broken document gives what it has, and says what was wrong."""
+    document = queue_document(nickname)
+    if document is None:
         return None
-    clean_dates([queue])
     at_queue = Q(computingsite=nickname)
-    queue["jobs"] = {status: count for (status,), count in count_jobs(at_queue, window, "jobstatus").most_common()}
-    queue["errors"] = frequent_errors(at_queue, window)
-    return queue
+    return {
+        **summary_of(document),
+        "document": {k: v for k, v in document.items() if k not in ADDED_KEYS},
+        "jobs": {status: count for (status,), count in count_jobs(at_queue, window, "jobstatus").most_common()},
+        "errors": frequent_errors(at_queue, window),
+        "workers": workers_by_status(nickname, window),
+    }
+
+
+def workers_by_status(nickname: str, window: Window) -> dict[str, int]:
+    """The queue's Harvester workers updated in the window, by status, most first."""
+    in_window = HarvesterWorkers.objects.filter(computingsite=nickname, lastupdate__gte=window.start, lastupdate__lt=window.end)
+    groups = in_window.values("status").annotate(count=Count("workerid")).order_by()
+    return dict(Counter({row["status"]: row["count"] for row in groups}).most_common())
 
 
 def count_jobs(q: Q | None, window: Window, *group: str) -> Counter[tuple[Any, ...]]:
@@ -88,17 +113,17 @@ def frequent_errors(q: Q, window: Window, top: int = TOP_ERRORS) -> list[dict[st
 
 
 def clouds(window: Window) -> list[dict[str, Any]]:
-    """Every cloud of CLOUDCONFIG with its queues counted by status and its jobs (by the
-    jobs' own CLOUD column) counted by jobstatus in the window."""
-    rows = list(values_by_column(CloudConfig.objects.order_by("name"), CLOUD_COLUMNS))
-    clean_dates(rows)
-    queues: dict[str, Counter[str | None]] = defaultdict(Counter)
-    for group in SchedConfig.objects.values("cloud", "status").annotate(count=Count("nickname")).order_by():
-        queues[group["cloud"]][group["status"]] += group["count"]
-    jobs: dict[str, Counter[str]] = defaultdict(Counter)
+    """Every cloud the queues (their `cloud` key) or the jobs in the window (their CLOUD
+    column) name, by name, with the queues counted by status and the jobs by jobstatus.
+    Queues whose document names no cloud, and jobs without one, are under null, last."""
+    queues: dict[str | None, Counter[str | None]] = defaultdict(Counter)
+    for queue in all_queues():
+        queues[queue["cloud"]][queue["status"]] += 1
+    jobs: dict[str | None, Counter[str]] = defaultdict(Counter)
     for (cloud, jobstatus), count in count_jobs(None, window, "cloud", "jobstatus").items():
         jobs[cloud][jobstatus] += count
-    for row in rows:
-        row["queues"] = dict(queues[row["name"]].most_common())
-        row["jobs"] = dict(jobs[row["name"]].most_common())
-    return rows
+    names = sorted(set(queues) | set(jobs), key=lambda c: (c is None, c or ""))
+    return [
+        {"cloud": name, "queues": dict(queues[name].most_common()), "jobs": dict(jobs[name].most_common())}
+        for name in names
+    ]

@@ -5,17 +5,22 @@ from typing import Any
 from rest_framework.request import Request
 
 from pandjango import api
-from pandjango.columns import column_schemas
-from pandjango.endpoints import SectionView, rows_of
+from pandjango.endpoints import SectionView, nullable, rows_of
 from pandjango.pandadb import errorcodes
-from pandjango.pandadb.models import CloudConfig, SchedConfig
+from pandjango.pandadb.queues import NUMBER_KEYS, QUEUE_KEYS, TEXT_KEYS
 
 from . import queries
 from .filtersets import QueueFilterSet
 
 COUNTS: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "integer"}}
-QUEUE_PROPERTIES = column_schemas(SchedConfig, queries.QUEUE_COLUMNS)
-QUEUE_PROPERTIES["email"]["description"] = "personal data: only for signed-in staff"
+QUEUE_PROPERTIES: dict[str, Any] = {
+    **{key: nullable("string") for key in TEXT_KEYS},
+    "nickname": {"type": "string", "description": "the queue (PANDA_QUEUE, the jobs' computingsite)"},
+    **{key: nullable("number") for key in NUMBER_KEYS},
+    "lastmod": nullable("string", description="when CRIC last changed the queue, as the document writes it"),
+    "last_update": nullable("string", format="date-time", description="when PanDA last stored the document"),
+    "document_error": nullable("string", description="what was wrong with the document (broken JSON...), or null"),
+}
 ERROR_ROW: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -33,15 +38,14 @@ class QueueList(SectionView):
     section = "sites"
     endpoint = "sites.list"
     path_template = "/api/sites/"
-    summary = "PanDA queues (SCHEDCONFIG)"
+    summary = "PanDA queues (SCHEDCONFIG_JSON)"
     spec = api.QuerySpec(
         filterset=QueueFilterSet,
         is_list=True,
-        sort_fields=queries.QUEUE_SORT_FIELDS,
+        sort_fields=QUEUE_KEYS,
         default_sort="nickname",
-        output_fields=queries.QUEUE_COLUMNS,
+        output_fields=QUEUE_KEYS,
         default_fields=queries.QUEUE_LIST_FIELDS,
-        staff_fields=queries.PERSONAL_COLUMNS,
     )
     data_schema = rows_of(QUEUE_PROPERTIES)
 
@@ -54,7 +58,7 @@ class QueueDetail(SectionView):
     section = "sites"
     endpoint = "sites.queue"
     path_template = "/api/sites/<nickname>/"
-    summary = "One queue: its configuration, its jobs by jobstatus and its most frequent errors in the window"
+    summary = "One queue: its document, its jobs by jobstatus, its most frequent errors and its workers by status in the window"
     spec = api.QuerySpec(default_hours=12)
     path_params = {"nickname": "str"}
     not_found = True
@@ -62,22 +66,28 @@ class QueueDetail(SectionView):
         "type": "object",
         "properties": {
             **QUEUE_PROPERTIES,
+            "document": {
+                "type": "object",
+                "additionalProperties": True,
+                "description": "the queue's whole SCHEDCONFIG_JSON document, as CRIC wrote it ({} when it is broken)",
+            },
             "jobs": {**COUNTS, "description": "jobs at this queue in the window, by jobstatus, most first"},
             "errors": {
                 "type": "array",
                 "items": ERROR_ROW,
                 "description": f"the failed jobs' {queries.TOP_ERRORS} most frequent error codes in the window",
             },
+            "workers": {**COUNTS, "description": "Harvester workers at this queue updated in the window, by status, most first"},
         },
-        "required": ["nickname", "jobs", "errors"],
+        "required": [*QUEUE_KEYS, "document", "jobs", "errors", "workers"],
     }
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
         nickname = kwargs["nickname"]
         assert query.window is not None
-        queue = queries.queue_detail(nickname, query.window, show_personal=request.user.is_staff)
+        queue = queries.queue_detail(nickname, query.window)
         if queue is None:
-            raise api.not_found(f"no queue with nickname {nickname!r} in SCHEDCONFIG")
+            raise api.not_found(f"no queue with nickname {nickname!r} in SCHEDCONFIG_JSON")
         return api.envelope(queue, window=query.window)
 
 
@@ -85,18 +95,18 @@ class CloudList(SectionView):
     section = "sites"
     endpoint = "sites.clouds"
     path_template = "/api/sites/clouds/"
-    summary = "Clouds (CLOUDCONFIG) with their queues by status and their jobs by jobstatus in the window"
+    summary = "Clouds (as the queues and jobs name them) with their queues by status and their jobs by jobstatus in the window"
     spec = api.QuerySpec(default_hours=12)
     data_schema = {
         "type": "array",
         "items": {
             "type": "object",
             "properties": {
-                **column_schemas(CloudConfig, queries.CLOUD_COLUMNS),
-                "queues": {**COUNTS, "description": "queues of this cloud in SCHEDCONFIG, by status"},
+                "cloud": nullable("string", description="the queues' `cloud` key, the jobs' CLOUD; null: none named"),
+                "queues": {**COUNTS, "description": "queues of this cloud, by status (\"null\": a document without one)"},
                 "jobs": {**COUNTS, "description": "jobs of this cloud (their CLOUD column) in the window, by jobstatus"},
             },
-            "required": ["name", "queues", "jobs"],
+            "required": ["cloud", "queues", "jobs"],
         },
     }
 

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from pandjango.api import PandaFilterSet, filterset_for
-from pandjango.pandadb.models import PilotQueue, SchedConfig, ServiceList
+from pandjango.pandadb.models import HarvesterWorkers, SchedConfigJson
 
-PilotFilterSet: type[PandaFilterSet] = filterset_for(
-    PilotQueue,
-    {name: name for name in ("nickname", "queueid", "type", "state", "status", "submithost", "errcode", "tpid")},
-    numeric=("errcode",),
-    name="PilotFilterSet",
+WORKER_FILTERS = (
+    "computingsite", "harvesterid", "status", "pilotstatus", "resourcetype", "jobtype", "submissionhost",
+    "computingelement", "errorcode", "batchid", "workerid",
 )
 
-# The queues of the autopilot overview, chosen by their SCHEDCONFIG row.
+WorkerFilterSet: type[PandaFilterSet] = filterset_for(
+    HarvesterWorkers, {name: name for name in WORKER_FILTERS}, numeric=("errorcode", "workerid"), name="WorkerFilterSet"
+)
+
+# The queues of the overview by region: keys of their SCHEDCONFIG_JSON documents, which are
+# matched in Python (queries.queues_by_region); the filterset only checks the syntax.
+QUEUE_FILTERS = ("cloud", "region", "nickname")
 QueueFilterSet: type[PandaFilterSet] = filterset_for(
-    SchedConfig, {name: name for name in ("cloud", "region", "nickname")}, name="QueueFilterSet"
-)
-
-ServiceFilterSet: type[PandaFilterSet] = filterset_for(
-    ServiceList, {name: name for name in ("name", "host", "type", "status")}, name="ServiceFilterSet"
+    SchedConfigJson, {name: name for name in QUEUE_FILTERS}, name="QueueFilterSet"
 )

@@ -1,204 +1,254 @@
-"""What the autopilot section reads: pilots (PILOTQUEUE) and the tables around them
-(SCHEDINSTANCE, SUBMITHOSTS, SERVICELIST, PILOTTYPE). A pilot is in the window when its
-TSTATE (the time of its last state change) is; pilots are counted in the database, grouped
-by state and status. The queues by region count their pilots with the raw SQL registry's
-autopilot.queue_pilot_counts (sql.py) whenever the queue filters are plain values; a
-wildcard takes the ORM path, which gives the same counts."""
+"""What the autopilot section reads: Harvester's workers (HARVESTER_WORKERS, one row per
+pilot) and the tables around them (HARVESTER_INSTANCES, HARVESTER_WORKER_STATS,
+HARVESTER_REL_JOBS_WORKERS, RESOURCE_TYPES). A worker is in the window when its LASTUPDATE
+is: the table is partitioned on it and HARV_WORKERS_LASTUPD_IDX indexes it. Workers are
+counted in the database, grouped by status and one other column, and every grouped read is
+bounded by MAX_GROUPS (the answer says when it cut). The workers of the queues by region are
+counted with the raw SQL registry's autopilot.queue_pilot_counts (sql.py) while the registry
+is on, and with the same GROUP BY in the ORM otherwise."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Count, Max, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
 from pandjango import rawsql
-from pandjango.api import Query, clean_dates
-from pandjango.columns import columns_of, order_by_column, values_by_column
+from pandjango.api import Query, clean_dates, value_matches
+from pandjango.columns import columns_of, values_by_column
 from pandjango.pandadb.jobs import Window, find_jobs
-from pandjango.pandadb.models import PilotQueue, PilotType, SchedConfig, SchedInstance, ServiceList, SubmitHosts
+from pandjango.pandadb.models import (
+    HarvesterInstances,
+    HarvesterRelJobsWorkers,
+    HarvesterWorkers,
+    HarvesterWorkerStats,
+    ResourceTypes,
+)
+from pandjango.pandadb.queues import all_queues
 
 from . import sql
 
-PILOT_COLUMNS = columns_of(PilotQueue)
-PILOT_LIST_FIELDS = (
-    "tpid", "jobid", "nickname", "queueid", "submithost", "type", "state", "status", "pandaid",
-    "workernode", "tsubmit", "tstart", "tend", "tstate", "errcode", "errinfo", "url",
+WORKER_COLUMNS = columns_of(HarvesterWorkers)
+WORKER_LIST_FIELDS = (
+    "harvesterid", "workerid", "computingsite", "status", "pilotstatus", "resourcetype", "jobtype", "batchid",
+    "submissionhost", "computingelement", "nodeid", "submittime", "starttime", "endtime", "lastupdate", "ncore",
+    "njobs", "errorcode", "diagmessage",
 )
-# The job a pilot ran, as shown with the pilot.
-PILOT_JOB_FIELDS = (
+# A worker is named by both columns of the key: the second keeps a sort stable.
+WORKER_KEY = ("harvesterid", "workerid")
+# The jobs a worker ran, as shown with the worker.
+WORKER_JOB_FIELDS = (
     "pandaid", "jobstatus", "computingsite", "jeditaskid", "prodsourcelabel", "produsername",
     "creationtime", "starttime", "endtime", "modificationtime", "piloterrorcode", "exeerrorcode",
 )
-SCHEDINSTANCE_COUNTERS = ("nqueue", "nqueued", "nrunning", "nfinished", "nfailed")
-SUBMITHOST_COLUMNS = columns_of(SubmitHosts, exclude=("jdltxt",))
-PILOTTYPE_COLUMNS = columns_of(PilotType)
-# Commands and configuration an operator runs are not for the monitor's readers.
-SERVICE_COLUMNS = columns_of(ServiceList, exclude=("restartcmd", "doaction", "config"))
-# The ERRINFO of a pilot that asked for work and found none: a clean exit, not an error.
-NO_JOBS = "Dispatcher has no jobs"
+# A pull-mode worker runs one job after another: a long-lived one may run hundreds.
+MAX_WORKER_JOBS = 1000
+# The most (value, status) groups a summary reads: every queue in every status fits.
+MAX_GROUPS = 20000
+INSTANCE_COLUMNS = ("harvester_id", "description", "hostname", "owner", "sw_version", "starttime", "lastupdate")
+RESOURCE_TYPE_BOUNDS = ("mincore", "maxcore", "minrampercore", "maxrampercore")
+QUEUE_FIELDS = ("nickname", "siteid", "cloud", "region", "status", "harvester")
 
 
 @dataclass
-class PilotCounts:
-    """Pilots counted by state and by status."""
+class WorkerCounts:
+    """Workers counted by status."""
 
     total: int = 0
-    by_state: Counter[str | None] = field(default_factory=Counter)
     by_status: Counter[str | None] = field(default_factory=Counter)
 
-    def add(self, state: str | None, status: str | None, count: int) -> None:
+    def add(self, status: str | None, count: int) -> None:
         self.total += count
-        self.by_state[state] += count
         self.by_status[status] += count
 
     def as_dict(self) -> dict[str, Any]:
-        return {"total": self.total, "by_state": dict(self.by_state.most_common()), "by_status": dict(self.by_status.most_common())}
+        return {"total": self.total, "by_status": dict(self.by_status.most_common())}
 
 
-def pilots_in(window: Window) -> QuerySet[PilotQueue]:
-    return PilotQueue.objects.filter(tstate__gte=window.start, tstate__lt=window.end)
+@dataclass
+class Grouped:
+    """Worker counts per value of a column, and whether MAX_GROUPS cut the groups read."""
+
+    counts: dict[Any, WorkerCounts]
+    truncated: bool = False
+
+    def of(self, value: Any) -> dict[str, Any]:
+        return self.counts.get(value, WorkerCounts()).as_dict()
 
 
-def pilot_counts_by(column: str, window: Window, q: Q | None = None) -> dict[Any, PilotCounts]:
-    """Pilots in the window (and matching q), counted per value of `column`."""
-    counts: dict[Any, PilotCounts] = defaultdict(PilotCounts)
-    qs = pilots_in(window).filter(q or Q())
-    for group in qs.values(column, "state", "status").annotate(count=Count("tpid")).order_by():
-        counts[group[column]].add(group["state"], group["status"], group["count"])
-    return counts
+def workers_in(window: Window) -> QuerySet[HarvesterWorkers]:
+    return HarvesterWorkers.objects.filter(lastupdate__gte=window.start, lastupdate__lt=window.end)
 
 
-def recent_pilots(query: Query) -> tuple[list[dict[str, Any]], bool]:
-    """The pilots matching the filters in the window, sorted (newest TSTATE first by
+def grouped_counts(rows: Iterable[Mapping[str, Any]], column: str) -> Grouped:
+    """(value, status, count) rows, at most MAX_GROUPS of them, as counts per value."""
+    counts: dict[Any, WorkerCounts] = defaultdict(WorkerCounts)
+    for n, row in enumerate(rows):
+        if n == MAX_GROUPS:
+            return Grouped(counts, truncated=True)
+        counts[row[column]].add(row["status"], row["count"])
+    return Grouped(counts)
+
+
+def worker_counts_by(column: str, window: Window) -> Grouped:
+    """The workers in the window counted per value of `column` and status."""
+    groups = workers_in(window).values(column, "status").annotate(count=Count("*")).order_by()
+    return grouped_counts(groups[: MAX_GROUPS + 1], column)
+
+
+def recent_workers(query: Query) -> tuple[list[dict[str, Any]], bool]:
+    """The workers matching the filters in the window, sorted (newest LASTUPDATE first by
     default), at most query.limit; and whether more exist."""
     assert query.window is not None
-    qs = pilots_in(query.window).filter(query.q).order_by(*order_by_column(PilotQueue, query.sort, "tpid"))
+    sign = "-" if query.sort.startswith("-") else ""
+    order = [sign + name for name in dict.fromkeys([query.sort.lstrip("-"), *WORKER_KEY])]
+    qs = workers_in(query.window).filter(query.q).order_by(*order)
     rows = list(values_by_column(qs, query.fields)[: query.limit + 1])
     clean_dates(rows)
     return rows[: query.limit], len(rows) > query.limit
 
 
-def pilot_detail(tpid: str) -> dict[str, Any] | None:
-    """One pilot, all columns, with "job": the job it ran (wherever it is now) or None."""
-    pilot = values_by_column(PilotQueue.objects.filter(tpid=tpid), PILOT_COLUMNS).first()
-    if pilot is None:
+def worker_detail(harvesterid: str, workerid: int) -> dict[str, Any] | None:
+    """One worker, all columns, with the jobs it ran (HARVESTER_REL_JOBS_WORKERS): `pandaids`
+    all of them (at most MAX_WORKER_JOBS), `jobs` those a job table still holds."""
+    worker = values_by_column(HarvesterWorkers.objects.filter(harvesterid=harvesterid, workerid=workerid), WORKER_COLUMNS).first()
+    if worker is None:
         return None
-    job = find_jobs([pilot["pandaid"]], PILOT_JOB_FIELDS).get(pilot["pandaid"]) if pilot["pandaid"] else None
-    clean_dates([pilot, *([job] if job else [])])
-    pilot["job"] = job
-    return pilot
+    relation = HarvesterRelJobsWorkers.objects.filter(harvesterid=harvesterid, workerid=workerid).order_by("pandaid")
+    pandaids = list(relation.values_list("pandaid", flat=True)[: MAX_WORKER_JOBS + 1])
+    found = find_jobs(pandaids[:MAX_WORKER_JOBS], WORKER_JOB_FIELDS)
+    jobs = [found[pandaid] for pandaid in pandaids[:MAX_WORKER_JOBS] if pandaid in found]
+    clean_dates([worker, *jobs])
+    return {**worker, "pandaids": pandaids[:MAX_WORKER_JOBS], "pandaids_truncated": len(pandaids) > MAX_WORKER_JOBS, "jobs": jobs}
 
 
-def queue_pilot_counts(query: Query, nicknames: QuerySet[Any]) -> dict[Any, PilotCounts]:
-    """The pilots in the window of the queues chosen by the request (`nicknames`, its
-    SCHEDCONFIG rows), counted per queue. The ORM's semi-join on `nicknames` is read from
-    SCHEDCONFIG through every pilot of every queue: past 30 s at a million pilots on MariaDB,
-    where the registry's text, which groups the window's pilots first, takes 2.5 s."""
-    assert query.window is not None
-    filters = rawsql.in_list_params(query.filters, sql.QUEUE_FILTERS)
-    if filters is None:
-        return pilot_counts_by("nickname", query.window, Q(nickname__in=nicknames))
-    counts: dict[Any, PilotCounts] = defaultdict(PilotCounts)
-    span = {"date_from": query.window.start, "date_to": query.window.end}
-    for row in rawsql.run(sql.queue_pilot_counts.name, **span, **filters):
-        counts[row["nickname"]].add(row["state"], row["status"], row["count"])
+def matching_queues(filters: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The queues whose document keys pass every filter (QueueFilterSet checked them)."""
+    given = {key: raw for key, raw in filters.items() if raw}
+    return [q for q in all_queues() if all(value_matches(raw, q[key]) for key, raw in given.items())]
+
+
+def queue_worker_counts(window: Window) -> Grouped:
+    """The workers in the window counted per queue (COMPUTINGSITE) and status."""
+    if not rawsql.USE_REGISTRY:
+        return worker_counts_by("computingsite", window)
+    rows = rawsql.run(sql.queue_pilot_counts.name, date_from=window.start, date_to=window.end)
+    return grouped_counts(rows[: MAX_GROUPS + 1], "computingsite")
+
+
+def queue_worker_stats() -> dict[str, WorkerCounts]:
+    """The workers now per queue and status, as the instances last reported them
+    (HARVESTER_WORKER_STATS, summed over instances, resource types and job types)."""
+    counts: dict[str, WorkerCounts] = defaultdict(WorkerCounts)
+    rows = HarvesterWorkerStats.objects.values("computingsite", "status").annotate(n=Sum("n_workers")).order_by()
+    for row in rows[:MAX_GROUPS]:
+        counts[row["computingsite"]].add(row["status"], row["n"] or 0)
     return counts
 
 
-def queues_by_region(query: Query) -> list[dict[str, Any]]:
-    """The SCHEDCONFIG queues matching the request's filters, grouped by cloud and region,
-    each with its SCHEDINSTANCE counters (summed over its PanDA sites) and its pilots in the
-    window."""
-    chosen = SchedConfig.objects.filter(query.q)
-    queues = [dict(row) for row in chosen.order_by("cloud", "region", "nickname").values("nickname", "siteid", "cloud", "region", "status")]
-    nicknames = chosen.values("nickname")
-    sums = {f"sum_{c}": Sum(c) for c in SCHEDINSTANCE_COUNTERS}
-    counters = {
-        row["nickname"]: {c: row[f"sum_{c}"] for c in SCHEDINSTANCE_COUNTERS}
-        for row in SchedInstance.objects.filter(nickname__in=nicknames).values("nickname").annotate(**sums).order_by()
-    }
-    pilots = queue_pilot_counts(query, nicknames)
-    no_counters = dict.fromkeys(SCHEDINSTANCE_COUNTERS)
+def queues_by_region(query: Query) -> tuple[list[dict[str, Any]], bool]:
+    """The queues matching the request's filters, grouped by cloud and region, each with its
+    workers now (HARVESTER_WORKER_STATS) and its workers in the window; and whether a
+    bound cut the counts."""
+    assert query.window is not None
+    queues = sorted(matching_queues(query.filters), key=lambda q: (q["cloud"] or "", q["region"] or "", q["nickname"]))
+    now = queue_worker_stats()
+    recent = queue_worker_counts(query.window)
+    rows = []
     for queue in queues:
-        queue.update(counters.get(queue["nickname"], no_counters))
-        queue["pilots"] = pilots.get(queue["nickname"], PilotCounts()).as_dict()
-    return [
+        row = {key: queue[key] for key in QUEUE_FIELDS}
+        row["workers_now"] = now.get(queue["nickname"], WorkerCounts()).as_dict()
+        row["workers"] = recent.of(queue["nickname"])
+        rows.append(row)
+    regions = [
         {"cloud": cloud, "region": region, "queues": list(members)}
-        for (cloud, region), members in groupby(queues, key=lambda queue: (queue["cloud"], queue["region"]))
+        for (cloud, region), members in groupby(rows, key=lambda row: (row["cloud"], row["region"]))
     ]
+    return regions, recent.truncated
 
 
-def _with_pilot_counts(rows: list[dict[str, Any]], key: str, columns: tuple[str, ...], counts: dict[Any, PilotCounts]) -> list[dict[str, Any]]:
-    """Config rows with their pilots' counts, plus a row (its configuration null) for every
-    value that pilots name but the config table does not hold: a submit host sending pilots
-    without being configured is worth seeing."""
-    configured = {row[key] for row in rows}
-    for row in rows:
-        row["configured"] = True
-    for value in counts:
-        if value is not None and value not in configured:
-            rows.append({**dict.fromkeys(columns), key: value, "configured": False})
-    rows.sort(key=lambda row: row[key])
-    for row in rows:
-        row["pilots"] = counts.get(row[key], PilotCounts()).as_dict()
-    return rows
+def submithosts(window: Window) -> tuple[list[dict[str, Any]], bool]:
+    """The SUBMISSIONHOST values of the workers in the window, with their workers' counts."""
+    grouped = worker_counts_by("submissionhost", window)
+    hosts = sorted(grouped.counts, key=lambda host: (host is None, host or ""))
+    return [{"submissionhost": host, "workers": grouped.of(host)} for host in hosts], grouped.truncated
 
 
-def submithosts(window: Window) -> list[dict[str, Any]]:
-    rows = list(values_by_column(SubmitHosts.objects.all(), SUBMITHOST_COLUMNS))
-    return _with_pilot_counts(rows, "host", SUBMITHOST_COLUMNS, pilot_counts_by("submithost", window))
+def resource_types() -> dict[str, dict[str, Any]]:
+    return {row["resource_name"]: row for row in ResourceTypes.objects.values("resource_name", *RESOURCE_TYPE_BOUNDS)}
 
 
-def pilottypes(window: Window) -> list[dict[str, Any]]:
-    rows = list(values_by_column(PilotType.objects.all(), PILOTTYPE_COLUMNS))
-    return _with_pilot_counts(rows, "name", PILOTTYPE_COLUMNS, pilot_counts_by("type", window))
+def pilottypes(window: Window) -> tuple[list[dict[str, Any]], bool]:
+    """The workers in the window per resource type and job type, with the resource type's
+    core and memory bounds (null for a type RESOURCE_TYPES does not hold)."""
+    groups = workers_in(window).values("resourcetype", "jobtype", "status").annotate(count=Count("*")).order_by()
+    counts: dict[tuple[Any, Any], WorkerCounts] = defaultdict(WorkerCounts)
+    truncated = False
+    for n, row in enumerate(groups[: MAX_GROUPS + 1]):
+        if n == MAX_GROUPS:
+            truncated = True
+            break
+        counts[(row["resourcetype"], row["jobtype"])].add(row["status"], row["count"])
+    bounds = resource_types()
+    no_bounds = dict.fromkeys(RESOURCE_TYPE_BOUNDS)
+    rows = []
+    for resourcetype, jobtype in sorted(counts, key=lambda key: tuple((v is None, v or "") for v in key)):
+        known = bounds.get(resourcetype) if resourcetype is not None else None
+        rows.append({
+            "resourcetype": resourcetype,
+            "jobtype": jobtype,
+            **{bound: (known or no_bounds)[bound] for bound in RESOURCE_TYPE_BOUNDS},
+            "known_resourcetype": known is not None,
+            "workers": counts[(resourcetype, jobtype)].as_dict(),
+        })
+    return rows, truncated
 
 
-def services_with_heartbeat(now: datetime) -> QuerySet[Any]:  # Any: rows carry annotations
-    """SERVICELIST with `heartbeat`, the newer of TCHECK and LASTMOD, and `stale`: no
-    heartbeat within limits.service_stale_seconds of `now` (or none at all)."""
-    fresh_since = now - timedelta(seconds=settings.PANDJANGO["limits"]["service_stale_seconds"])
-    # GREATEST is null when either side is null on most databases: fall back to the other.
-    heartbeat = Greatest(Coalesce("tcheck", "lastmod"), Coalesce("lastmod", "tcheck"))
-    stale = Case(When(heartbeat__gte=fresh_since, then=Value(False)), default=Value(True), output_field=BooleanField())
-    return ServiceList.objects.annotate(heartbeat=heartbeat).annotate(stale=stale)
+def fresh_since(now: datetime) -> datetime:
+    """The oldest heartbeat of an instance that is not stale."""
+    return now - timedelta(seconds=settings.PANDJANGO["limits"]["service_stale_seconds"])
 
 
-def services(q: Q, now: datetime) -> list[dict[str, Any]]:
-    rows = list(services_with_heartbeat(now).filter(q).order_by("id").values(*SERVICE_COLUMNS, "heartbeat", "stale"))
+def services(window: Window, now: datetime) -> tuple[list[dict[str, Any]], bool]:
+    """The Harvester instances with their heartbeat's age, the stale flag (no heartbeat
+    within limits.service_stale_seconds of `now`, or none at all), and their workers in the
+    window."""
+    rows = list(HarvesterInstances.objects.order_by("harvester_id").values(*INSTANCE_COLUMNS))
     clean_dates(rows)
+    workers = worker_counts_by("harvesterid", window)
+    oldest_fresh = fresh_since(now)
     for row in rows:
-        row["seconds_since_heartbeat"] = int((now - row["heartbeat"]).total_seconds()) if row["heartbeat"] else None
-    return rows
+        heartbeat = row["lastupdate"]
+        row["seconds_since_heartbeat"] = int((now - heartbeat).total_seconds()) if heartbeat else None
+        row["stale"] = heartbeat is None or heartbeat < oldest_fresh
+        row["workers"] = workers.of(row["harvester_id"])
+    return rows, workers.truncated
 
 
 def overview(window: Window, now: datetime) -> dict[str, Any]:
-    """The autopilot at a glance: pilots in the window, active submit hosts, services, and
-    how fresh the pilot data is."""
-    in_window = pilots_in(window)
-    totals = PilotCounts()
-    for group in in_window.values("state", "status").annotate(count=Count("tpid")).order_by():
-        totals.add(group["state"], group["status"], group["count"])
-    extra = in_window.aggregate(no_jobs=Count("tpid", filter=Q(errinfo=NO_JOBS)), submithosts=Count("submithost", distinct=True))
-    # Grouped by the stale flag: an aggregate's filter cannot refer to an annotation.
-    services_by_staleness = {
-        group["stale"]: group["count"] for group in services_with_heartbeat(now).values("stale").annotate(count=Count("id")).order_by()
-    }
-    newest = PilotQueue.objects.aggregate(newest=Max("tstate"))
+    """The autopilot at a glance: the workers in the window, those that ran no job, the
+    instances up and stale, and how fresh the worker data is."""
+    in_window = workers_in(window)
+    totals = WorkerCounts()
+    for group in in_window.values("status").annotate(count=Count("*")).order_by():
+        totals.add(group["status"], group["count"])
+    # A worker ran no job when Harvester counted none (NJOBS 0) or no job names it
+    # (HARVESTER_REL_JOBS_WORKERS, whose PK starts with the worker's key).
+    has_job = Exists(HarvesterRelJobsWorkers.objects.filter(harvesterid=OuterRef("harvesterid"), workerid=OuterRef("workerid")))
+    no_jobs = in_window.filter(Q(njobs=0) | ~has_job).count()
+    instances = HarvesterInstances.objects.aggregate(
+        total=Count("harvester_id"), up=Count("harvester_id", filter=Q(lastupdate__gte=fresh_since(now)))
+    )
+    newest = HarvesterWorkers.objects.aggregate(newest=Max("lastupdate"))
     clean_dates([newest])
     return {
-        "pilots": {**totals.as_dict(), "no_jobs": extra["no_jobs"]},
-        "submithosts": {"active": extra["submithosts"]},
-        "services": {
-            "total": sum(services_by_staleness.values()),
-            "up": services_by_staleness.get(False, 0),
-            "stale": services_by_staleness.get(True, 0),
-        },
-        "newest_pilot_update": newest["newest"],
+        "workers": {**totals.as_dict(), "no_jobs": no_jobs},
+        "instances": {"total": instances["total"], "up": instances["up"], "stale": instances["total"] - instances["up"]},
+        "newest_worker_update": newest["newest"],
     }

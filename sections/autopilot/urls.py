@@ -4,7 +4,7 @@ from . import views
 
 urlpatterns = [
     path("pilots/", views.PilotList.as_view(), name="autopilot-pilots"),
-    path("pilots/<str:tpid>/", views.PilotDetail.as_view(), name="autopilot-pilot"),
+    path("pilots/<str:harvesterid>/<int:workerid>/", views.PilotDetail.as_view(), name="autopilot-pilot"),
     path("queues/", views.QueuesByRegion.as_view(), name="autopilot-queues"),
     path("submithosts/", views.SubmitHostList.as_view(), name="autopilot-submithosts"),
     path("services/", views.ServiceStatus.as_view(), name="autopilot-services"),

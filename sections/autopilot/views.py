@@ -8,21 +8,15 @@ from rest_framework.request import Request
 from pandjango import api
 from pandjango.columns import column_schemas
 from pandjango.endpoints import SectionView, nullable, rows_of
-from pandjango.pandadb.models import JobsActive4, PilotQueue, PilotType, ServiceList, SubmitHosts
+from pandjango.pandadb.models import HarvesterInstances, HarvesterWorkers, JobsActive4, ResourceTypes
 
 from . import queries
-from .filtersets import PilotFilterSet, QueueFilterSet, ServiceFilterSet
+from .filtersets import QueueFilterSet, WorkerFilterSet
 
 COUNTS: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "integer"}}
-PILOT_COUNTS: dict[str, Any] = {
-    "type": "object",
-    "description": "pilots whose TSTATE is in the window",
-    "properties": {"total": {"type": "integer"}, "by_state": COUNTS, "by_status": COUNTS},
-    "required": ["total", "by_state", "by_status"],
-}
-PILOT_PROPERTIES = column_schemas(PilotQueue, queries.PILOT_COLUMNS)
-CONFIGURED: dict[str, Any] = {"type": "boolean", "description": "false: named by pilots but absent from the config table"}
+WORKER_PROPERTIES = column_schemas(HarvesterWorkers, queries.WORKER_COLUMNS)
 WINDOW_HOURS = 12
+TRUNCATED = f"true when more than {queries.MAX_GROUPS} groups of workers were counted and the rest left out"
 
 
 def object_of(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -30,61 +24,71 @@ def object_of(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": list(properties), **extra}
 
 
+def worker_counts(description: str) -> dict[str, Any]:
+    return object_of({"total": {"type": "integer"}, "by_status": COUNTS}, description=description)
+
+
+IN_WINDOW = worker_counts("workers whose LASTUPDATE is in the window, by status, biggest first")
+
+
 class PilotList(SectionView):
     section = "autopilot"
     endpoint = "autopilot.pilots"
     path_template = "/api/autopilot/pilots/"
-    summary = "Recent pilots (PILOTQUEUE), newest first"
+    summary = "Recent pilots (Harvester workers), newest LASTUPDATE first"
     spec = api.QuerySpec(
-        filterset=PilotFilterSet,
+        filterset=WorkerFilterSet,
         default_hours=WINDOW_HOURS,
         is_list=True,
-        sort_fields=queries.PILOT_COLUMNS,
-        default_sort="-tstate",
-        output_fields=queries.PILOT_COLUMNS,
-        default_fields=queries.PILOT_LIST_FIELDS,
+        sort_fields=queries.WORKER_COLUMNS,
+        default_sort="-lastupdate",
+        output_fields=queries.WORKER_COLUMNS,
+        default_fields=queries.WORKER_LIST_FIELDS,
     )
-    data_schema = rows_of(PILOT_PROPERTIES)
+    data_schema = rows_of(WORKER_PROPERTIES)
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
-        rows, truncated = queries.recent_pilots(query)
+        rows, truncated = queries.recent_workers(query)
         return api.envelope(rows, window=query.window, limit=query.limit, count=len(rows), truncated=truncated)
 
 
 class PilotDetail(SectionView):
     section = "autopilot"
     endpoint = "autopilot.pilot"
-    path_template = "/api/autopilot/pilots/<tpid>/"
-    summary = "One pilot, with the job it ran when there is one"
-    path_params = {"tpid": "str"}
+    path_template = "/api/autopilot/pilots/<harvesterid>/<workerid>/"
+    summary = "One pilot (a Harvester worker), all its columns, with the jobs it ran"
+    path_params = {"harvesterid": "str", "workerid": "int"}
     not_found = True
-    data_schema = {
-        "type": "object",
-        "properties": {
-            **PILOT_PROPERTIES,
-            "job": nullable(
-                "object",
-                description="the job the pilot ran (by PANDAID), from whichever job table holds it now",
-                properties={**column_schemas(JobsActive4, queries.PILOT_JOB_FIELDS), "table": {"type": "string"}},
-                required=[*queries.PILOT_JOB_FIELDS, "table"],
-            ),
+    data_schema = object_of({
+        **WORKER_PROPERTIES,
+        "pandaids": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": f"the jobs the worker ran (HARVESTER_REL_JOBS_WORKERS), at most {queries.MAX_WORKER_JOBS}",
         },
-        "required": [*queries.PILOT_COLUMNS, "job"],
-    }
+        "pandaids_truncated": {"type": "boolean", "description": f"true when the worker ran more than {queries.MAX_WORKER_JOBS} jobs"},
+        "jobs": {
+            "type": "array",
+            "description": "those of its jobs that a job table still holds, from whichever holds them now",
+            "items": object_of({**column_schemas(JobsActive4, queries.WORKER_JOB_FIELDS), "table": {"type": "string"}}),
+        },
+    })
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
-        tpid = kwargs["tpid"]
-        pilot = queries.pilot_detail(tpid)
-        if pilot is None:
-            raise api.not_found(f"no pilot with tpid {tpid!r}")
-        return api.envelope(pilot)
+        harvesterid, workerid = kwargs["harvesterid"], kwargs["workerid"]
+        if workerid >= 2**63:  # no PanDA column holds it, and SQLite fails on it
+            raise api.not_found(f"no worker {workerid} of Harvester {harvesterid!r}")
+        worker = queries.worker_detail(harvesterid, workerid)
+        if worker is None:
+            raise api.not_found(f"no worker {workerid} of Harvester {harvesterid!r}")
+        return api.envelope(worker)
 
 
 class QueuesByRegion(SectionView):
     section = "autopilot"
     endpoint = "autopilot.queues"
     path_template = "/api/autopilot/queues/"
-    summary = "Queues by cloud and region, with their SCHEDINSTANCE counters and their pilots in the window"
+    summary = "Queues by cloud and region, with their workers now and their workers in the window"
     spec = api.QuerySpec(filterset=QueueFilterSet, default_hours=WINDOW_HOURS)
     data_schema = {
         "type": "array",
@@ -99,97 +103,104 @@ class QueuesByRegion(SectionView):
                     "cloud": nullable("string"),
                     "region": nullable("string"),
                     "status": nullable("string"),
-                    **{c: nullable("integer", description="SCHEDINSTANCE, summed over the queue's PanDA sites") for c in queries.SCHEDINSTANCE_COUNTERS},
-                    "pilots": PILOT_COUNTS,
+                    "harvester": nullable("string", description="the Harvester instance the queue's document names"),
+                    "workers_now": worker_counts("workers now by status, as the instances last reported them (HARVESTER_WORKER_STATS)"),
+                    "workers": IN_WINDOW,
                 }),
             },
         }),
     }
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
-        regions = queries.queues_by_region(query)
-        return api.envelope(regions, window=query.window, count=len(regions))
+        regions, truncated = queries.queues_by_region(query)
+        return api.envelope(regions, window=query.window, count=len(regions), truncated=truncated)
 
 
-def configured_with_pilots(model: type, columns: tuple[str, ...]) -> dict[str, Any]:
-    """Rows of a config table (submit hosts, pilot types) with their pilots' counts."""
-    return {
-        "type": "array",
-        "items": object_of({**column_schemas(model, columns), "configured": CONFIGURED, "pilots": PILOT_COUNTS}),
-    }
-
-
-class ConfiguredWithPilotsList(SectionView):
-    """A config table's rows (submit hosts, pilot types) with their pilots' counts in the
-    window; a subclass names the table and the query function."""
-
+class SubmitHostList(SectionView):
     section = "autopilot"
+    endpoint = "autopilot.submithosts"
+    path_template = "/api/autopilot/submithosts/"
+    summary = "Submission hosts (the workers' SUBMISSIONHOST) with their workers' counts in the window"
     spec = api.QuerySpec(default_hours=WINDOW_HOURS)
-    rows_in: Any = None  # staticmethod: window -> rows
+    data_schema = {
+        "type": "array",
+        "description": f"by submissionhost; {TRUNCATED} (meta.truncated)",
+        "items": object_of({"submissionhost": nullable("string"), "workers": IN_WINDOW}),
+    }
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
         assert query.window is not None
-        rows = self.rows_in(query.window)
-        return api.envelope(rows, window=query.window, count=len(rows))
-
-
-class SubmitHostList(ConfiguredWithPilotsList):
-    endpoint = "autopilot.submithosts"
-    path_template = "/api/autopilot/submithosts/"
-    summary = "Submit hosts (SUBMITHOSTS) with their pilots' counts in the window"
-    data_schema = configured_with_pilots(SubmitHosts, queries.SUBMITHOST_COLUMNS)
-    rows_in = staticmethod(queries.submithosts)
+        rows, truncated = queries.submithosts(query.window)
+        return api.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
 
 
 class ServiceStatus(SectionView):
     section = "autopilot"
     endpoint = "autopilot.services"
     path_template = "/api/autopilot/services/"
-    summary = "Scheduler services (SERVICELIST) with their status and time since their last heartbeat"
-    spec = api.QuerySpec(filterset=ServiceFilterSet)
+    summary = "Harvester instances: host, owner, version, heartbeat, stale or not, and their workers in the window"
+    spec = api.QuerySpec(default_hours=WINDOW_HOURS)
     data_schema = {
         "type": "array",
         "items": object_of({
-            **column_schemas(ServiceList, queries.SERVICE_COLUMNS),
-            "heartbeat": nullable("string", format="date-time", description="the newer of TCHECK and LASTMOD"),
-            "seconds_since_heartbeat": nullable("integer"),
+            **column_schemas(HarvesterInstances, queries.INSTANCE_COLUMNS),
+            "seconds_since_heartbeat": nullable("integer", description="since LASTUPDATE, the instance's heartbeat"),
             "stale": {"type": "boolean", "description": "no heartbeat for more than limits.service_stale_seconds (or none at all)"},
+            "workers": IN_WINDOW,
         }),
     }
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        assert query.window is not None
         # Whole seconds: then stale is exactly seconds_since_heartbeat > the limit.
         now = timezone.now().replace(microsecond=0)
-        rows = queries.services(query.q, now)
-        return api.envelope(rows, count=len(rows))
+        rows, truncated = queries.services(query.window, now)
+        return api.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
 
 
-class PilotTypeList(ConfiguredWithPilotsList):
+class PilotTypeList(SectionView):
+    section = "autopilot"
     endpoint = "autopilot.pilottypes"
     path_template = "/api/autopilot/pilottypes/"
-    summary = "Pilot types (PILOTTYPE) with their pilots' counts in the window"
-    data_schema = configured_with_pilots(PilotType, queries.PILOTTYPE_COLUMNS)
-    rows_in = staticmethod(queries.pilottypes)
+    summary = "Workers by resource type and job type in the window, with RESOURCE_TYPES' core and memory bounds"
+    spec = api.QuerySpec(default_hours=WINDOW_HOURS)
+    data_schema = {
+        "type": "array",
+        "items": object_of({
+            "resourcetype": nullable("string"),
+            "jobtype": nullable("string"),
+            **{
+                bound: {**schema, "nullable": True}
+                for bound, schema in column_schemas(ResourceTypes, queries.RESOURCE_TYPE_BOUNDS).items()
+            },
+            "known_resourcetype": {"type": "boolean", "description": "false: RESOURCE_TYPES has no row for this resource type"},
+            "workers": IN_WINDOW,
+        }),
+    }
+
+    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        assert query.window is not None
+        rows, truncated = queries.pilottypes(query.window)
+        return api.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
 
 
 class Overview(SectionView):
     section = "autopilot"
     endpoint = "autopilot.info"
     path_template = "/api/autopilot/info/"
-    summary = "The autopilot at a glance: pilots, submit hosts, services, freshness"
+    summary = "The autopilot at a glance: workers, workers without a job, Harvester instances, freshness"
     spec = api.QuerySpec(default_hours=WINDOW_HOURS)
     data_schema = object_of({
-        "pilots": object_of({
-            **PILOT_COUNTS["properties"],
-            "no_jobs": {"type": "integer", "description": f'pilots that ended "{queries.NO_JOBS}"'},
+        "workers": object_of({
+            **IN_WINDOW["properties"],
+            "no_jobs": {"type": "integer", "description": "workers in the window that ran no job (NJOBS 0, or no job names them)"},
         }),
-        "submithosts": object_of({"active": {"type": "integer", "description": "submit hosts with pilots in the window"}}),
-        "services": object_of({
+        "instances": object_of({
             "total": {"type": "integer"},
-            "up": {"type": "integer", "description": "services with a heartbeat within limits.service_stale_seconds"},
+            "up": {"type": "integer", "description": "Harvester instances with a heartbeat within limits.service_stale_seconds"},
             "stale": {"type": "integer"},
         }),
-        "newest_pilot_update": nullable("string", format="date-time", description="the newest TSTATE of any pilot"),
+        "newest_worker_update": nullable("string", format="date-time", description="the newest LASTUPDATE of any worker"),
     })
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:

@@ -1,40 +1,48 @@
 """Helpers for the autopilot tests: fixed windows ending just after the seed's reference
-time, pilots in them straight from the ORM, and new pilots for the cases the seed lacks."""
+time, the workers in them straight from the ORM, and new workers for the cases the seed
+lacks."""
 
 from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.db.models import Q, QuerySet
 
-from pandjango.pandadb.models import PilotQueue
+from pandjango.pandadb.models import HarvesterWorkers
+from pandjango.pandadb.queues import forget_queues
 from tests.api_helpers import FixedWindow as BaseWindow
 
-NEW_PILOTS = itertools.count(1)
+NEW_WORKERS = itertools.count(1)
+
+
+def worker_keys(rows: Any) -> set[tuple[str, int]]:
+    """(harvesterid, workerid) of answer rows or of a queryset of workers."""
+    if isinstance(rows, QuerySet):
+        return set(rows.values_list("harvesterid", "workerid"))
+    return {(row["harvesterid"], row["workerid"]) for row in rows}
 
 
 class FixedWindow(BaseWindow):
-    def pilots(self, q: Q | None = None) -> QuerySet[PilotQueue]:
-        return PilotQueue.objects.filter(q or Q(), tstate__gte=self.start, tstate__lt=self.end)
+    def workers(self, q: Q | None = None) -> QuerySet[HarvesterWorkers]:
+        return HarvesterWorkers.objects.filter(q or Q(), lastupdate__gte=self.start, lastupdate__lt=self.end)
 
-    def pilot_counts(self, q: Q | None = None) -> dict[str, Any]:
-        """{"total", "by_state", "by_status"} of the pilots matching q, counted in Python."""
-        rows = list(self.pilots(q).values_list("state", "status"))
-        return {
-            "total": len(rows),
-            "by_state": dict(Counter(state for state, _ in rows)),
-            "by_status": dict(Counter(status for _, status in rows)),
-        }
+    def worker_counts(self, q: Q | None = None) -> dict[str, Any]:
+        """{"total", "by_status"} of the workers matching q, counted in Python."""
+        statuses = list(self.workers(q).values_list("status", flat=True))
+        return {"total": len(statuses), "by_status": dict(Counter(statuses))}
+
+    def worker_counts_at(self, computingsite: str) -> dict[str, Any]:
+        return self.worker_counts(Q(computingsite=computingsite))
 
 
 @pytest.fixture
 def window(seed_now: datetime) -> Callable[[float], FixedWindow]:
-    """window(hours) -> the `hours` before the seed's reference time (no seeded pilot is newer)."""
+    """window(hours) -> the `hours` before the seed's reference time (no seeded worker is newer)."""
 
     def make(hours: float) -> FixedWindow:
         end = seed_now + timedelta(minutes=1)
@@ -44,19 +52,30 @@ def window(seed_now: datetime) -> Callable[[float], FixedWindow]:
 
 
 @pytest.fixture
-def add_pilot(seed_now: datetime) -> Callable[..., PilotQueue]:
-    """add_pilot(**columns) -> a new pilot, an hour old unless told otherwise."""
+def add_worker(seed_now: datetime) -> Callable[..., HarvesterWorkers]:
+    """add_worker(**columns) -> a new worker of a test instance, updated an hour ago unless
+    told otherwise."""
 
-    def add(**columns: Any) -> PilotQueue:
-        n = next(NEW_PILOTS)
+    def add(**columns: Any) -> HarvesterWorkers:
+        n = next(NEW_WORKERS)
         values: dict[str, Any] = {
-            "jobid": f"999{n}.0", "tpid": f"tp_testhost_{n}_20261120-120000_{n}", "nickname": "TRIUMF_PROD",
-            "queueid": "TRIUMF", "submithost": "gridui07", "type": "atlasOfficial2", "state": "running",
-            "status": "active", "errcode": 0, "errinfo": "", "tstate": seed_now - timedelta(hours=1),
+            "harvesterid": "test_harvester", "workerid": 70_000_000 + n, "lastupdate": seed_now - timedelta(hours=1),
+            "status": "running", "batchid": f"777{n}.0", "computingsite": "TRIUMF_PROD", "submittime": seed_now - timedelta(hours=2),
+            "resourcetype": "SCORE", "jobtype": "managed", "submissionhost": "testhost", "njobs": 1, "errorcode": 0,
         }
         values.update(columns)
-        pilot = PilotQueue(**values)
-        pilot.save(force_insert=True)
-        return pilot
+        worker = HarvesterWorkers(**values)
+        worker.save(force_insert=True)
+        return worker
 
     return add
+
+
+@pytest.fixture(autouse=True)
+def _fresh_queues() -> Iterator[None]:
+    """The parsed queues are kept per process: a test's own SCHEDCONFIG_JSON rows must be
+    read, and must not outlive its transaction."""
+    forget_queues()
+    yield
+    forget_queues()
+

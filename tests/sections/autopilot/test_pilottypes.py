@@ -1,4 +1,5 @@
-"""Pilot types (/api/autopilot/pilottypes/) with their pilots' counts in the window."""
+"""Pilot types (/api/autopilot/pilottypes/): workers by resource type and job type in the
+window, with RESOURCE_TYPES' core and memory bounds."""
 
 from __future__ import annotations
 
@@ -10,68 +11,66 @@ from django.db import connections
 from django.db.models import Q
 from django.test import Client
 
-from pandjango.pandadb.models import PilotQueue, PilotType
+from pandjango.pandadb.models import HarvesterWorkers, ResourceTypes
 from sections.autopilot import queries
-from tests.api_helpers import assert_matches_schema, with_query
+from tests.api_helpers import assert_matches_schema
 
 from .conftest import FixedWindow
 
 PILOTTYPES = "/api/autopilot/pilottypes/"
 
 
-def by_name(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {row["name"]: row for row in body["data"]}
-
-
-def test_it_lists_every_pilot_type_of_pilottype_by_name(get_json: Callable[..., Any]) -> None:
-    body = get_json(PILOTTYPES)
-    assert [row["name"] for row in body["data"]] == list(PilotType.objects.order_by("name").values_list("name", flat=True))
-    for row in body["data"]:
-        config = PilotType.objects.get(name=row["name"])
-        assert (row["script"], row["url"], row["system"], row["configured"]) == (config.script, config.url, config.system, True)
-        assert set(row) == {*queries.PILOTTYPE_COLUMNS, "configured", "pilots"}
-
-
-def test_its_answer_matches_its_declared_schema(get_json: Callable[..., Any], add_pilot: Callable[..., PilotQueue]) -> None:
-    add_pilot(type="newType")
-    assert_matches_schema(get_json(PILOTTYPES), "autopilot.pilottypes")
-
-
-@pytest.mark.parametrize("hours", [1, 12, 48])
-def test_its_pilot_counts_are_those_of_pilotqueue_in_the_window(
+@pytest.mark.parametrize("hours", [1, 12, 96])
+def test_it_counts_the_workers_of_each_resource_type_and_job_type(
     get_json: Callable[..., Any], window: Callable[[float], FixedWindow], hours: int
 ) -> None:
     fixed = window(hours)
-    rows = by_name(get_json(PILOTTYPES, **fixed.params))
-    assert any(row["pilots"]["total"] for row in rows.values())
-    for name, row in rows.items():
-        assert row["pilots"] == fixed.pilot_counts(Q(type=name)), name
+    body = get_json(PILOTTYPES, **fixed.params)
+    pairs = [(row["resourcetype"], row["jobtype"]) for row in body["data"]]
+    assert pairs == sorted(set(fixed.workers().values_list("resourcetype", "jobtype")))
+    assert body["meta"]["count"] == len(pairs) and body["meta"]["truncated"] is False
+    for row in body["data"]:
+        assert row["workers"] == fixed.worker_counts(Q(resourcetype=row["resourcetype"], jobtype=row["jobtype"]))
 
 
-def test_its_counts_agree_with_the_pilots_list_filtered_by_type(get_json: Callable[..., Any], window: Callable[[float], FixedWindow]) -> None:
-    fixed = window(12)
-    rows = by_name(get_json(PILOTTYPES, **fixed.params))
-    listed = get_json("/api/autopilot/pilots/", limit=10000, **fixed.params)["meta"]["count"]
-    assert sum(row["pilots"]["total"] for row in rows.values()) == listed
-    for name, row in rows.items():
-        assert get_json(with_query("/api/autopilot/pilots/", limit=10000, type=name, **fixed.params))["meta"]["count"] == row["pilots"]["total"]
+def test_each_row_has_its_resource_type_s_bounds(get_json: Callable[..., Any]) -> None:
+    rows = get_json(PILOTTYPES, days=3)["data"]
+    assert rows
+    for row in rows:
+        known = ResourceTypes.objects.get(resource_name=row["resourcetype"])
+        assert row["known_resourcetype"] is True
+        assert [row[b] for b in queries.RESOURCE_TYPE_BOUNDS] == [known.mincore, known.maxcore, known.minrampercore, known.maxrampercore]
 
 
-def test_a_type_that_pilots_use_without_it_being_configured_is_listed_too(
-    get_json: Callable[..., Any], add_pilot: Callable[..., PilotQueue]
+def test_a_resource_type_resource_types_lacks_has_null_bounds(
+    get_json: Callable[..., Any], add_worker: Callable[..., HarvesterWorkers]
 ) -> None:
-    add_pilot(type="atlasNewType", state="running", status="active")
-    row = by_name(get_json(PILOTTYPES))["atlasNewType"]
-    assert row["configured"] is False and row["script"] is None
-    assert row["pilots"] == {"total": 1, "by_state": {"running": 1}, "by_status": {"active": 1}}
+    add_worker(resourcetype="GPU_TEST", jobtype="user")
+    add_worker(resourcetype=None, jobtype=None)
+    rows = {(row["resourcetype"], row["jobtype"]): row for row in get_json(PILOTTYPES)["data"]}
+    for key in (("GPU_TEST", "user"), (None, None)):
+        assert rows[key]["known_resourcetype"] is False and rows[key]["workers"]["total"] == 1
+        assert all(rows[key][b] is None for b in queries.RESOURCE_TYPE_BOUNDS)
+    assert list(rows)[-1] == (None, None), "nulls last"
 
 
-@pytest.mark.parametrize(("params", "field"), [({"type": "atlasTest"}, "type"), ({"sort": "name"}, "sort"), ({"date_from": "soon"}, "date_from")])
+def test_its_answer_matches_its_declared_schema(get_json: Callable[..., Any], add_worker: Callable[..., HarvesterWorkers]) -> None:
+    add_worker(resourcetype=None, jobtype=None)
+    assert_matches_schema(get_json(PILOTTYPES, days=3), "autopilot.pilottypes")
+
+
+def test_it_says_when_the_worker_groups_were_cut(get_json: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(queries, "MAX_GROUPS", 2)
+    body = get_json(PILOTTYPES, days=3)
+    assert body["meta"]["truncated"] is True
+    assert sum(row["workers"]["total"] > 0 for row in body["data"]) <= 2
+
+
+@pytest.mark.parametrize(("params", "field"), [({"resourcetype": "SCORE"}, "resourcetype"), ({"hours": "x"}, "hours"), ({"sort": "jobtype"}, "sort")])
 def test_it_rejects_unknown_parameters_and_bad_values(get_json: Callable[..., Any], params: dict[str, str], field: str) -> None:
-    assert field in get_json(with_query(PILOTTYPES, **params), status=400)["error"]["fields"]
+    assert field in get_json(PILOTTYPES, status=400, **params)["error"]["fields"]
 
 
 def test_it_costs_two_queries(anon_client: Client, django_assert_num_queries: Any) -> None:
-    # PILOTTYPE; PILOTQUEUE grouped by type, state and status.
     with django_assert_num_queries(2, connection=connections["panda"]):
-        assert anon_client.get(PILOTTYPES).status_code == 200
+        assert anon_client.get(PILOTTYPES, {"days": "2"}).status_code == 200

@@ -1,4 +1,4 @@
-"""/api/search/?q=: what a PandaID, batch id, JEDI task id, TPID, queue or user name names."""
+"""/api/search/?q=: what a PandaID, batch id, JEDI task id, Harvester worker id, queue or user name names."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 from django.db import connections
 
-from pandjango.pandadb.models import JediTasks, JobsActive4, JobsArchived4, PilotQueue, SchedConfig
+from pandjango.pandadb.models import HarvesterRelJobsWorkers, HarvesterWorkers, JediTasks, JobsActive4, JobsArchived4
+from pandjango.pandadb.queues import all_queues, forget_queues
+from tests.queues_helpers import add_queue, documents
 
 URL = "/api/search/"
 
@@ -30,19 +32,23 @@ def test_a_jeditaskid_finds_its_task(get_json) -> None:
     assert [(h["kind"], h["id"], h["url"]) for h in hits] == [("task", str(task.jeditaskid), f"/production/tasks/{task.jeditaskid}/")]
 
 
-def test_a_tpid_finds_its_pilot(get_json) -> None:
-    pilot = PilotQueue.objects.order_by("tpid").first()
-    assert pilot is not None
-    hits = get_json(URL, q=pilot.tpid)["data"]
-    assert [(h["kind"], h["id"], h["url"]) for h in hits] == [("pilot", pilot.tpid, f"/autopilot/pilots/{pilot.tpid}/")]
+def test_a_worker_id_finds_its_pilot(get_json) -> None:
+    worker = HarvesterWorkers.objects.order_by("harvesterid", "workerid").first()
+    assert worker is not None
+    hits = [h for h in get_json(URL, q=str(worker.workerid))["data"] if h["kind"] == "pilot"]
+    key = f"{worker.harvesterid}/{worker.workerid}"
+    assert [(h["id"], h["url"]) for h in hits] == [(key, f"/autopilot/pilots/{key}/")]
+    assert hits[0]["label"] == f"{worker.status} at {worker.computingsite}, batch id {worker.batchid}"
 
 
 def test_a_batch_id_finds_the_pilot_and_the_job_it_ran(get_json) -> None:
     job = JobsArchived4.objects.exclude(batchid=None).order_by("pandaid").first()
     assert job is not None and job.batchid
-    pilot = PilotQueue.objects.get(jobid=job.batchid, pandaid=job.pandaid)
+    relation = HarvesterRelJobsWorkers.objects.get(pandaid=job.pandaid)
+    worker = HarvesterWorkers.objects.get(harvesterid=relation.harvesterid, workerid=relation.workerid)
+    assert worker.batchid == job.batchid
     hits = get_json(URL, q=job.batchid)["data"]
-    assert {("job", str(job.pandaid)), ("pilot", pilot.tpid)} <= _kinds(hits)
+    assert {("job", str(job.pandaid)), ("pilot", f"{worker.harvesterid}/{worker.workerid}")} <= _kinds(hits)
     assert hits[0]["kind"] == "job"  # jobs come first
 
 
@@ -54,15 +60,17 @@ def test_a_batch_id_in_jobsarchived4_alone_finds_the_job(get_json) -> None:
 
 
 def test_a_queue_matches_by_name_or_prefix_in_any_case_the_exact_one_first(get_json) -> None:
-    queue = SchedConfig.objects.filter(nickname__endswith="_PROD").order_by("nickname").first()
-    assert queue is not None
-    SchedConfig.objects.create(nickname=queue.nickname + "_X", cloud=queue.cloud, status="online")
-    hits = get_json(URL, q=queue.nickname.lower())["data"]
-    assert [h["id"] for h in hits] == [queue.nickname, queue.nickname + "_X"]
-    assert hits[0]["url"] == f"/sites/{queue.nickname}/" and hits[0]["kind"] == "queue"
-    prefix = get_json(URL, q="analy_")["data"]
-    expected = SchedConfig.objects.filter(nickname__startswith="ANALY_").count()
-    assert len(prefix) == min(expected, 20) and all(h["id"].startswith("ANALY_") for h in prefix)
+    nickname = sorted(name for name in documents() if name.endswith("_PROD"))[0]
+    add_queue(nickname + "_X", '{"cloud": "CA", "status": "online"}')
+    try:
+        hits = get_json(URL, q=nickname.lower())["data"]
+        assert [h["id"] for h in hits] == [nickname, nickname + "_X"]
+        assert hits[0]["url"] == f"/sites/{nickname}/" and hits[0]["kind"] == "queue"
+        prefix = get_json(URL, q="analy_")["data"]
+        expected = sum(name.startswith("ANALY_") for name in documents())
+        assert len(prefix) == min(expected, 20) and all(h["id"].startswith("ANALY_") for h in prefix)
+    finally:
+        forget_queues()
 
 
 def test_a_user_name_finds_the_users_jobs(get_json) -> None:
@@ -116,7 +124,8 @@ def test_it_is_open_when_every_section_is_in_beta(get_json, pandjango_config) ->
 
 
 def test_its_lookups_are_few(anon_client, django_assert_num_queries) -> None:
-    # A number: pilots by batch id, JOBSARCHIVED4 by batch id, the five job tables by
-    # PandaID, the task, the queues. No user lookup for a number.
+    # A number: the two final job tables by batch id, the workers by worker id, the five job
+    # tables by PandaID, the task; the queues are kept in memory. No user lookup for a number.
+    all_queues()
     with django_assert_num_queries(9, connection=connections["panda"]):
         assert anon_client.get(URL, {"q": "6400000001"}).status_code == 200

@@ -95,6 +95,8 @@ SPEC: dict[str, Any] = {
         "schema_archive": Key(str, ""),
         "schema_meta": Key(str, ""),
         "archived4_retention_days": Key(int, 3),
+        # How long the parsed SCHEDCONFIG_JSON documents are kept before they are read again.
+        "queues_refresh_seconds": Key(int, 300),
     },
     "sections": {
         "beta_group": Key(str, "beta testers"),

@@ -2,12 +2,17 @@
 
 The same seed and reference time give the same rows. Jobs sit in the table their state
 belongs to (PANDA-SCHEMA.md); times are consistent (creation <= start <= end <= modification);
-about 10% of finished jobs fail with a code of the right component and its diag; pilots have
-real-format TPIDs and the jobs they ran point back at them.
+about 10% of finished jobs fail with a code of the right component and its diag. Queues are
+SCHEDCONFIG_JSON documents with the keys real ones have (plus one with keys missing and, where
+the column is text, one of broken JSON); pilots are Harvester workers in their real statuses,
+linked to their jobs by HARVESTER_REL_JOBS_WORKERS and by the jobs' SCHEDULERID, PILOTID and
+BATCHID; a few finished jobs sit in both JOBSARCHIVED4 and the archive, as during PanDA's
+daily copy.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import zlib
 from collections.abc import Iterator
@@ -41,8 +46,21 @@ COUNTRIES = {
     "NL": "Netherlands,Israel", "RU": "Russia", "TW": "Taiwan,Australia",
     "UK": "United Kingdom", "US": "United States",
 }
-SUBMITHOSTS = ["gridui07", "gridui08", "gridui12", "voatlas60", "voatlas94", "aipanda021", "aipanda022", "pandafactory03"]
-PILOT_TYPES = ["atlasOfficial2", "atlasAnalysis", "atlasMultiCore", "atlasTest"]
+# Harvester instances: id -> (host, owner, version); the last one has stopped reporting.
+HARVESTER_INSTANCES = {
+    "CERN_central_A": ("aipanda171.cern.ch", "atlpan", "0.5.14"),
+    "CERN_central_B": ("aipanda172.cern.ch", "atlpan", "0.5.14"),
+    "CERN_central_k8s": ("harvester-k8s-01.cern.ch", "atlpan", "0.5.13"),
+    "BNL_harvester": ("gridgk08.racf.bnl.gov", "usatlas1", "0.5.12"),
+    "cern_cloud_old": ("aipanda160.cern.ch", "atlpan", "0.4.9"),
+}
+SUBMISSIONHOSTS = ["aipanda171", "aipanda172", "aipanda173", "gridgk08", "harvester-k8s-01"]
+RESOURCE_TYPES = {
+    # name: (mincore, maxcore, minrampercore, maxrampercore)
+    "SCORE": (1, 1, 0, 2000), "MCORE": (2, None, 0, 2000),
+    "SCORE_HIMEM": (1, 1, 2001, None), "MCORE_HIMEM": (2, None, 2001, None),
+}
+PILOT_VERSION = "3.9.2.41"
 USERS = [
     "jdoe", "asmith", "mmueller", "lrossi", "pdupont", "kwong", "yivanov", "sgarcia", "tnakamura",
     "olsson", "rkowalski", "bchen", "ahernandez", "fbianchi", "dkim", "jnovak", "emartin", "vpetrov",
@@ -83,6 +101,7 @@ class Queue:
     status: str
     is_analysis: bool
     corecount: int
+    harvester: str = ""
 
 
 @dataclass
@@ -97,54 +116,63 @@ class DemoData:
 
 def make_queues(rnd: random.Random) -> list[Queue]:
     queues: list[Queue] = []
+    harvesters = list(HARVESTER_INSTANCES)[:-1]
     for cloud in CLOUD_NAMES:
         tier1, others = CLOUDS[cloud]
         for i, site in enumerate([tier1, *others]):
             tier = "T1" if i == 0 else ("T2D" if i % 3 == 0 else "T2")
             short = site.replace("-", "_").replace("UKI_", "").upper()
-            names = [f"{short}_PROD", f"ANALY_{short}", f"{short}_MCORE"]
-            count = 3 if i == 0 else rnd.choice([1, 2, 2, 3])
+            names = [f"{short}_PROD", f"ANALY_{short}", f"{short}_MCORE", f"{short}_UCORE", f"{short}_HIMEM", f"{short}_TEST"]
+            count = 6 if i == 0 else rnd.choice([2, 3, 4, 5])
             for nick in names[:count]:
                 status = rnd.choices(["online", "offline", "test", "brokeroff"], [85, 6, 5, 4])[0]
-                queues.append(
-                    Queue(nick, site, cloud, tier, status, nick.startswith("ANALY_"), 8 if nick.endswith("MCORE") else 1)
-                )
+                if nick.endswith("_TEST"):
+                    status = "test"
+                corecount = 8 if nick.endswith(("MCORE", "UCORE")) else 1
+                harvester = "BNL_harvester" if cloud == "US" and i < 3 else harvesters[len(nick) % (len(harvesters) - 1)]
+                queues.append(Queue(nick, site, cloud, tier, status, nick.startswith("ANALY_"), corecount, harvester))
     return queues
 
 
-def _sites_and_clouds(data: DemoData, rnd: random.Random, queues: list[Queue], now: datetime) -> None:
-    for cloud in CLOUD_NAMES:
-        tier1 = CLOUDS[cloud][0]
-        data.add("CLOUDCONFIG", {
-            "name": cloud, "description": f"{cloud} cloud", "tier1": tier1, "tier1se": f"{tier1}_DATADISK",
-            "status": "online" if cloud != "TW" else "brokeroff", "server": "pandaserver.cern.ch",
-            "weight": rnd.randint(1, 10), "comment_": "", "countries": COUNTRIES[cloud],
-            "modtime": now - timedelta(days=rnd.randint(1, 90)),
-        })
+# A queue whose document lacks most keys, and (where the column takes any text) one whose
+# document is not JSON at all: the monitor must show what they have.
+SPARSE_QUEUE = "SPARSE_DOC_TEST"
+BROKEN_QUEUE = "BROKEN_DOC_TEST"
+
+
+def queue_document(q: Queue, rnd: random.Random, now: datetime) -> dict[str, Any]:
+    """A SCHEDCONFIG_JSON document with the keys real CRIC documents have."""
     comments = ["", "", "", "HC.Blacklist.set.offline", "downtime: storage upgrade", "test queue for new CE", "HC.Test.Me"]
+    kind = "analysis" if q.is_analysis else ("unified" if q.nickname.endswith("UCORE") else "production")
+    host = q.siteid.lower()
+    return {
+        "nickname": q.nickname, "siteid": q.nickname, "panda_resource": q.nickname,
+        "atlas_site": q.siteid, "rc_site": q.siteid, "gocname": q.siteid, "panda_site": q.siteid,
+        "cloud": q.cloud, "region": q.cloud, "country": COUNTRIES[q.cloud].split(",")[0], "tier": q.tier,
+        "tier_level": int(q.tier[1]),
+        "status": q.status, "state": "ACTIVE" if q.status != "offline" else "DISABLED",
+        "comment": comments[rnd.randrange(len(comments))] if q.status != "online" else "",
+        "lastmod": (now - timedelta(hours=rnd.randint(1, 500))).strftime("%Y-%m-%dT%H:%M:%S"),
+        "type": kind, "resource_type": "GRID", "capability": "ucore" if q.corecount > 1 else "score",
+        "catchall": "", "workflow": "pull_ups" if q.corecount > 1 else "pull",
+        "corecount": q.corecount, "corepower": round(rnd.uniform(9.0, 14.0), 2),
+        "maxtime": rnd.choice([86400, 172800, 259200]), "maxrss": 2000 * q.corecount,
+        "minrss": 0, "memory": 2000 * q.corecount,
+        "harvester": q.harvester, "pilot_manager": "Harvester", "pilot_version": PILOT_VERSION,
+        "maxinputsize": 14336, "maxwdir": 32768,
+        "copytools": {"rucio": {"setup": ""}},
+        "queues": [
+            {"ce_endpoint": f"ce{n:02d}.{host}.org:9619", "ce_flavour": "HTCONDOR-CE", "ce_jobmanager": "condor", "ce_state": "ACTIVE"}
+            for n in range(1, rnd.randint(2, 3))
+        ],
+    }
+
+
+def _queues_and_sitedata(data: DemoData, rnd: random.Random, queues: list[Queue], now: datetime, vendor: str) -> None:
     for q in queues:
-        data.add("SCHEDCONFIG", {
-            "nickname": q.nickname, "siteid": q.siteid, "site": q.siteid, "cloud": q.cloud,
-            "region": q.cloud, "tier": q.tier, "gocname": q.siteid, "countrygroup": COUNTRIES[q.cloud].split(",")[0],
-            "status": q.status, "gatekeeper": f"ce{rnd.randint(1, 9):02d}.{q.siteid.lower()}.org",
-            "queue": "grid", "jobmanager": "condor", "system": "htcondor", "jdl": f"{q.nickname}-jdl",
-            "nqueue": rnd.choice([5, 10, 20, 50]), "nodes": rnd.randint(50, 5000),
-            "maxtime": rnd.choice([0, 86400, 172800]), "memory": 2000 * q.corecount,
-            "maxmemory": 4000 * q.corecount, "corecount": q.corecount, "timefloor": rnd.choice([0, 60, 180]),
-            "pilotlimit": rnd.choice([100, 500, 1000]),
-            "comment_": comments[rnd.randrange(len(comments))] if q.status != "online" else "",
-            "lastmod": now - timedelta(hours=rnd.randint(1, 500)), "errinfo": "",
-            "email": f"atlas-support@{q.siteid.lower()}.org", "copytool": rnd.choice(["rucio", "xrdcp"]),
-            "se": f"token:ATLASDATADISK:srm://se.{q.siteid.lower()}.org", "ddm": f"{q.siteid}_DATADISK",
-            "releases": "ANY", "multicloud": "", "pilotversion": "3.9.2", "capability": "ucore" if q.corecount > 1 else "score",
-            "resource_type": "MCORE" if q.corecount > 1 else "SCORE",
-        })
-        data.add("SCHEDINSTANCE", {
-            "nickname": q.nickname, "pandasite": q.siteid, "nqueue": 5, "nqueued": rnd.randint(0, 40),
-            "nrunning": rnd.randint(0, 400), "nfinished": rnd.randint(0, 5000), "nfailed": rnd.randint(0, 500),
-            "naborted": rnd.randint(0, 20), "njobs": rnd.randint(0, 6000), "ndone": rnd.randint(0, 5000),
-            "totrunt": rnd.randint(0, 10**7), "tvalid": now - timedelta(minutes=rnd.randint(1, 30)),
-            "lastmod": now - timedelta(minutes=rnd.randint(1, 30)), "errinfo": "", "comment_": "",
+        data.add("SCHEDCONFIG_JSON", {
+            "panda_queue": q.nickname, "data": json.dumps(queue_document(q, rnd, now)),
+            "last_update": now - timedelta(minutes=rnd.randint(1, 30)),
         })
         flag = "analysis" if q.is_analysis else "production"
         for hours in (1, 3):
@@ -157,32 +185,33 @@ def _sites_and_clouds(data: DemoData, rnd: random.Random, queues: list[Queue], n
                 "running": rnd.randint(0, 400), "transferring": rnd.randint(0, 30),
                 "lastmod": now - timedelta(minutes=rnd.randint(1, 10)),
             })
+    data.add("SCHEDCONFIG_JSON", {
+        "panda_queue": SPARSE_QUEUE, "data": json.dumps({"cloud": "CERN", "status": "test", "corecount": "eight"}),
+        "last_update": now - timedelta(hours=2),
+    })
+    if vendor != "postgresql":  # PostgreSQL's json type refuses a broken document
+        data.add("SCHEDCONFIG_JSON", {"panda_queue": BROKEN_QUEUE, "data": '{"cloud": "CERN", "status": ', "last_update": now - timedelta(hours=3)})
 
 
-def _autopilot_config(data: DemoData, rnd: random.Random, queues: list[Queue], now: datetime) -> None:
-    for host in SUBMITHOSTS:
-        data.add("SUBMITHOSTS", {
-            "host": host, "name": f"{host}.cern.ch", "nickname": host, "system": "condor",
-            "rundir": f"/data/atlpan/{host}/run", "runurl": f"http://{host}.cern.ch/run",
-            "jdltxt": "", "pilotqueue": "", "outurl": f"http://{host}.cern.ch/out",
+def _harvester_and_reference(data: DemoData, rnd: random.Random, now: datetime) -> None:
+    for i, (harvester_id, (host, owner, version)) in enumerate(HARVESTER_INSTANCES.items()):
+        stale = i == len(HARVESTER_INSTANCES) - 1
+        data.add("HARVESTER_INSTANCES", {
+            "harvester_id": harvester_id, "description": f"Harvester on {host}", "owner": owner, "hostname": host,
+            "starttime": now - timedelta(days=rnd.randint(2, 40)),
+            "lastupdate": now - (timedelta(days=rnd.randint(2, 9)) if stale else timedelta(seconds=rnd.randint(10, 240))),
+            "sw_version": version, "commit_stamp": f"{version}-{zlib.crc32(harvester_id.encode()):08x}",
         })
-    for name in PILOT_TYPES:
-        data.add("PILOTTYPE", {"name": name, "script": "pilot3.tar.gz", "url": f"http://pandaserver.cern.ch/cache/{name}", "system": "condor"})
-    for q in queues:
-        data.add("JDLLIST", {"name": f"{q.nickname}-jdl", "host": SUBMITHOSTS[len(q.nickname) % len(SUBMITHOSTS)], "system": "condor",
-                             "jdl": f"universe = grid\ngrid_resource = condor ce.{q.siteid.lower()}.org\n"})
-    services = [("pilotfactory", h) for h in SUBMITHOSTS] + [("pandaserver", "aipanda011"), ("pandaserver", "aipanda012"), ("jedi", "aipanda031")]
-    for i, (kind, host) in enumerate(services, start=1):
-        stale = i % 5 == 0  # a few services have stopped reporting
-        last = now - (timedelta(hours=rnd.randint(2, 48)) if stale else timedelta(seconds=rnd.randint(10, 300)))
-        data.add("SERVICELIST", {
-            "id": i, "name": f"{kind}-{host}", "host": f"{host}.cern.ch", "pid": rnd.randint(1000, 60000),
-            "userid": "atlpan", "type": kind, "grp": "atlas", "description": f"{kind} on {host}",
-            "url": f"http://{host}.cern.ch/{kind}", "testurl": "", "response": "OK", "tresponse": last,
-            "tstart": now - timedelta(days=rnd.randint(1, 30)), "tstop": UNSET, "tcheck": last,
-            "cyclesec": 300, "status": "running" if not stale else "unknown", "lastmod": last,
-            "config": "", "message": "" if not stale else "no heartbeat", "restartcmd": "", "doaction": "",
-        })
+    for name, (mincore, maxcore, minram, maxram) in RESOURCE_TYPES.items():
+        data.add("RESOURCE_TYPES", {"resource_name": name, "mincore": mincore, "maxcore": maxcore, "minrampercore": minram, "maxrampercore": maxram})
+    ident = 0
+    for component, codes in errorcodes.CODES.items():
+        for code, text in sorted(codes.items()):
+            ident += 1
+            data.add("ERROR_DESCRIPTIONS", {
+                "id": ident, "component": errorcodes.TABLE_COMPONENT.get(component, component), "code": code, "acronym": text.upper().replace(" ", "_")[:64],
+                "diagnostics": text, "description": text, "category": 0,
+            })
 
 
 def _error_for(rnd: random.Random) -> dict[str, Any]:
@@ -251,49 +280,88 @@ def _tasks(data: DemoData, rnd: random.Random, count: int, now: datetime, days: 
     return tasks
 
 
-def _tpid(host: str, rnd: random.Random, when: datetime, n: int) -> str:
-    return f"tp_{host}_{rnd.randint(1000, 65000)}_{when:%Y%m%d-%H%M%S}_{n}"
+WORKER_END = {"finished": "finished", "failed": "failed", "cancelled": "cancelled", "closed": "finished"}
 
 
-def _pilot(rnd: random.Random, n: int, q: Queue, submitted: datetime, now: datetime, job: dict[str, Any] | None) -> dict[str, Any]:
-    host = SUBMITHOSTS[n % len(SUBMITHOSTS)]
-    tpid = _tpid(host, rnd, submitted, n)
+def _worker(rnd: random.Random, n: int, q: Queue, submitted: datetime, now: datetime, job: dict[str, Any] | None) -> dict[str, Any]:
+    """A Harvester worker (a pilot) at queue q, submitted at `submitted`: running the job it
+    got, or, without a job, idle, ended, or missed."""
+    host = SUBMISSIONHOSTS[n % len(SUBMISSIONHOSTS)]
+    batchid = f"{20_000_000 + n}.0"
     started = submitted + timedelta(minutes=rnd.randint(1, 30))
-    if job is None:  # found no work: a clean, quick exit
-        ended = started + timedelta(seconds=rnd.randint(20, 200))
-        state, status, errcode, errinfo = ("done", "finished", 0, "Dispatcher has no jobs") if ended <= now else ("running", "active", 0, "")
-        pandaid = None
-    else:
-        pandaid = job["pandaid"]
-        ended = job["endtime"] or now
-        final = job["jobstatus"] in ("finished", "failed", "cancelled", "closed")
-        if not final:
-            state, status, errcode, errinfo = ("running", "active", 0, "")
-        elif job["jobstatus"] == "failed" and job.get("piloterrorcode"):
-            state, status, errcode, errinfo = ("done", "failed", job["piloterrorcode"], (job.get("piloterrordiag") or "")[:150])
+    pilotstatus: str | None = None
+    if job is None:
+        ended = started + timedelta(seconds=rnd.randint(20, 900))
+        if started > now:
+            status, ended_at, errorcode, diag = "submitted", None, 0, ""
+        elif ended > now:
+            status, ended_at, errorcode, diag = "idle", None, 0, ""
         else:
-            state, status, errcode, errinfo = ("done", "finished", 0, "")
-    done = state == "done"
+            status, errorcode, diag = rnd.choices(
+                [("finished", 0, ""), ("missed", 0, "worker was not found in the batch system"),
+                 ("failed", 1, "batch job held: exceeded memory limit"), ("cancelled", 0, "killed by harvester sweeper")],
+                [70, 10, 12, 8],
+            )[0]
+            ended_at = ended
+        pilotstatus = "finished" if status == "finished" else ("started" if status == "idle" else None)
+    else:
+        final = job["jobstatus"] in WORKER_END
+        ended_at = (job["endtime"] + timedelta(seconds=rnd.randint(10, 300))) if final else None
+        if ended_at is not None and ended_at > now:
+            ended_at = None
+        if ended_at is None:
+            status, errorcode, diag = "running", 0, ""
+            pilotstatus = "started"
+        else:
+            status = WORKER_END[job["jobstatus"]] if job["jobstatus"] != "failed" or job.get("piloterrorcode") else "finished"
+            errorcode, diag = (1, (job.get("piloterrordiag") or "")[:500]) if status == "failed" else (0, "")
+            pilotstatus = "finished"
+    lastupdate = min(now, ended_at or max(started if started <= now else submitted, now - timedelta(minutes=rnd.randint(0, 20))))
+    log = f"https://{host}.cern.ch/condor_logs/{submitted:%y-%m-%d_%H}/{q.nickname}/{batchid}"
     return {
-        "jobid": f"{20_000_000 + n}.{n % 4}", "tpid": tpid,  # batch ids are unique per submission
-        "url": f"http://{host}.cern.ch/logs/{submitted:%Y-%m-%d}/{q.nickname}/{tpid}.out", "nickname": q.nickname,
-        "queueid": q.siteid, "system": "condor", "user_": "atlpan", "host": host, "submithost": host,
-        "schedd_name": f"{host}.cern.ch", "type": PILOT_TYPES[0] if not q.is_analysis else PILOT_TYPES[1],
-        "pandaid": pandaid, "workernode": f"wn{rnd.randint(1, 900):04d}.{q.siteid.lower()}.org",
-        "state": state, "status": status, "tcheck": min(now, ended if done else now), "tstate": min(now, ended if done else started),
-        "tenter": submitted, "tsubmit": submitted, "taccept": submitted + timedelta(seconds=30),
-        "tschedule": submitted + timedelta(seconds=60), "tstart": started, "tend": ended if done else UNSET,
-        "tdone": ended if done else UNSET, "tretrieve": UNSET, "errcode": errcode, "errinfo": errinfo, "message": "",
+        "harvesterid": q.harvester, "workerid": 9_000_000 + n, "lastupdate": lastupdate, "status": status,
+        "batchid": batchid, "nodeid": f"wn{rnd.randint(1, 900):04d}.{q.siteid.lower()}.org" if started <= now else None,
+        "queuename": q.nickname, "computingsite": q.nickname, "submittime": submitted,
+        "starttime": started if started <= now else None, "endtime": ended_at, "ncore": q.corecount,
+        "errorcode": errorcode, "stdout": f"{log}.out", "stderr": f"{log}.err", "batchlog": f"{log}.log",
+        "resourcetype": ("MCORE" if q.corecount > 1 else "SCORE") + ("_HIMEM" if q.nickname.endswith("HIMEM") else ""),
+        "nativeexitcode": 0 if status in ("finished", "running", "idle", "submitted") else rnd.choice([1, 143]),
+        "nativestatus": {"submitted": "idle", "running": "running", "idle": "running"}.get(status, "completed"),
+        "diagmessage": diag, "computingelement": f"ce01.{q.siteid.lower()}.org:9619",
+        "njobs": 1 if job is not None else 0, "submissionhost": f"{host},{host}.cern.ch:9618",
+        "harvesterhost": HARVESTER_INSTANCES[q.harvester][0], "jdl": f"/data/atlpan/harvester/jdl/{q.nickname}.sdf",
+        "jobtype": "user" if q.is_analysis else "managed",
+        "pilotstarttime": started + timedelta(seconds=40) if pilotstatus else None,
+        "pilotendtime": ended_at if pilotstatus == "finished" else None, "pilotstatus": pilotstatus,
+        "pilotstatussynctime": lastupdate if pilotstatus else None, "minramcount": 2000 * q.corecount,
     }
+
+
+def _tie_job_to_worker(job: dict[str, Any], worker: dict[str, Any]) -> dict[str, Any]:
+    """Sets the job's pilot columns as PanDA does and returns the HARVESTER_REL_JOBS_WORKERS row."""
+    job["schedulerid"] = f"harvester-{worker['harvesterid']}"
+    job["pilotid"] = f"{worker['stdout']}|htcondor|PR|{PILOT_VERSION}"
+    job["batchid"] = worker["batchid"]
+    return {"harvesterid": worker["harvesterid"], "workerid": worker["workerid"], "pandaid": job["pandaid"], "lastupdate": worker["lastupdate"]}
 
 
 def _pick_label(rnd: random.Random) -> str:
     return rnd.choices([label for label, _ in LABEL_WEIGHTS], [w for _, w in LABEL_WEIGHTS])[0]
 
 
+@dataclass
+class Generated:
+    tables: tuple[str, ...]
+    job: dict[str, Any]
+    worker: dict[str, Any] | None
+    relation: dict[str, Any] | None
+
+
 def generate_jobs(rnd: random.Random, queues: list[Queue], tasks: list[dict[str, Any]], jobs: int, days: int,
-                  now: datetime, retention_days: int) -> Iterator[tuple[str, dict[str, Any], dict[str, Any] | None]]:
-    """Yields (table, job row, pilot row or None) for each job, and the pilots that found no work."""
+                  now: datetime, retention_days: int) -> Iterator[Generated]:
+    """Yields each job with the tables it sits in and the worker that ran it, and the
+    workers that ran no job. Finished jobs modified in the day after JOBSARCHIVED4's
+    retention boundary sit in the archive too, as after PanDA's daily copy."""
     online = [q for q in queues if q.status in ("online", "test")] or queues
     boundary = now - timedelta(days=retention_days)
     span = days * 86400
@@ -306,8 +374,11 @@ def generate_jobs(rnd: random.Random, queues: list[Queue], tasks: list[dict[str,
         created = now - timedelta(seconds=span * (1 - (i + rnd.random()) / jobs))
         state, started, ended, modified = _job_state(rnd, created, now)
         table = TABLE_OF_STATE[state]
+        tables: tuple[str, ...] = (table,)
         if table == "archived" and modified < boundary:
-            table = "archive"
+            tables = ("archive",)
+        elif table == "archived" and modified < boundary + timedelta(days=1):
+            tables = ("archived", "archive")
         user = task["username"] if analysis else rnd.choice(PROD_USERS)
         pandaid = 6_400_000_000 + i
         job: dict[str, Any] = {
@@ -344,24 +415,38 @@ def generate_jobs(rnd: random.Random, queues: list[Queue], tasks: list[dict[str,
             job.update(_error_for(rnd))
         elif state == "cancelled":
             job.update({"taskbuffererrorcode": 100, "taskbuffererrordiag": "killed by user"})
-        pilot = None
+        worker, relation = None, None
         if started is not None and state != "cancelled":
             pilot_n += 1
-            pilot = _pilot(rnd, pilot_n, q, started - timedelta(minutes=rnd.randint(2, 30)), now, job)
-            job["schedulerid"] = pilot["submithost"]
-            job["pilotid"] = pilot["tpid"]
-            job["batchid"] = pilot["jobid"]
-        yield table, job, pilot
-        if rnd.random() < 0.15:  # a pilot that started, asked for work and found none
+            worker = _worker(rnd, pilot_n, q, started - timedelta(minutes=rnd.randint(2, 30)), now, job)
+            relation = _tie_job_to_worker(job, worker)
+        yield Generated(tables, job, worker, relation)
+        if rnd.random() < 0.15:  # a worker that ran no job: still queued, idle, ended or missed
             pilot_n += 1
-            yield "", {}, _pilot(rnd, pilot_n, q, created, now, None)
+            yield Generated((), {}, _worker(rnd, pilot_n, q, created, now, None), None)
 
 
-def generate_static(seed: int, now: datetime, jobs: int, days: int) -> tuple[DemoData, list[Queue], list[dict[str, Any]], random.Random]:
+def worker_stats(workers: Iterator[dict[str, Any]] | list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """HARVESTER_WORKER_STATS as Harvester reports it: the workers not yet ended, per
+    instance, queue, resource type, status and job type."""
+    counts: dict[tuple[str, str, str, str, str], int] = {}
+    for w in workers:
+        if w["status"] in ("submitted", "ready", "running", "idle"):
+            key = (w["harvesterid"], w["computingsite"], w["resourcetype"], w["status"], w["jobtype"])
+            counts[key] = counts.get(key, 0) + 1
+    return [
+        {"harvester_id": h, "computingsite": site, "resourcetype": rt, "status": status, "jobtype": jt, "n_workers": n, "lastupdate": now}
+        for (h, site, rt, status, jt), n in sorted(counts.items())
+    ]
+
+
+def generate_static(
+    seed: int, now: datetime, jobs: int, days: int, vendor: str = "sqlite"
+) -> tuple[DemoData, list[Queue], list[dict[str, Any]], random.Random]:
     rnd = random.Random(seed)
     data = DemoData()
     queues = make_queues(rnd)
-    _sites_and_clouds(data, rnd, queues, now)
-    _autopilot_config(data, rnd, queues, now)
+    _queues_and_sitedata(data, rnd, queues, now, vendor)
+    _harvester_and_reference(data, rnd, now)
     tasks = _tasks(data, rnd, max(10, jobs // 200), now, days)
     return data, queues, tasks, rnd

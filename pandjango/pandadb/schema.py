@@ -15,9 +15,9 @@ from typing import Any
 from django.db import connections, models, transaction
 
 from . import demodata
-from .models import ALL_MODELS
+from .models import ALL_MODELS, SHARED_NAME_INDEXES
 from .router import PANDA_ALIAS, panda_is_ours
-from .tables import qualified_name, schema_of
+from .tables import TABLE_SCHEMA, qualified_name, schema_of
 
 MARKER_TABLE = "pandjango_ours"
 
@@ -34,18 +34,70 @@ def columns_of(model: type[models.Model]) -> list[str]:
     return [f.column for f in model._meta.local_concrete_fields if f.column]
 
 
+def indexes_of(model: type[models.Model]) -> list[models.Index]:
+    """The model's DDL indexes that createschema builds. PostgreSQL's DDL spells them in lower
+    case (Django would quote the upper-case names as given). The SHARED_NAME_INDEXES are built
+    only where their table's schema keeps their name apart: not on SQLite (one namespace of
+    index names per file), nor where the archive shares JOBSARCHIVED4's schema."""
+    indexes = list(model._meta.indexes)
+    vendor = connections[PANDA_ALIAS].vendor
+    separate = vendor == "mysql" or (vendor != "sqlite" and schema_of("JOBSARCHIVED").lower() != schema_of("JOBSARCHIVED4").lower())
+    if separate:
+        indexes += SHARED_NAME_INDEXES.get(model, [])
+    if vendor == "postgresql":
+        return [_renamed(ix, str(ix.name).lower()) for ix in indexes]
+    return indexes
+
+
 def schema_indexes() -> dict[str, list[tuple[str, list[str]]]]:
     """Every index the schema command creates: table -> [(index name, columns)]."""
     out: dict[str, list[tuple[str, list[str]]]] = {}
     for model in ALL_MODELS:
         fields = {f.name: f.column for f in model._meta.local_concrete_fields if f.column}
         name = table_of(model).upper()
-        out[name] = [(str(ix.name), [fields[f] for f in ix.fields]) for ix in model._meta.indexes]
+        ddl = [*model._meta.indexes, *SHARED_NAME_INDEXES.get(model, [])]
+        out[name] = [(str(ix.name), [fields[f] for f in ix.fields]) for ix in ddl]
     return out
 
 
+def _renamed(index: models.Index, name: str) -> models.Index:
+    copy = index.clone()
+    copy.name = name
+    return copy
+
+
+def _panda_schemas() -> list[str]:
+    return sorted({schema_of(t).lower() for t in TABLE_SCHEMA} - {""})
+
+
+@contextmanager
+def introspection_cursor() -> Iterator[Any]:
+    """A cursor for Django's introspection of the PanDA tables. On PostgreSQL it sees only the
+    tables on the search path, and the PanDA tables sit in their own schemas (doma_panda...):
+    they are put in front of the path while the cursor is open."""
+    conn = connections[PANDA_ALIAS]
+    with conn.cursor() as cursor:
+        schemas = _panda_schemas() if conn.vendor == "postgresql" else []
+        if not schemas:
+            yield cursor
+            return
+        cursor.execute("SELECT current_setting('search_path')")
+        saved = cursor.fetchone()[0]
+        cursor.execute(f"SET search_path TO {', '.join(conn.ops.quote_name(s) for s in schemas)}, {saved}")
+        try:
+            yield cursor
+        finally:
+            cursor.execute(f"SET search_path TO {saved}")
+
+
+def constraints_of(model: type[models.Model]) -> dict[str, Any]:
+    """The keys and indexes the database has on the model's table, as Django introspects them."""
+    with introspection_cursor() as cursor:
+        return connections[PANDA_ALIAS].introspection.get_constraints(cursor, table_of(model))
+
+
 def _existing_tables() -> set[str]:
-    with connections[PANDA_ALIAS].cursor() as cursor:
+    with introspection_cursor() as cursor:
         return {t.lower() for t in connections[PANDA_ALIAS].introspection.table_names(cursor)}
 
 
@@ -74,8 +126,8 @@ def create_schema(drop: bool = False) -> list[str]:
     created = []
     with conn.schema_editor() as editor:
         if conn.vendor == "postgresql":
-            for schema in {schema_of(t) for t in ("JOBSACTIVE4", "JOBSARCHIVED", "SCHEDCONFIG")} - {""}:
-                editor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema.lower()}"')
+            for schema in _panda_schemas():
+                editor.execute(f"CREATE SCHEMA IF NOT EXISTS {conn.ops.quote_name(schema)}")
         if MARKER_TABLE not in existing:
             editor.execute(f"CREATE TABLE {MARKER_TABLE} (created_at VARCHAR(40))")
         for model in ALL_MODELS:
@@ -86,7 +138,7 @@ def create_schema(drop: bool = False) -> list[str]:
             if not exists:
                 editor.create_model(model)
                 # Django skips Meta.indexes of unmanaged models: create them here.
-                for index in model._meta.indexes:
+                for index in indexes_of(model):
                     editor.execute(index.create_sql(model, editor))
                 created.append(table_of(model))
     return created
@@ -96,7 +148,7 @@ def _adapt(value: Any, vendor: str) -> Any:
     if isinstance(value, datetime):
         value = value.replace(microsecond=0)  # PanDA DATE columns hold whole seconds
         if vendor == "postgresql":
-            return value.replace(tzinfo=UTC)
+            return value  # naive UTC, as the DDL's timestamp without time zone holds it
         return value.isoformat(sep=" ")
     return value
 
@@ -139,9 +191,7 @@ def clear_data() -> None:
 
 
 def _index_names(model: type[models.Model]) -> set[str]:
-    conn = connections[PANDA_ALIAS]
-    with conn.cursor() as cursor:
-        return {name.lower() for name in conn.introspection.get_constraints(cursor, table_of(model))}
+    return {name.lower() for name in constraints_of(model)}
 
 
 @contextmanager
@@ -152,7 +202,7 @@ def _secondary_indexes_deferred() -> Iterator[None]:
     with conn.schema_editor() as editor:
         for model in ALL_MODELS:
             existing = _index_names(model)
-            for index in model._meta.indexes:
+            for index in indexes_of(model):
                 if str(index.name).lower() in existing:
                     editor.execute(index.remove_sql(model, editor))
     try:
@@ -161,7 +211,7 @@ def _secondary_indexes_deferred() -> Iterator[None]:
         with conn.schema_editor() as editor:
             for model in ALL_MODELS:
                 existing = _index_names(model)
-                for index in model._meta.indexes:
+                for index in indexes_of(model):
                     if str(index.name).lower() not in existing:
                         editor.execute(index.create_sql(model, editor))
 
@@ -171,32 +221,49 @@ def seed(jobs: int, days: int, seed_value: int, now: datetime, retention_days: i
     check_ours()
     started = time.monotonic()
     naive_now = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
-    data, queues, tasks, rnd = demodata.generate_static(seed_value, naive_now, jobs, days)
+    vendor = connections[PANDA_ALIAS].vendor
+    data, queues, tasks, rnd = demodata.generate_static(seed_value, naive_now, jobs, days, vendor)
     counts: dict[str, Any] = {}
+    batch = _Batch(counts)
+    active_workers: list[dict[str, Any]] = []
     with _secondary_indexes_deferred(), transaction.atomic(using=PANDA_ALIAS):
         clear_data()
         for table, rows in data.rows.items():
             counts[table] = _insert(MODEL_OF_TABLE[table], rows)
-        job_batches: dict[str, list[dict[str, Any]]] = {t: [] for t in JOB_TABLE_NAMES}
-        pilots: list[dict[str, Any]] = []
-        for table, job, pilot in demodata.generate_jobs(rnd, queues, tasks, jobs, days, naive_now, retention_days):
-            if table:
-                job_batches[table].append(job)
-            if pilot is not None:
-                pilots.append(pilot)
-            if len(pilots) >= 20000 or sum(len(b) for b in job_batches.values()) >= 20000:
-                _flush(job_batches, pilots, counts)
-        _flush(job_batches, pilots, counts)
+        for generated in demodata.generate_jobs(rnd, queues, tasks, jobs, days, naive_now, retention_days):
+            for short in generated.tables:
+                batch.add(JOB_TABLE_NAMES[short], generated.job)
+            if generated.worker is not None:
+                batch.add("HARVESTER_WORKERS", generated.worker)
+                if generated.worker["status"] in ("submitted", "ready", "running", "idle"):
+                    active_workers.append(generated.worker)
+            if generated.relation is not None:
+                batch.add("HARVESTER_REL_JOBS_WORKERS", generated.relation)
+        batch.flush()
+        counts["HARVESTER_WORKER_STATS"] = _insert(MODEL_OF_TABLE["HARVESTER_WORKER_STATS"], demodata.worker_stats(active_workers, naive_now))
     counts["seconds"] = round(time.monotonic() - started, 1)
     return counts
 
 
-def _flush(job_batches: dict[str, list[dict[str, Any]]], pilots: list[dict[str, Any]], counts: dict[str, Any]) -> None:
-    for short, rows in job_batches.items():
-        if rows:
-            name = JOB_TABLE_NAMES[short]
-            counts[name] = counts.get(name, 0) + _insert(MODEL_OF_TABLE[name], rows)
-            rows.clear()
-    if pilots:
-        counts["PILOTQUEUE"] = counts.get("PILOTQUEUE", 0) + _insert(MODEL_OF_TABLE["PILOTQUEUE"], pilots)
-        pilots.clear()
+class _Batch:
+    """Rows collected per table and inserted 20,000 at a time."""
+
+    SIZE = 20000
+
+    def __init__(self, counts: dict[str, Any]) -> None:
+        self.counts = counts
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+        self.pending = 0
+
+    def add(self, table: str, row: dict[str, Any]) -> None:
+        self.rows.setdefault(table, []).append(row)
+        self.pending += 1
+        if self.pending >= self.SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        for table, rows in self.rows.items():
+            if rows:
+                self.counts[table] = self.counts.get(table, 0) + _insert(MODEL_OF_TABLE[table], rows)
+                rows.clear()
+        self.pending = 0

@@ -19,9 +19,12 @@ A template is the vendor's SQL with these additions:
   [[ ... ]]              kept only when every parameter named inside is given (not empty)
   {{union tables}} ... {{end}}
                          repeated once per job table of the `tables` parameter, joined by
-                         UNION ALL; inside, {table} is that table and {hint} the hint
+                         UNION ALL; inside, {table} is that table, {time} the column its
+                         window is on (pandadb.jobs.window_column), {hint} the hint
                          chosen for it (an index the schema defines): the query's `hint`,
-                         or its `hints` entry for the vendor where it has one
+                         or its `hints` entry for the vendor where it has one, and {unique}
+                         the conditions that leave out the jobs a table read before it holds
+                         (pandadb.jobs.kept_before: each PandaID is counted once)
 """
 
 from __future__ import annotations
@@ -50,7 +53,8 @@ from pandjango import api
 from pandjango.endpoints import rows_of
 from pandjango.jobfilters import JOBTYPES
 from pandjango.meta import MetaView
-from pandjango.pandadb.jobs import ALL_TABLES, Window, tables_for
+from pandjango.pandadb.jobs import ALL_TABLES, Window, kept_before, tables_for, window_column
+from pandjango.pandadb.models import as_utc
 from pandjango.pandadb.router import PANDA_ALIAS
 from pandjango.pandadb.schema import JOB_TABLE_NAMES, schema_indexes
 from pandjango.pandadb.tables import TABLE_SCHEMA, qualified_name
@@ -294,12 +298,20 @@ def _render(query: RawQuery, vendor: str, shape: Mapping[str, Any]) -> str:
         tables = shape.get(match.group(1)) or ()
         if not tables:
             raise ValueError(f"{query.name}: no job table to read")
+        if "{unique}" not in match.group(2):
+            raise ValueError(f"{query.name}: a union over the job tables must say {{unique}}: each PandaID counts once")
         branches = []
         for key in tables:
             table = JOB_TABLE_NAMES[key]
             hint_for = query.hints.get(vendor, query.hint)
             hint = hint_for(table, shape) if hint_for else ""
-            branches.append(match.group(2).replace("{table}", qualified_name(table, vendor)).replace("{hint}", hint))
+            unique = "".join(
+                f"\n    AND NOT EXISTS (SELECT 1 FROM {qualified_name(JOB_TABLE_NAMES[other], vendor)} later WHERE later.pandaid = j.pandaid)"
+                for other in kept_before(key, tables)
+            )
+            branch = match.group(2).replace("{table}", qualified_name(table, vendor)).replace("{time}", window_column(key))
+            branch = branch.replace("/*+ {hint} */ ", "/*+ {hint} */ " if hint else "").replace("{hint}", hint)
+            branches.append(branch.replace("{unique}", unique))
         return "UNION ALL".join(branches)
 
     def optional(match: re.Match[str]) -> str:
@@ -392,6 +404,8 @@ def run(name: str, **params: Any) -> list[dict[str, Any]]:
     if any(p.kind == "tables" and not values[p.name] for p in query.params):
         return []  # no job table in scope: nothing to read
     connection = connections[PANDA_ALIAS]
+    if connection.vendor == "mysql" and "mysql" in query.hints:
+        read_mysql_indexes(connection)
     text = render_text(query, connection.vendor, values)
     started = time.monotonic()
     try:
@@ -412,7 +426,7 @@ def _plain(value: Any) -> Any:
     # MariaDB and PostgreSQL sum integers into decimals, Oracle NUMBER may come back so too.
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
-    return value
+    return as_utc(value)  # PanDA's times are UTC in columns without a zone
 
 
 def statement_timeout_ms() -> int:
@@ -553,13 +567,15 @@ def columns_param(name: str, kind: str, choices: Sequence[str], help: str, requi
 
 
 def job_index_hint(table: str, alias: str, columns: set[str], filtered: set[str]) -> str:
-    """The Oracle hint for reading `columns` of a job table in a MODIFICATIONTIME window,
-    among the indexes the schema defines: the task index when jobs of given tasks are
-    wanted; else an index holding every column needed (the table itself is not read);
-    else the one on MODIFICATIONTIME; else a full scan (JOBSDEFINED4 and JOBSWAITING4 are
-    small and have no time index)."""
+    """The Oracle hint for reading `columns` of a job table in a window on its window column
+    (MODIFICATIONTIME; STATECHANGETIME in the archive), among the indexes the DDL defines
+    (PANDA-SCHEMA.md): the task index when jobs of given tasks are wanted; else an index
+    holding every column needed (the table itself is not read); else the one on the window
+    column; else a full scan (JOBSDEFINED4 and JOBSWAITING4 are small and have no time index)."""
     indexes = schema_indexes().get(table, [])
-    needed = columns | {"modificationtime"}
+    short = next(key for key, name in JOB_TABLE_NAMES.items() if name == table)
+    time_column = window_column(short)
+    needed = columns | {time_column}
     if "jeditaskid" in filtered:
         for name, cols in indexes:
             if cols[0] == "jeditaskid":
@@ -568,9 +584,48 @@ def job_index_hint(table: str, alias: str, columns: set[str], filtered: set[str]
         if needed <= set(cols):
             return f"INDEX({alias} {name})"
     for name, cols in indexes:
-        if cols[0] == "modificationtime":
+        if cols[0] == time_column:
             return f"INDEX({alias} {name})"
     return f"FULL({alias})"
+
+
+# The index names each job table really has on the configured MySQL/MariaDB PanDA database,
+# read once per process before the first raw query runs there: MySQL fails a statement whose
+# USE INDEX names a missing index (error 1176), so such a hint is left out. None: not read
+# (the texts shown by `rawsql show` keep every hint).
+_mysql_indexes: dict[str, set[str]] | None = None
+
+
+def read_mysql_indexes(connection: BaseDatabaseWrapper) -> None:
+    global _mysql_indexes
+    if _mysql_indexes is not None:
+        return
+    found: dict[str, set[str]] = {}
+    with connection.cursor() as cursor:
+        for table in JOB_TABLE_NAMES.values():
+            constraints = connection.introspection.get_constraints(cursor, table.lower())
+            found[table] = {name.upper() for name in constraints}
+    _mysql_indexes = found
+
+
+def forget_mysql_indexes() -> None:
+    global _mysql_indexes
+    _mysql_indexes = None
+
+
+def mysql_index_hint(oracle_hint: Hint) -> Hint:
+    """The MySQL form of an Oracle index hint, for the same table and shape: INDEX(j NAME)
+    -> USE INDEX (NAME) where the table has that index; nothing for FULL(j) or a missing one."""
+
+    def mysql(table: str, shape: Mapping[str, Any]) -> str:
+        found = re.fullmatch(r"INDEX\(\w+ (\w+)\)", oracle_hint(table, shape))
+        if not found:
+            return ""
+        if _mysql_indexes is not None and found.group(1).upper() not in _mysql_indexes.get(table, set()):
+            return ""
+        return f"USE INDEX ({found.group(1)})"
+
+    return mysql
 
 
 def job_hint(columns: Sequence[str], shape_columns: Sequence[str], filters: Sequence[str], alias: str = "j") -> Hint:
@@ -607,8 +662,8 @@ FROM (
 {UNION}
   SELECT {hint}{columns("j")}, COUNT(*) AS n{inner_example}
   FROM {{table}} j
-  WHERE {in_range(vendor, "j.modificationtime")}{status_line}
-{in_filters("j", filters, "    ")}
+  WHERE {in_range(vendor, "j.{time}")}{status_line}
+{in_filters("j", filters, "    ")}{{unique}}
   GROUP BY {columns("j")}
 {END}
 ) s
@@ -658,8 +713,8 @@ FROM (
     SELECT {hint}{bucket(vendor, "{" + time_param + ":j}")} AS bucket[[, {{{groupby}:j}}]]
     FROM {{table}} j
     WHERE {in_range(vendor, "{" + time_param + ":j}")}
-      AND {in_range(vendor, "j.modificationtime", end=None)}
-{in_filters("j", filters, "      ")}
+      AND {in_range(vendor, "j.{time}", end=None)}
+{in_filters("j", filters, "      ")}{{unique}}
   ) t
   GROUP BY t.bucket[[, {{{groupby}:t}}]]
 {END}

@@ -1,9 +1,13 @@
 """The one place that knows how to read "all jobs" across the PanDA job tables.
 
-A job moves JOBSDEFINED4 -> JOBSACTIVE4 -> JOBSARCHIVED4 -> PANDAARCH.JOBSARCHIVED as its
-state changes, and can briefly be seen in two tables while it moves: rows are de-duplicated
-by PANDAID, the newest MODIFICATIONTIME wins, and each row says which table it came from.
-The archive is read only when the window reaches past JOBSARCHIVED4's retention.
+A job moves JOBSDEFINED4 -> JOBSACTIVE4 -> JOBSARCHIVED4 as its state changes, and PanDA
+copies finished jobs into PANDAARCH.JOBSARCHIVED daily while JOBSARCHIVED4 keeps them a few
+days more: a job can sit in two tables, for days in the case of the archive. Every read
+counts each PandaID once: a table's row is left out when a table later in the job's life
+(KEPT_BEFORE), among those read, holds the same PandaID. Lists, counts, facets and time
+series all read through job_querysets, and the raw SQL registry writes the same rule into
+its texts, so they agree. The archive is read only when the window reaches past
+JOBSARCHIVED4's retention.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .models import JOB_MODELS, JobColumns
@@ -22,6 +26,23 @@ from .models import JOB_MODELS, JobColumns
 LIVE_TABLES = ("defined", "waiting", "active", "archived")
 ALL_TABLES = (*LIVE_TABLES, "archive")
 FINAL_STATES = frozenset({"finished", "failed", "cancelled", "closed"})
+# Which table's row stands for a job found in several: the later in its life first; the
+# archive holds copies, so any live table wins over it.
+PRECEDENCE = ("archived", "active", "waiting", "defined", "archive")
+# The column a table's time window is read on: the archive has no index on MODIFICATIONTIME,
+# only on STATECHANGETIME (the time of a final job's last state change, which is when it was
+# last modified but for PanDA's bookkeeping).
+WINDOW_COLUMN = {"archive": "statechangetime"}
+
+
+def window_column(table: str) -> str:
+    return WINDOW_COLUMN.get(table, "modificationtime")
+
+
+def kept_before(table: str, scope: Iterable[str]) -> list[str]:
+    """The tables of `scope` whose rows stand for a job before `table`'s row does."""
+    wanted = set(scope)
+    return [t for t in PRECEDENCE[: PRECEDENCE.index(table)] if t in wanted]
 
 
 @dataclass(frozen=True)
@@ -50,25 +71,34 @@ def tables_for(window: Window | None, tables: Iterable[str] | None = None) -> li
 
 
 def job_querysets(
-    q: Q | None = None, window: Window | None = None, tables: Iterable[str] | None = None
+    q: Q | None = None, window: Window | None = None, tables: Iterable[str] | None = None, since: datetime | None = None
 ) -> list[tuple[str, QuerySet[JobColumns]]]:
-    """One filtered queryset per job table in scope; callers add values/aggregates."""
+    """One filtered queryset per job table in scope, each without the jobs that a table
+    before it (kept_before) holds; callers add values/aggregates. The window (or only its
+    start, `since`) is on each table's window_column."""
     out = []
-    for name in tables_for(window, tables):
+    scope = tables_for(window, tables)
+    for name in scope:
         qs = JOB_MODELS[name]._default_manager.all()
+        column = window_column(name)
         if window is not None:
-            qs = qs.filter(modificationtime__gte=window.start, modificationtime__lt=window.end)
+            qs = qs.filter(**{f"{column}__gte": window.start, f"{column}__lt": window.end})
+        if since is not None:
+            qs = qs.filter(**{f"{column}__gte": since})
         if q is not None:
             qs = qs.filter(q)
+        for other in kept_before(name, scope):
+            qs = qs.filter(~Exists(JOB_MODELS[other]._default_manager.filter(pandaid=OuterRef("pandaid"))))
         out.append((name, qs))
     return out
 
 
-def newest_per_pandaid(rows: Iterable[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+def one_row_per_pandaid(rows: Iterable[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Rows carrying "table", one per PandaID: the row of the table first in PRECEDENCE."""
     best: dict[int, dict[str, Any]] = {}
     for row in rows:
         seen = best.get(row["pandaid"])
-        if seen is None or row["modificationtime"] > seen["modificationtime"]:
+        if seen is None or PRECEDENCE.index(row["table"]) < PRECEDENCE.index(seen["table"]):
             best[row["pandaid"]] = row
     return best
 
@@ -95,7 +125,7 @@ def all_jobs(
         for row in qs.order_by(sort).values(*columns)[: limit + 1]:
             row["table"] = name
             collected.append(row)
-    unique = list(newest_per_pandaid(collected).values())
+    unique = list(one_row_per_pandaid(collected).values())
     descending = sort.startswith("-")
     if descending:
         unique.sort(key=lambda r: (r[sort_field] is not None, r[sort_field], r["pandaid"]), reverse=True)
@@ -107,8 +137,9 @@ def all_jobs(
 
 
 def find_jobs(pandaids: Iterable[int], fields: Sequence[str] | None = None) -> dict[int, dict[str, Any]]:
-    """The newest row of each of these jobs, wherever it is, keyed by pandaid; ids found in
-    no table are absent. Reads the archive too (it is indexed on PANDAID)."""
+    """The row that stands for each of these jobs (one_row_per_pandaid), wherever it is,
+    keyed by pandaid; ids found in no table are absent. Reads the archive too (it is
+    indexed on PANDAID)."""
     ids = list(set(pandaids))
     if not ids:
         return {}
@@ -119,4 +150,4 @@ def find_jobs(pandaids: Iterable[int], fields: Sequence[str] | None = None) -> d
         for row in qs.values(*columns):
             row["table"] = name
             collected.append(row)
-    return newest_per_pandaid(collected)
+    return one_row_per_pandaid(collected)

@@ -65,8 +65,8 @@ FROM (
     SELECT {hint}{j_codes}, COUNT(*) AS n, MAX(j.pandaid) AS example
     FROM {{table}} j
     WHERE j.jobstatus = 'failed'
-      AND {rawsql.in_range(vendor, "j.modificationtime")}
-{rawsql.in_filters("j", list(FAILED_FILTERS), "      ")}
+      AND {rawsql.in_range(vendor, "j.{time}")}
+{rawsql.in_filters("j", list(FAILED_FILTERS), "      ")}{{unique}}
     GROUP BY {j_codes}
 {rawsql.END}
   ) f

@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from pandjango import rawsql
 from pandjango.pandadb.schema import schema_indexes
-from pandjango.pandadb.tables import TABLE_SCHEMA
+from pandjango.pandadb.tables import TABLE_SCHEMA, qualified_name
 
 NAMES = (
     "autopilot.queue_pilot_counts",
@@ -217,14 +217,59 @@ def test_another_config_gives_other_schema_names(pandjango_config: Callable[[str
     assert '"doma_panda"."jobsactive4"' in rawsql.render("production.jobs_summary", "postgresql", **WINDOW)
 
 
-def test_the_jobs_summary_reads_the_archived_jobs_through_the_index_the_issue_names() -> None:
+def test_the_jobs_summary_reads_the_archived_jobs_through_the_ddl_index_that_covers_it() -> None:
     text = rawsql.render("production.jobs_summary", "oracle", groupby=["computingsite"])
-    assert "/*+ INDEX(j JOBSARCH4_SITE_CLOUD_IDX) */" in text
+    assert "/*+ INDEX(j JOBSARCH4_COMPSITE_5ATTR_IDX) */" in text
 
 
 def test_a_task_filter_reads_through_the_task_indexes() -> None:
     text = rawsql.render("production.jobs_summary", "oracle", **WINDOW, groupby=["jobstatus"], jeditaskid=[42])
-    assert "INDEX(j JOBSARCH4_TASK_STATUS_IDX)" in text and "INDEX(j JOBSARCH_TASK_PANDAID_IDX)" in text
+    assert "INDEX(j JOBSARC4_JEDITASKID3ATTR_IDX)" in text and "INDEX(j JOBS_JEDITASKID_PANDAID_IDX)" in text
+
+
+def test_the_archive_is_read_on_its_statechangetime_index() -> None:
+    text = rawsql.render("production.jobs_summary", "oracle", **WINDOW, groupby=["produsername"], tables=["archive"])
+    assert "INDEX(j JOBS_STATECHANGETIME_IDX)" in text
+    assert "j.statechangetime >= CAST(:date_from AS DATE)" in text and "j.modificationtime" not in text
+
+
+def test_every_union_leaves_out_the_jobs_a_table_read_before_holds() -> None:
+    text = rawsql.render("production.jobs_summary", "postgresql", **WINDOW, groupby=["jobstatus"])
+    archive_branch = text.split(f"{qualified_name('JOBSARCHIVED', 'postgresql')} j")[1]
+    for table in ("JOBSARCHIVED4", "JOBSACTIVE4", "JOBSWAITING4", "JOBSDEFINED4"):
+        assert f"NOT EXISTS (SELECT 1 FROM {qualified_name(table, 'postgresql')} later WHERE later.pandaid = j.pandaid)" in archive_branch
+    archived4_branch = text.split(f"{qualified_name('JOBSARCHIVED4', 'postgresql')} j")[1].split("UNION ALL")[0]
+    assert "NOT EXISTS" not in archived4_branch
+
+
+def test_a_union_that_would_count_a_job_twice_is_refused() -> None:
+    texts = {v: "SELECT COUNT(*) AS n FROM (\n{{union tables}}\nSELECT j.pandaid FROM {table} j\n{{end}}\n) s" for v in rawsql.VENDORS}
+    with pytest.raises(ValueError, match="each PandaID counts once"):
+        rawsql.register(rawsql.RawQuery(
+            name="production.twice", section="production", purpose="test", params=(*rawsql.window_params(), rawsql.tables_param()),
+            texts=texts, returns="",
+        ))
+
+
+def test_a_mysql_index_hint_names_only_an_index_the_table_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    params = {**WINDOW, "tables": ["archived"]}
+    monkeypatch.setattr(rawsql, "_mysql_indexes", None)  # not read: the text shows every hint
+    assert "USE INDEX (JOBSARCH4_MTIMEPRODSLABEL_IDX)" in rawsql.render("stats.site_efficiency", "mysql", **params)
+    monkeypatch.setattr(rawsql, "_mysql_indexes", {"JOBSARCHIVED4": {"JOBSARCH4_MTIMEPRODSLABEL_IDX"}})
+    assert "USE INDEX (JOBSARCH4_MTIMEPRODSLABEL_IDX)" in rawsql.render("stats.site_efficiency", "mysql", **params)
+    monkeypatch.setattr(rawsql, "_mysql_indexes", {"JOBSARCHIVED4": {"JOBSARCH4_PILOTERRCODE_IDX"}})
+    assert "USE INDEX" not in rawsql.render("stats.site_efficiency", "mysql", **params)
+
+
+def test_the_indexes_of_the_configured_database_are_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import connections
+
+    monkeypatch.setattr(rawsql, "_mysql_indexes", None)
+    rawsql.read_mysql_indexes(connections["panda"])
+    found = rawsql._mysql_indexes
+    assert found is not None and "JOBSARCH4_COMPSITE_5ATTR_IDX" in found["JOBSARCHIVED4"]
+    rawsql.read_mysql_indexes(connections["panda"])
+    assert rawsql._mysql_indexes is found
 
 
 def test_a_list_becomes_numbered_binds() -> None:
@@ -263,7 +308,7 @@ def test_the_command_shows_the_oracle_text_the_dba_will_see(capsys: pytest.Captu
     out = capsys.readouterr().out
     text = "\n".join(line for line in out.splitlines() if not line.startswith("--"))
     assert text == rawsql.render("production.jobs_summary", "oracle", jobstatus=["failed", "finished"])
-    assert "/*+ INDEX(j JOBSARCH4_SITE_CLOUD_IDX) */" in text and ":jobstatus_1" in text
+    assert "/*+ INDEX(j JOBSARCH4_COMPSITE_5ATTR_IDX) */" in text and ":jobstatus_1" in text
     assert "--  groupby" in out  # the parameters are listed above the text
 
 

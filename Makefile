@@ -7,7 +7,7 @@ DEMO_JOBS ?= 50000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup system-deps venv node demo demo-data serve test lint typecheck pytest-sqlite pytest-mariadb bench clean
+.PHONY: setup system-deps venv node demo demo-data serve test lint typecheck pytest-sqlite pytest-mariadb pytest-postgresql bench clean
 
 setup: system-deps venv node
 	mkdir -p var/staticfiles
@@ -56,7 +56,10 @@ pytest-sqlite: setup
 pytest-mariadb: setup
 	PANDJANGO_CONFIG=config/test/mariadb.toml $(BIN)/pytest -m "not browser and not once"
 
-test: setup lint typecheck pytest-sqlite pytest-mariadb
+pytest-postgresql: setup
+	PANDJANGO_CONFIG=config/test/postgresql.toml $(BIN)/pytest -m "not browser and not once"
+
+test: setup lint typecheck pytest-sqlite pytest-mariadb pytest-postgresql
 
 # The benchmark (bench/run.py, docs/benchmarks.md): seeds or reuses a MariaDB database of ours,
 # loads gunicorn + memcached with wrk, writes bench/results/latest.md. ARGS=--small: a quick run.

@@ -22,7 +22,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from pandjango import rawsql
 from pandjango.api import Query, iso
 from pandjango.pandadb.jobs import Window, job_querysets, tables_for
-from pandjango.pandadb.models import JobColumns, PilotQueue
+from pandjango.pandadb.models import HarvesterWorkers, JobColumns
 
 from . import sql
 from .epoch import TimeBucket, seconds_between
@@ -146,9 +146,9 @@ def _metric_querysets(metric: str, q: Q, window: Window) -> tuple[list[QuerySet[
         return ended_jobs(q, window, [ENDED[metric]]), "endtime"
     if metric == "jobs_created":
         return created_jobs(q, window), "creationtime"
-    # TSTATE (the last state change) is never before TSUBMIT: its bound lets its index serve.
-    pilots = PilotQueue.objects.filter(q, tsubmit__gte=window.start, tsubmit__lt=window.end, tstate__gte=window.start)
-    return [pilots], "tsubmit"
+    # LASTUPDATE (the partition key) is never before SUBMITTIME: its bound skips old partitions.
+    workers = HarvesterWorkers.objects.filter(q, submittime__gte=window.start, submittime__lt=window.end, lastupdate__gte=window.start)
+    return [workers], "submittime"
 
 
 def _metric_raw(metric: str, query: Query) -> tuple[str, dict[str, Any]] | None:
@@ -159,7 +159,7 @@ def _metric_raw(metric: str, query: Query) -> tuple[str, dict[str, Any]] | None:
     assert window is not None
     span = {"date_from": window.start, "date_to": window.end}
     if metric in PILOT_METRICS:
-        pilot_filters = in_list_pilot_filters(query.extra)
+        pilot_filters = in_list_pilot_filters({**query.extra, **query.filters})
         return None if pilot_filters is None else (sql.pilots_timeseries.name, {**span, **pilot_filters})
     params = rawsql.job_params(query)
     if params is not None and metric in ENDED:
@@ -168,8 +168,9 @@ def _metric_raw(metric: str, query: Query) -> tuple[str, dict[str, Any]] | None:
     return None if params is None else (sql.jobs_timeseries.name, {**params, "time": "creationtime"})
 
 
-def in_list_pilot_filters(extra: Mapping[str, Any]) -> dict[str, list[Any]] | None:
-    return rawsql.in_list_params({name: extra[name] for name in PILOT_DIMENSIONS if extra.get(name)}, sql.PILOT_FILTERS)
+def in_list_pilot_filters(given: Mapping[str, Any]) -> dict[str, list[Any]] | None:
+    """The request's pilot filters (its own and the shared computingsite) as IN lists."""
+    return rawsql.in_list_params({name: given[name] for name in PILOT_DIMENSIONS if given.get(name)}, sql.PILOT_FILTERS)
 
 
 def _bin_counts(metric: str, q: Q, query: Query, bin_size: str, groupby: str) -> Counter[tuple[Any, ...]]:

@@ -18,7 +18,8 @@ JOB_DIMENSIONS = (
     "jobstatus", "computingsite", "cloud", "prodsourcelabel", "produsername", "processingtype",
     "jeditaskid", "gshare", "resource_type", "nucleus",
 )
-PILOT_DIMENSIONS = ("nickname", "queueid", "submithost", "type", "state", "status")
+# The worker (pilot) columns a series of pilots_submitted may be grouped and filtered by.
+PILOT_DIMENSIONS = ("computingsite", "harvesterid", "status", "resourcetype", "jobtype")
 PILOT_FILTERS = dict.fromkeys(PILOT_DIMENSIONS, "str list")
 
 
@@ -60,18 +61,19 @@ jobs_timeseries = rawsql.register(rawsql.RawQuery(
 
 
 def _pilots_timeseries_texts() -> dict[str, str]:
-    """Pilots submitted per bin of TSUBMIT. TSTATE (the last state change) is never before
-    TSUBMIT: its bound changes nothing but lets the TSTATE index serve the window."""
+    """Workers submitted per bin of SUBMITTIME. LASTUPDATE, the partition key, is never
+    before SUBMITTIME: its bound changes nothing but lets the database skip the partitions
+    before the window."""
     texts = {}
     for vendor in rawsql.VENDORS:
-        hint = "/*+ INDEX(p PILOTQUEUE_TSTATE_IDX) */ " if vendor == "oracle" else ""
+        hint = "/*+ INDEX(w HARV_WORKERS_SUBMITTIME_IDX) */ " if vendor == "oracle" else ""
         texts[vendor] = f"""SELECT s.bucket[[, {{groupby:s}}]], COUNT(*) AS {rawsql.quoted(vendor, "count")}
 FROM (
-  SELECT {hint}{rawsql.bucket(vendor, "p.tsubmit")} AS bucket[[, {{groupby:p}}]]
-  FROM {{PILOTQUEUE}} p
-  WHERE {rawsql.in_range(vendor, "p.tsubmit")}
-    AND {rawsql.in_range(vendor, "p.tstate", end=None)}
-{rawsql.in_filters("p", list(PILOT_FILTERS), "    ")}
+  SELECT {hint}{rawsql.bucket(vendor, "w.submittime")} AS bucket[[, {{groupby:w}}]]
+  FROM {{HARVESTER_WORKERS}} w
+  WHERE {rawsql.in_range(vendor, "w.submittime")}
+    AND {rawsql.in_range(vendor, "w.lastupdate", end=None)}
+{rawsql.in_filters("w", list(PILOT_FILTERS), "    ")}
 ) s
 GROUP BY s.bucket[[, {{groupby:s}}]]"""
     return texts
@@ -80,9 +82,9 @@ GROUP BY s.bucket[[, {{groupby:s}}]]"""
 pilots_timeseries = rawsql.register(rawsql.RawQuery(
     name="stats.pilots_timeseries",
     section="stats",
-    purpose="Pilots submitted per time bin of TSUBMIT (pilots_submitted), optionally per column",
+    purpose="Pilots (Harvester workers) submitted per time bin of SUBMITTIME (pilots_submitted), optionally per column",
     params=(
-        *rawsql.window_params("TSUBMIT"),
+        *rawsql.window_params("SUBMITTIME"),
         rawsql.bin_param(),
         rawsql.columns_param("groupby", "column", PILOT_DIMENSIONS, "one count per bin and value of this column", required=False),
         *rawsql.filter_params(PILOT_FILTERS, "pilots"),

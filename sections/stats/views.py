@@ -23,7 +23,11 @@ MAX_SERIES = 50
 # A value of the column of an axis: text, a number for jeditaskid, null where unset.
 AXIS_VALUE: dict[str, Any] = {"description": "a value of row_field (col_field): a string, an integer for jeditaskid, or null"}
 
-PILOT_FILTERS = {name: api.PandaFilter(field_name=name) for name in queries.PILOT_DIMENSIONS}
+# pilots_submitted's own filters, on the workers' columns. computingsite (the queue) is a job
+# filter already and means the same for workers; jobtype there is the job's kind (analysis,
+# production...), not the worker's, so workers are only grouped by it.
+PILOT_FILTERS = {name: api.PandaFilter(field_name=name) for name in queries.PILOT_DIMENSIONS if name not in JobFilterSet.base_filters}
+SHARED_PILOT_FILTERS = ("computingsite",)
 
 
 def _choice(choices: Sequence[str], initial: str | None = None, required: bool = True) -> forms.ChoiceField:
@@ -104,13 +108,14 @@ def _timeseries_selection(query: api.Query) -> tuple[str, Q]:
     metric, groupby = query.extra["metric"], query.extra["groupby"]
     pilot_q, pilot_filters = _pilot_filter_q(query.extra)
     if metric in queries.PILOT_METRICS:
-        if query.filters:
+        job_filters = [name for name in query.filters if name not in SHARED_PILOT_FILTERS]
+        if job_filters:
             raise api.bad_request(
-                f"job filters do not apply to {metric}", **{name: f"not a filter of {metric}" for name in query.filters}
+                f"job filters do not apply to {metric}", **{name: f"not a filter of {metric}" for name in job_filters}
             )
         if groupby and groupby not in queries.PILOT_DIMENSIONS:
             raise api.bad_request(f"{metric} cannot be grouped by {groupby}", groupby=f"must be one of {', '.join(queries.PILOT_DIMENSIONS)}")
-        return metric, pilot_q
+        return metric, pilot_q & query.q  # query.q holds the shared filters only
     if pilot_filters:
         raise api.bad_request(f"pilot filters do not apply to {metric}", **{name: f"not a filter of {metric}" for name in pilot_filters})
     if groupby and groupby not in queries.JOB_DIMENSIONS:
@@ -129,19 +134,19 @@ class Timeseries(SectionView):
         extra={
             "metric": _choice(queries.METRICS),
             "bin": _choice(tuple(queries.BIN_SECONDS), "1h"),
-            "groupby": _choice((*queries.JOB_DIMENSIONS, *queries.PILOT_DIMENSIONS), required=False),
+            "groupby": _choice(tuple(dict.fromkeys((*queries.JOB_DIMENSIONS, *queries.PILOT_DIMENSIONS))), required=False),
             "top": _count(10, MAX_SERIES),
             **{name: forms.CharField(required=False) for name in PILOT_FILTERS},
         },
         extra_help={
             "metric": "required: jobs_finished, jobs_failed (by ENDTIME, archived jobs), jobs_created (by CREATIONTIME, "
-            "every job table) or pilots_submitted (by PILOTQUEUE.TSUBMIT)",
+            "every job table) or pilots_submitted (Harvester workers by SUBMITTIME; filters computingsite and the pilot filters)",
             "bin": f"5m, 15m, 1h (default) or 1d; the window may hold at most {MAX_BINS} bins",
             "groupby": f"one series per value: a job column ({', '.join(queries.JOB_DIMENSIONS)}) for job metrics, "
             f"a pilot column ({', '.join(queries.PILOT_DIMENSIONS)}) for pilots_submitted",
             "top": f"with groupby: this many series, the largest by total (default 10, at most {MAX_SERIES}); "
             "the rest are added up in a last series named \"other\"",
-            **{name: f"pilots_submitted only: pilot {name}; value, a|b, !a, * wildcard" for name in PILOT_FILTERS},
+            **{name: f"pilots_submitted only: the workers' {name}; value, a|b, !a, * wildcard" for name in PILOT_FILTERS},
         },
     )
     data_schema = {

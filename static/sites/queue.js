@@ -1,8 +1,41 @@
-/* Sites: one queue (/sites/<nickname>/): its configuration, its jobs by state in the window
-   and its most frequent errors, each leading to the matching jobs. */
+/* Sites: one queue (/sites/<nickname>/): its keys, its CEs and whole SCHEDCONFIG_JSON
+   document, its jobs by state, most frequent errors and Harvester workers by status in the
+   window, each leading to the matching jobs or workers. */
 $(function () {
   "use strict";
   const PJ = window.PJ;
+  const LISTED_KEYS = [
+    "nickname", "status", "state", "cloud", "region", "country", "tier", "atlas_site", "panda_site", "type",
+    "resource_type", "capability", "workflow", "corecount", "corepower", "maxtime", "maxrss", "minrss", "memory",
+    "harvester", "pilot_manager", "comment", "lastmod", "last_update",
+  ];
+
+  function statusLine(queue, counts) {
+    const countOf = (state) => (counts.find((c) => c.value === state) || { count: 0 }).count;
+    const $status = PJ.el("p", { class: "pj-queue-status" });
+    if (queue.status) $status.append("Status: ", PJ.el("span", { class: PJ.stateClass(queue.status) }, queue.status), " · ");
+    const finished = countOf("finished");
+    const failed = countOf("failed");
+    if (finished + failed) {
+      const rate = failed / (finished + failed);
+      $status.append(document.createTextNode(`${failed} failed and ${finished} finished jobs in the window: `),
+        PJ.el("span", { class: rate >= 0.3 ? "pj-bad" : rate >= 0.1 ? "pj-warn" : "pj-good" }, `${PJ.fmt.percent(rate)} failed`));
+    } else {
+      $status.append("no finished or failed jobs in the window");
+    }
+    return $status;
+  }
+
+  function countsTable($into, id, counts, title, noun, link) {
+    if (!counts.length) {
+      $into.append(PJ.el("p", { class: "pj-muted" }, `No ${noun} in this window.`));
+      return;
+    }
+    PJ.table($into, counts, [
+      { key: "value", title: title, link: (r) => link(r.value), cls: (r) => PJ.stateClass(r.value) },
+      { key: "count", title: noun, type: "num" },
+    ], { id: id, order: [[1, "desc"]], pageLength: 25 });
+  }
 
   PJ.views.register("sites", {
     name: "queue",
@@ -14,44 +47,29 @@ $(function () {
       ctx.title(`Queue ${nickname}`);
       PJ.filterBar(ctx, [{ name: "hours", label: "window", choices: PJ.windowChoices() }]);
       ctx.load().then(function (body) {
-        const data = body.data || {};
-        // The configuration is the answer itself, or one object inside it.
-        const queue = [data.config, data.schedconfig].find((x) => x && typeof x === "object") || data;
+        const queue = body.data || {};
         const hours = ctx.params.hours;
-        const $links = PJ.el("p").append(
+        ctx.body.append(PJ.el("p").append(
           PJ.el("a", { href: PJ.link.jobs({ computingsite: nickname, hours: hours }) }, "its jobs"), " · ",
           PJ.el("a", { href: PJ.link.jobs({ computingsite: nickname, jobstatus: "failed", hours: hours }), class: "pj-bad" }, "its failed jobs"), " · ",
           PJ.el("a", { href: PJ.link.errors({ computingsite: nickname, hours: hours }) }, "its errors"), " · ",
-          PJ.el("a", { href: PJ.link.pilots({ nickname: nickname }) }, "its recent pilots"));
-        ctx.body.append($links);
-        const jobs = data.jobs || data.job_counts || data.jobstatus || {};
-        const counts = PJ.counts(jobs, "jobstatus");
-        const countOf = (state) => (counts.find((c) => c.value === state) || { count: 0 }).count;
-        const $status = PJ.el("p", { class: "pj-queue-status" });
-        if (queue.status) $status.append("Status: ", PJ.el("span", { class: PJ.stateClass(queue.status) }, queue.status), " · ");
-        const finished = countOf("finished");
-        const failed = countOf("failed");
-        if (finished + failed) {
-          const rate = failed / (finished + failed);
-          $status.append(document.createTextNode(`${failed} failed and ${finished} finished jobs in the window: `),
-            PJ.el("span", { class: rate >= 0.3 ? "pj-bad" : rate >= 0.1 ? "pj-warn" : "pj-good" }, `${PJ.fmt.percent(rate)} failed`));
-        } else {
-          $status.append("no finished or failed jobs in the window");
+          PJ.el("a", { href: PJ.link.pilots({ computingsite: nickname, hours: hours }) }, "its recent pilots")));
+        if (queue.document_error) {
+          ctx.body.append(PJ.el("p", { class: "pj-warn pj-document-error" }, `Its SCHEDCONFIG_JSON document is unreadable: ${queue.document_error}`));
         }
-        ctx.body.append($status);
+        const jobs = PJ.counts(queue.jobs, "jobstatus");
+        ctx.body.append(statusLine(queue, jobs));
+
         const $cols = PJ.el("div", { class: "pj-columns" }).appendTo(ctx.body);
-        const $jobs = PJ.el("div").appendTo($cols);
-        $jobs.append(PJ.heading("Jobs by state"));
-        if (counts.length) {
-          PJ.table($jobs, counts, [
-            { key: "value", title: "state", link: (r) => PJ.link.jobs({ computingsite: nickname, jobstatus: r.value, hours: hours }), cls: (r) => PJ.stateClass(r.value) },
-            { key: "count", title: "jobs", type: "num" },
-          ], { id: "queue-jobs", order: [[1, "desc"]], pageLength: 25 });
-        } else {
-          $jobs.append(PJ.el("p", { class: "pj-muted" }, "No jobs in this window."));
-        }
-        const errors = data.errors || data.top_errors || [];
-        const $errors = PJ.el("div").append(PJ.heading("Top errors")).appendTo($cols);
+        const $jobs = PJ.el("div").append(PJ.heading("Jobs by state")).appendTo($cols);
+        countsTable($jobs, "queue-jobs", jobs, "state", "jobs",
+          (state) => PJ.link.jobs({ computingsite: nickname, jobstatus: state, hours: hours }));
+        const $workers = PJ.el("div").append(PJ.heading("Workers by status")).appendTo($cols);
+        countsTable($workers, "queue-workers", PJ.counts(queue.workers, "status"), "status", "workers",
+          (status) => PJ.link.pilots({ computingsite: nickname, status: status, hours: hours }));
+
+        const errors = queue.errors || [];
+        const $errors = PJ.el("div").append(PJ.heading("Top errors")).appendTo(ctx.body);
         if (errors.length) {
           PJ.table($errors, errors, [
             { key: "component" },
@@ -65,10 +83,26 @@ $(function () {
         } else {
           $errors.append(PJ.el("p", { class: "pj-good" }, "No failed jobs in this window."));
         }
-        ctx.body.append(PJ.heading("Configuration"), PJ.keyValues(queue, {
-          skip: ["jobs", "errors"],
-          link: (k, v) => (k === "cloud" ? PJ.link.sites({ cloud: v }) : k === "nickname" ? null : null),
+
+        const summary = {};
+        LISTED_KEYS.forEach((k) => { if (queue[k] !== null && queue[k] !== undefined) summary[k] = queue[k]; });
+        ctx.body.append(PJ.heading("Configuration"), PJ.keyValues(summary, {
+          link: (k, v) => (["region", "tier", "status", "state", "type"].indexOf(k) >= 0 ? PJ.link.sites({ [k]: v }) : null),
         }));
+        const doc = queue.document || {};
+        const ces = Array.isArray(doc.queues) ? doc.queues.filter((ce) => ce && typeof ce === "object") : [];
+        ctx.body.append(PJ.heading("Computing elements"));
+        if (ces.length) {
+          PJ.table(ctx.body, ces, PJ.autoColumns(ces, {
+            ce_endpoint: { link: (r) => PJ.link.pilots({ computingsite: nickname, computingelement: r.ce_endpoint, hours: hours }) },
+          }), { id: "queue-ces", order: [[0, "asc"]], pageLength: 25 });
+        } else {
+          ctx.body.append(PJ.el("p", { class: "pj-muted" }, "Its document lists no CEs."));
+        }
+        // Every key of the document, nested values as their JSON text.
+        const keys = {};
+        Object.keys(doc).sort().forEach((k) => { keys[k] = doc[k] !== null && typeof doc[k] === "object" ? JSON.stringify(doc[k]) : doc[k]; });
+        ctx.body.append(PJ.heading("Document"), PJ.keyValues(keys));
       });
     },
   });

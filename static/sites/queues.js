@@ -1,6 +1,6 @@
-/* Sites: the queues list (/sites/?cloud=DE): each queue's status in colour and, when the
-   production section is open to this user, its finished and failed jobs in the last hours,
-   so the queues that fail stand out. */
+/* Sites: the queues list (/sites/?cloud=DE): each queue's keys from its SCHEDCONFIG_JSON
+   document, its status in colour and, when the production section is open to this user,
+   its finished and failed jobs in the last hours, so the queues that fail stand out. */
 $(function () {
   "use strict";
   const PJ = window.PJ;
@@ -34,7 +34,9 @@ $(function () {
         { name: "cloud", label: "cloud", size: 5 },
         { name: "region", label: "region" },
         { name: "tier", label: "tier", size: 4 },
-        { name: "status", label: "status", choices: [["", "any"], ["online", "online"], ["offline", "offline"], ["test", "test"], ["brokeroff", "brokeroff"]] },
+        { name: "status", label: "status", choices: [["", "any"], ["online", "online"], ["offline", "offline"], ["test", "test"], ["brokeroff", "brokeroff"], ["paused", "paused"]] },
+        { name: "state", label: "state", size: 8, placeholder: "ACTIVE" },
+        { name: "type", label: "type", choices: [["", "any"], ["production", "production"], ["analysis", "analysis"], ["unified", "unified"]] },
         { name: "nickname", label: "queue", placeholder: "ANALY_*" },
       ]);
       // All queues fit on one page of the API: ask for them all unless the URL says otherwise.
@@ -56,12 +58,20 @@ $(function () {
         const filterLink = (key) => (r) => (r[key] ? PJ.withParams(ctx.params, { [key]: r[key] }) : null);
         const jobsLink = (r, state) => PJ.link.jobs({ computingsite: r.nickname, jobstatus: state, hours: JOB_WINDOW_HOURS });
         const columns = [
-          { key: "nickname", title: "queue", link: (r) => PJ.link.queue(r.nickname) },
+          {
+            key: "nickname", title: "queue", link: (r) => PJ.link.queue(r.nickname),
+            cls: (r) => (r.document_error ? "pj-warn" : ""), tooltip: (r) => r.document_error || "",
+          },
           { key: "status", link: filterLink("status"), cls: (r) => PJ.stateClass(r.status) },
+          { key: "state", link: filterLink("state"), cls: (r) => PJ.stateClass(r.state) },
           { key: "cloud", link: filterLink("cloud") },
           { key: "region", link: filterLink("region") },
           { key: "tier", link: filterLink("tier") },
-          { key: "siteid", title: "site", link: filterLink("siteid") },
+          { key: "atlas_site", title: "site", link: filterLink("atlas_site") },
+          { key: "type", link: filterLink("type") },
+          { key: "corecount", title: "cores", type: "num" },
+          { key: "maxtime", type: "num", format: (v) => PJ.fmt.duration(v) },
+          { key: "harvester", link: (r) => (r.harvester ? PJ.link.pilots({ harvesterid: r.harvester, computingsite: r.nickname }) : null) },
         ];
         if (counts) {
           columns.push(
@@ -73,8 +83,9 @@ $(function () {
             }
           );
         }
-        columns.push({ key: "comment_", title: "comment", tooltip: (r) => r.comment_ });
-        PJ.table(ctx.body, rows, columns, { id: "sites", order: counts ? [[7, "desc"]] : [[0, "asc"]], pageLength: 50 });
+        columns.push({ key: "comment", tooltip: (r) => r.comment });
+        const failrate = columns.findIndex((c) => c.key === "failrate");
+        PJ.table(ctx.body, rows, columns, { id: "sites", order: failrate >= 0 ? [[failrate, "desc"]] : [[0, "asc"]], pageLength: 50 });
       });
     },
   });

@@ -122,11 +122,11 @@ def main() -> None:
     from django.utils import timezone
 
     from pandjango import rawsql
-    from pandjango.pandadb.models import JOB_MODELS, PilotQueue
+    from pandjango.pandadb.models import JOB_MODELS, HarvesterWorkers
     from tests.pandjango.rawsql_orm import ORM
 
     jobs = sum(model.objects.count() for model in JOB_MODELS.values())
-    pilots = PilotQueue.objects.count()
+    pilots = HarvesterWorkers.objects.count()
     vendor = connections["panda"].vendor
     timeout = settings.PANDJANGO["limits"]["statement_timeout_ms"] / 1000
     print(f"{jobs:,} jobs, {pilots:,} pilots, {vendor}; median of {args.repeat} runs each, after one to warm up;")

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from pandjango.pandadb import models
 from pandjango.pandadb.router import ReadOnlyDatabaseError
@@ -16,12 +15,12 @@ def test_panda_models_are_read_from_the_panda_database() -> None:
 def test_it_refuses_writes_to_a_panda_database_that_is_not_ours(pandjango_config: Any) -> None:
     pandjango_config("databases.panda.ours", False)
     with pytest.raises(ReadOnlyDatabaseError, match="read-only"):
-        models.CloudConfig.objects.create(name="XX", modtime=timezone.now())
+        models.ResourceTypes.objects.create(resource_name="XX_HIMEM", mincore=1)
     with pytest.raises(ReadOnlyDatabaseError):
-        models.CloudConfig.objects.filter(name="US").update(weight=0)
-    assert models.CloudConfig.objects.get(name="US").weight != 0
+        models.ResourceTypes.objects.filter(resource_name="SCORE").update(maxcore=0)
+    assert models.ResourceTypes.objects.get(resource_name="SCORE").maxcore != 0
 
 
 def test_it_allows_writes_to_a_database_of_ours() -> None:
-    models.CloudConfig.objects.create(name="XX", modtime=timezone.now())
-    assert models.CloudConfig.objects.filter(name="XX").exists()
+    models.ResourceTypes.objects.create(resource_name="XX_HIMEM", mincore=1)
+    assert models.ResourceTypes.objects.filter(resource_name="XX_HIMEM").exists()

@@ -32,7 +32,8 @@ from django.test import Client, RequestFactory
 
 from pandjango import api, rawsql
 from pandjango.endpoints import ENDPOINTS, SectionView
-from pandjango.pandadb.models import CloudConfig
+from pandjango.pandadb.models import JobsActive4
+from pandjango.pandadb.tables import qualified_name
 from tests.memcached import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "panda"])
@@ -222,8 +223,16 @@ def slow_jobs_list(monkeypatch: pytest.MonkeyPatch, pandjango_config: Callable[[
             if vendor == "mysql":
                 cursor.execute("SET SESSION max_statement_time = 0.05")
                 cursor.execute("SELECT SLEEP(30)")
+            elif vendor == "postgresql":
+                # The session took its statement_timeout from the settings when it connected;
+                # RESET gives it back for the next request.
+                cursor.execute("SET statement_timeout = 50")
+                try:
+                    cursor.execute("SELECT pg_sleep(30)")
+                finally:
+                    cursor.execute("RESET statement_timeout")
             else:
-                table = "jobsarchived4"
+                table = qualified_name("JOBSARCHIVED4")
                 with rawsql.statement_time_limit(connection):
                     cursor.execute(f"SELECT COUNT(*) FROM {table} a, {table} b, {table} c")
         raise AssertionError("the statement was not stopped")
@@ -262,7 +271,7 @@ if settings.PANDJANGO["databases"]["panda"]["engine"] == "mysql":
         original = view.get_data
 
         def dropped(self: SectionView, request: Any, query: api.Query, **kwargs: Any) -> dict[str, Any]:
-            assert CloudConfig.objects.exists()
+            assert JobsActive4.objects.exists()
             kill(connections["panda"].connection.thread_id())
             return original(self, request, query, **kwargs)
 

@@ -15,7 +15,7 @@ from django.db.models.functions import TruncDay, TruncHour, TruncMinute
 from pandjango import rawsql
 from pandjango.pandadb import errorcodes
 from pandjango.pandadb.jobs import Window, job_querysets, tables_for
-from pandjango.pandadb.models import JobColumns, PilotQueue, SchedConfig
+from pandjango.pandadb.models import HarvesterWorkers, JobColumns
 from sections.stats import queries, sql
 
 FINAL_TABLES = ("archived", "archive")
@@ -132,18 +132,20 @@ def site_efficiency(**params: Any) -> list[dict[str, Any]]:
 
 
 def pilots_timeseries(**params: Any) -> list[dict[str, Any]]:
-    """As stats' pilots_submitted: TSUBMIT in the window (no TSTATE bound)."""
-    q = filters_q(params, ("nickname", "queueid", "submithost", "type", "state", "status"))
-    pilots = PilotQueue.objects.filter(q, tsubmit__gte=params["date_from"], tsubmit__lt=params["date_to"])
-    return _bucket_counts([pilots], "tsubmit", rawsql.BIN_SECONDS[params["bin_seconds"]], params.get("groupby"))
+    """As stats' pilots_submitted: the workers by SUBMITTIME in the window (LASTUPDATE from its
+    start)."""
+    q = filters_q(params, sql.PILOT_DIMENSIONS)
+    start, end = params["date_from"], params["date_to"]
+    workers = HarvesterWorkers.objects.filter(q, submittime__gte=start, submittime__lt=end, lastupdate__gte=start)
+    return _bucket_counts([workers], "submittime", rawsql.BIN_SECONDS[params["bin_seconds"]], params.get("groupby"))
 
 
 def queue_pilot_counts(**params: Any) -> list[dict[str, Any]]:
-    """As autopilot's pilot_counts_by("nickname", ...) for the queues SCHEDCONFIG holds."""
-    queues = SchedConfig.objects.filter(filters_q(params, ("cloud", "region", "nickname", "siteid", "tier", "status")))
-    pilots = PilotQueue.objects.filter(tstate__gte=params["date_from"], tstate__lt=params["date_to"], nickname__in=queues.values("nickname"))
-    rows = [dict(row) for row in pilots.order_by().values("nickname", "state", "status").annotate(count=Count("tpid"))]
-    return rawsql.by_count(["nickname", "state", "status"])(rows, {})
+    """As autopilot's worker_counts_by("computingsite", ...): the workers in the window."""
+    q = filters_q(params, ("computingsite",))
+    workers = HarvesterWorkers.objects.filter(q, lastupdate__gte=params["date_from"], lastupdate__lt=params["date_to"])
+    rows = [dict(row) for row in workers.order_by().values("computingsite", "status").annotate(count=Count("*"))]
+    return rawsql.by_count(["computingsite", "status"])(rows, {})
 
 
 ORM: dict[str, Callable[..., list[dict[str, Any]]]] = {

@@ -33,7 +33,7 @@ API_MD_PATHS = (
     "/api/sites/{nickname}/",
     "/api/sites/clouds/",
     "/api/autopilot/pilots/",
-    "/api/autopilot/pilots/{tpid}/",
+    "/api/autopilot/pilots/{harvesterid}/{workerid}/",
     "/api/autopilot/queues/",
     "/api/autopilot/submithosts/",
     "/api/autopilot/services/",

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from pandjango import rawsql
-from pandjango.pandadb.models import JobsArchived4, PilotQueue, SchedConfig
+from pandjango.pandadb.models import HarvesterWorkers, JobsArchived4
 
 from .rawsql_orm import ORM
 
@@ -26,8 +26,7 @@ class Sample:
     clouds: list[str]
     tasks: list[int]
     users: list[str]
-    nicknames: list[str]
-    regions: list[str]
+    worker_sites: list[str]
 
     def ago(self, hours: float) -> dict[str, datetime]:
         return {"date_from": self.now - timedelta(hours=hours), "date_to": self.now}
@@ -42,11 +41,10 @@ def sample() -> Sample:
     return Sample(
         now=timezone.now(),
         sites=distinct(failed, "computingsite", 4),
-        clouds=distinct(SchedConfig.objects.all(), "cloud", 3),
+        clouds=distinct(JobsArchived4.objects.all(), "cloud", 3),
         tasks=distinct(failed, "jeditaskid", 5),
         users=distinct(failed, "produsername", 3),
-        nicknames=distinct(PilotQueue.objects.all(), "nickname", 5),
-        regions=distinct(SchedConfig.objects.all(), "region", 2),
+        worker_sites=distinct(HarvesterWorkers.objects.all(), "computingsite", 5),
     )
 
 
@@ -92,14 +90,15 @@ CASES: dict[str, list[Case]] = {
     ],
     "stats.pilots_timeseries": [
         lambda s: {**s.ago(24), "bin_seconds": "1h"},
-        lambda s: {**s.ago(12), "bin_seconds": "15m", "groupby": "state"},
-        lambda s: {**s.ago(96), "bin_seconds": "1d", "groupby": "nickname", "nickname": s.nicknames},
+        lambda s: {**s.ago(12), "bin_seconds": "15m", "groupby": "status"},
+        lambda s: {**s.ago(96), "bin_seconds": "1d", "groupby": "computingsite", "computingsite": s.worker_sites},
+        lambda s: {**s.ago(24), "bin_seconds": "1h", "groupby": "harvesterid", "resourcetype_not": ["MCORE"], "jobtype": ["managed"]},
         lambda s: {**s.ago(6), "bin_seconds": "5m", "status_not": ["finished"]},
     ],
     "autopilot.queue_pilot_counts": [
         lambda s: s.ago(12),
-        lambda s: {**s.ago(96), "cloud": s.clouds},
-        lambda s: {**s.ago(24), "region": s.regions, "nickname_not": s.nicknames[:2]},
+        lambda s: {**s.ago(96), "computingsite": s.worker_sites},
+        lambda s: {**s.ago(24), "computingsite_not": s.worker_sites[:2]},
     ],
 }
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connections
 from django.db.models import Q
 
-from pandjango.pandadb.models import JOB_MODELS, JobsArchived, JobsArchived4, PilotQueue
+from pandjango.pandadb.models import JOB_MODELS, HarvesterWorkers, JobsArchived, JobsArchived4
 
 URL = "/api/stats/timeseries/"
 BIN_SECONDS = {"5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
@@ -25,7 +26,7 @@ def _orm_count(metric: str, window: Any, **filters: Any) -> int:
     """The same selection as the endpoint's, counted row by row with the plain ORM."""
     span = {"gte": window.start, "lt": window.end}
     if metric == "pilots_submitted":
-        return PilotQueue.objects.filter(tsubmit__gte=span["gte"], tsubmit__lt=span["lt"], **filters).count()
+        return HarvesterWorkers.objects.filter(submittime__gte=span["gte"], submittime__lt=span["lt"], **filters).count()
     if metric == "jobs_created":
         models: list[Any] = list(JOB_MODELS.values())
         q = Q(creationtime__gte=span["gte"], creationtime__lt=span["lt"])
@@ -89,14 +90,21 @@ def test_it_keeps_the_top_series_and_adds_up_the_rest_as_other(get_json, last_ho
     assert top[3]["values"] == [sum(col) for col in zip(*(s["values"] for s in every[3:]), strict=True)]
 
 
-def test_it_counts_pilots_by_submission_time_and_filters_them(get_json, last_hours) -> None:
+def test_it_counts_workers_by_submission_time_and_filters_them(get_json, last_hours) -> None:
     window = last_hours(24)
-    nickname = PilotQueue.objects.filter(tsubmit__gte=window.start, tsubmit__lt=window.end).values_list("nickname", flat=True).first()
-    data = get_json(URL, **window.params(metric="pilots_submitted", nickname=nickname, groupby="type"))["data"]
-    counts = Counter(
-        PilotQueue.objects.filter(nickname=nickname, tsubmit__gte=window.start, tsubmit__lt=window.end).values_list("type", flat=True)
-    )
-    assert {s["name"]: sum(s["values"]) for s in data["series"]} == dict(counts)
+    submitted = HarvesterWorkers.objects.filter(submittime__gte=window.start, submittime__lt=window.end)
+    site = submitted.exclude(status="finished").order_by("computingsite").values_list("computingsite", flat=True).first()
+    params = window.params(metric="pilots_submitted", computingsite=site, status="!finished", groupby="resourcetype")
+    data = get_json(f"{URL}?{urlencode(params)}")["data"]
+    counts = Counter(submitted.filter(computingsite=site).exclude(status="finished").values_list("resourcetype", flat=True))
+    assert counts and {s["name"]: sum(s["values"]) for s in data["series"]} == dict(counts)
+
+
+def test_workers_may_be_grouped_by_instance(get_json, last_hours) -> None:
+    window = last_hours(24)
+    data = get_json(URL, **window.params(metric="pilots_submitted", groupby="harvesterid"))["data"]
+    counts = Counter(HarvesterWorkers.objects.filter(submittime__gte=window.start, submittime__lt=window.end).values_list("harvesterid", flat=True))
+    assert len(counts) > 1 and {s["name"]: sum(s["values"]) for s in data["series"]} == dict(counts)
 
 
 def test_job_filters_narrow_a_job_metric(get_json, last_hours) -> None:
@@ -118,11 +126,12 @@ def test_it_refuses_more_bins_than_the_limit(get_json) -> None:
         ({}, "metric"),
         ({"metric": "jobs_lost"}, "metric"),
         ({"metric": "jobs_finished", "bin": "10m"}, "bin"),
-        ({"metric": "jobs_finished", "groupby": "nickname"}, "groupby"),
+        ({"metric": "jobs_finished", "groupby": "harvesterid"}, "groupby"),
         ({"metric": "pilots_submitted", "groupby": "cloud"}, "groupby"),
         ({"metric": "jobs_finished", "groupby": "produserid"}, "groupby"),
-        ({"metric": "pilots_submitted", "computingsite": "X"}, "computingsite"),
-        ({"metric": "jobs_created", "nickname": "X"}, "nickname"),
+        ({"metric": "pilots_submitted", "cloud": "X"}, "cloud"),
+        ({"metric": "pilots_submitted", "jobtype": "analysis"}, "jobtype"),
+        ({"metric": "jobs_created", "harvesterid": "X"}, "harvesterid"),
         ({"metric": "jobs_created", "groupby": "cloud", "top": "0"}, "top"),
     ],
 )
@@ -143,7 +152,7 @@ def test_it_bins_in_the_database(anon_client, django_assert_num_queries, metric:
     # One grouped statement: over JOBSARCHIVED4 for final states, the four live job tables
     # for creations, PILOTQUEUE for pilots (24 h do not reach the archive).
     with django_assert_num_queries(queries, connection=connections["panda"]):
-        assert anon_client.get(URL, {"metric": metric, "groupby": "cloud" if metric != "pilots_submitted" else "nickname"}).status_code == 200
+        assert anon_client.get(URL, {"metric": metric, "groupby": "cloud" if metric != "pilots_submitted" else "computingsite"}).status_code == 200
 
 
 def test_the_bins_follow_date_to_in_the_past(get_json, last_hours) -> None:

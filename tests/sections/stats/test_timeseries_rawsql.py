@@ -19,7 +19,7 @@ PILOTS = "stats.pilots_timeseries"
     [
         ({"metric": "jobs_finished", "cloud": "DE|FR"}, JOBS),
         ({"metric": "jobs_created", "groupby": "cloud", "jobtype": "!analysis"}, JOBS),
-        ({"metric": "pilots_submitted", "groupby": "nickname", "state": "!failed"}, PILOTS),
+        ({"metric": "pilots_submitted", "groupby": "computingsite", "status": "!failed"}, PILOTS),
     ],
 )
 def test_plain_filters_are_counted_in_one_registry_statement(anon_client: Client, params: dict[str, str], name: str) -> None:
@@ -33,7 +33,7 @@ def test_plain_filters_are_counted_in_one_registry_statement(anon_client: Client
         ({"metric": "jobs_finished", "computingsite": "ANALY_*"}, 1),  # JOBSARCHIVED4
         ({"metric": "jobs_created", "transformation": "Sim_tf.py"}, 4),  # the live job tables
         ({"metric": "jobs_failed", "jobstatus": "finished"}, 1),  # no failed job passes: the ORM says so
-        ({"metric": "pilots_submitted", "nickname": "ANALY_*"}, 1),  # PILOTQUEUE
+        ({"metric": "pilots_submitted", "computingsite": "ANALY_*"}, 1),  # HARVESTER_WORKERS
     ],
 )
 def test_a_wildcard_or_another_filter_is_counted_by_the_orm(anon_client: Client, params: dict[str, str], statements: int) -> None:
@@ -50,7 +50,7 @@ def test_a_wildcard_or_another_filter_is_counted_by_the_orm(anon_client: Client,
         (12, {"metric": "jobs_created", "bin": "15m", "groupby": "cloud", "cloud": "!CA"}),
         (6, {"metric": "jobs_created", "bin": "5m", "prodsourcelabel": "managed|user"}),
         (24, {"metric": "pilots_submitted"}),
-        (24, {"metric": "pilots_submitted", "bin": "15m", "groupby": "state", "submithost": "!gridui07|gridui08"}),
+        (24, {"metric": "pilots_submitted", "bin": "15m", "groupby": "status", "harvesterid": "!CERN_central_A|BNL_harvester"}),
     ],
 )
 def test_the_registry_and_the_orm_give_the_same_answer(

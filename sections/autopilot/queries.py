@@ -96,9 +96,9 @@ def grouped_counts(rows: Iterable[Mapping[str, Any]], column: str) -> Grouped:
     return Grouped(counts)
 
 
-def worker_counts_by(column: str, window: Window) -> Grouped:
-    """The workers in the window counted per value of `column` and status."""
-    groups = workers_in(window).values(column, "status").annotate(count=Count("*")).order_by()
+def worker_counts_by(column: str, window: Window, q: Q | None = None) -> Grouped:
+    """The workers in the window (and matching q) counted per value of `column` and status."""
+    groups = workers_in(window).filter(q or Q()).values(column, "status").annotate(count=Count("*")).order_by()
     return grouped_counts(groups[: MAX_GROUPS + 1], column)
 
 
@@ -134,11 +134,13 @@ def matching_queues(filters: Mapping[str, str]) -> list[dict[str, Any]]:
     return [q for q in all_queues() if all(value_matches(raw, q[key]) for key, raw in given.items())]
 
 
-def queue_worker_counts(window: Window) -> Grouped:
-    """The workers in the window counted per queue (COMPUTINGSITE) and status."""
+def queue_worker_counts(window: Window, nicknames: list[str] | None) -> Grouped:
+    """The workers in the window counted per queue (COMPUTINGSITE) and status: of these
+    queues, or of all (None)."""
     if not rawsql.USE_REGISTRY:
-        return worker_counts_by("computingsite", window)
-    rows = rawsql.run(sql.queue_pilot_counts.name, date_from=window.start, date_to=window.end)
+        return worker_counts_by("computingsite", window, None if nicknames is None else Q(computingsite__in=nicknames))
+    chosen = {} if nicknames is None else {"computingsite": nicknames}
+    rows = rawsql.run(sql.queue_pilot_counts.name, date_from=window.start, date_to=window.end, **chosen)
     return grouped_counts(rows[: MAX_GROUPS + 1], "computingsite")
 
 
@@ -159,7 +161,9 @@ def queues_by_region(query: Query) -> tuple[list[dict[str, Any]], bool]:
     assert query.window is not None
     queues = sorted(matching_queues(query.filters), key=lambda q: (q["cloud"] or "", q["region"] or "", q["nickname"]))
     now = queue_worker_stats()
-    recent = queue_worker_counts(query.window)
+    # A few chosen queues are named to the database; many, or all, are picked out here.
+    few = any(query.filters.values()) and 0 < len(queues) <= rawsql.MAX_LIST_ITEMS
+    recent = queue_worker_counts(query.window, [q["nickname"] for q in queues] if few else None)
     rows = []
     for queue in queues:
         row = {key: queue[key] for key in QUEUE_FIELDS}

@@ -1,9 +1,11 @@
-/* Autopilot: Recent Pilots (/autopilot/pilots/) and one pilot (/autopilot/pilots/<tpid>/),
-   as in the old monitor's Autopilot tab. */
+/* Autopilot: Recent Pilots (/autopilot/pilots/) and one pilot
+   (/autopilot/pilots/<harvesterid>/<workerid>/): Harvester workers, as in the old monitor's
+   Autopilot tab. */
 $(function () {
   "use strict";
   const PJ = window.PJ;
 
+  const workerLink = (r) => `/autopilot/pilots/${encodeURIComponent(r.harvesterid)}/${encodeURIComponent(r.workerid)}/`;
   // A value of this list opens the list filtered by it.
   const filterLink = (ctx, key) => (row) => (row[key] === null || row[key] === undefined || row[key] === "" ? null : PJ.withParams(ctx.params, { [key]: row[key] }, "/autopilot/pilots/"));
 
@@ -16,12 +18,13 @@ $(function () {
     api: "/autopilot/pilots/",
     render(ctx) {
       PJ.filterBar(ctx, [
-        { name: "nickname", label: "queue", placeholder: "ANALY_*" },
-        { name: "queueid", label: "site" },
-        { name: "state", label: "state", placeholder: "running|done" },
-        { name: "status", label: "status", placeholder: "failed" },
-        { name: "submithost", label: "submit host" },
-        { name: "errcode", label: "error code", size: 6 },
+        { name: "computingsite", label: "queue", placeholder: "ANALY_*" },
+        { name: "harvesterid", label: "harvester" },
+        { name: "status", label: "status", placeholder: "running|idle" },
+        { name: "pilotstatus", label: "pilot status" },
+        { name: "resourcetype", label: "resource type" },
+        { name: "submissionhost", label: "submission host" },
+        { name: "errorcode", label: "error code", size: 6 },
         { name: "hours", label: "window", choices: PJ.windowChoices("12 hours") },
         { name: "limit", label: "rows", choices: [["", "100"], ["1000", "1000"], ["10000", "10000"]] },
       ]);
@@ -29,19 +32,21 @@ $(function () {
         const rows = body.data || [];
         ctx.body.append(PJ.listSummary(ctx, body.meta, "pilots"));
         PJ.table(ctx.body, rows, [
-          { key: "tpid", title: "ID", link: (r) => PJ.link.pilot(r.tpid) },
-          { key: "type", title: "Type", link: filterLink(ctx, "type") },
-          { key: "queueid", title: "Site", link: filterLink(ctx, "queueid") },
-          { key: "nickname", title: "Queue", link: filterLink(ctx, "nickname") },
-          { key: "tstart", title: "Tstart" },
-          { key: "tstate", title: "Tstate" },
+          { key: "workerid", title: "Worker", type: "num", link: workerLink },
+          { key: "harvesterid", title: "Harvester", link: filterLink(ctx, "harvesterid") },
+          { key: "computingsite", title: "Queue", link: filterLink(ctx, "computingsite") },
+          { key: "resourcetype", title: "Resource type", link: filterLink(ctx, "resourcetype") },
+          { key: "jobtype", title: "Job type", link: filterLink(ctx, "jobtype") },
+          { key: "submittime", title: "Submitted" },
+          { key: "lastupdate", title: "Last update" },
           { key: "status", title: "Status", link: filterLink(ctx, "status"), cls: (r) => PJ.stateClass(r.status) },
-          { key: "state", title: "State", link: filterLink(ctx, "state"), cls: (r) => PJ.stateClass(r.state) },
-          { key: "errcode", title: "Err", type: "num", link: filterLink(ctx, "errcode"), cls: (r) => (r.errcode ? "pj-bad" : "") },
-          { key: "errinfo", title: "Err Info", tooltip: (r) => r.errinfo },
-          { key: "pandaid", title: "PandaID", type: "num", link: (r) => (r.pandaid ? PJ.link.job(r.pandaid) : null) },
-          { key: "submithost", title: "Submit host", link: filterLink(ctx, "submithost") },
-        ], { id: "pilots", order: [[5, "desc"]] });
+          { key: "pilotstatus", title: "Pilot", link: filterLink(ctx, "pilotstatus") },
+          { key: "njobs", title: "Jobs", type: "num" },
+          { key: "errorcode", title: "Err", type: "num", link: filterLink(ctx, "errorcode"), cls: (r) => (r.errorcode ? "pj-bad" : "") },
+          { key: "diagmessage", title: "Diagnostics", tooltip: (r) => r.diagmessage },
+          { key: "batchid", title: "Batch id" },
+          { key: "submissionhost", title: "Submission host", link: filterLink(ctx, "submissionhost") },
+        ], { id: "pilots", order: [[6, "desc"]] });
       });
     },
   });
@@ -50,31 +55,38 @@ $(function () {
     name: "pilot",
     title: "Pilot",
     navParent: "pilots",
-    match: /^pilots\/([^/]+)\/$/,
+    match: /^pilots\/([^/]+)\/(\d+)\/$/,
     render(ctx) {
-      const tpid = ctx.args[0];
-      ctx.title(`Pilot ${tpid}`);
+      const harvesterid = decodeURIComponent(ctx.args[0]);
+      const workerid = ctx.args[1];
+      ctx.title(`Pilot ${workerid} of ${harvesterid}`);
       ctx.load().then(function (body) {
-        const pilot = body.data || {};
-        const job = pilot.job || null;
+        const worker = Object.assign({}, body.data || {});
+        const jobs = worker.jobs || [];
+        delete worker.jobs;
         const $links = PJ.el("p", { class: "pj-links" });
-        if (pilot.pandaid || (job && job.pandaid)) {
-          $links.append(PJ.el("a", { href: PJ.link.job(pilot.pandaid || job.pandaid) }, `the job it ran: ${pilot.pandaid || job.pandaid}`), " · ");
-        } else {
-          $links.append(PJ.el("span", { class: "pj-muted" }, "ran no job"), " · ");
+        if (!(worker.pandaids || []).length) $links.append(PJ.el("span", { class: "pj-muted" }, "ran no job"), " · ");
+        if (worker.computingsite) {
+          $links.append(PJ.el("a", { href: PJ.link.queue(worker.computingsite) }, `queue ${worker.computingsite}`), " · ");
+          $links.append(PJ.el("a", { href: PJ.link.pilots({ computingsite: worker.computingsite }) }, "recent pilots of this queue"));
         }
-        if (pilot.nickname) {
-          $links.append(PJ.el("a", { href: PJ.link.queue(pilot.nickname) }, `queue ${pilot.nickname}`), " · ");
-          $links.append(PJ.el("a", { href: PJ.link.pilots({ nickname: pilot.nickname }) }, "recent pilots of this queue"));
+        for (const [key, label] of [["stdout", "stdout"], ["stderr", "stderr"], ["batchlog", "batch log"]]) {
+          if (/^https?:\/\//.test(worker[key] || "")) $links.append(" · ", PJ.el("a", { href: worker[key], rel: "noopener", target: "_blank" }, label));
         }
-        if (/^https?:\/\//.test(pilot.url || "")) $links.append(" · ", PJ.el("a", { href: pilot.url, rel: "noopener", target: "_blank" }, "pilot log"));
         ctx.body.append($links);
         const $cols = PJ.el("div", { class: "pj-columns" }).appendTo(ctx.body);
-        $cols.append(PJ.el("div").append(PJ.heading("Pilot"), PJ.keyValues(pilot, {
-          link: (k, v) => (k === "nickname" ? PJ.link.pilots({ nickname: v }) : k === "type" ? PJ.link.pilots({ type: v }) : null),
+        $cols.append(PJ.el("div").append(PJ.heading("Worker"), PJ.keyValues(worker, {
+          link: (k, v) => (["computingsite", "harvesterid", "resourcetype", "jobtype"].includes(k) ? PJ.link.pilots({ [k]: v }) : null),
         })));
-        if (job && typeof job === "object") {
-          $cols.append(PJ.el("div").append(PJ.heading("Its job"), PJ.keyValues(job)));
+        if (jobs.length) {
+          const $jobs = PJ.el("div").append(PJ.heading("Its jobs")).appendTo($cols);
+          PJ.table($jobs, jobs, [
+            { key: "pandaid", title: "PandaID", type: "num", link: (r) => PJ.link.job(r.pandaid) },
+            { key: "jobstatus", title: "Status", cls: (r) => PJ.stateClass(r.jobstatus) },
+            { key: "jeditaskid", title: "Task", type: "num" },
+            { key: "modificationtime", title: "Modified" },
+            { key: "piloterrorcode", title: "Pilot err", type: "num" },
+          ], { id: "pilot-jobs" });
         }
       });
     },

@@ -1,8 +1,8 @@
 """Shared fixtures: a seeded PanDA database of ours, and clients for the three kinds of
 viewer (anonymous, beta tester, staff).
 
-The whole suite runs twice: on SQLite (PANDJANGO_CONFIG=config/test/sqlite.toml) and on the
-local MariaDB (config/test/mariadb.toml). The PanDA tables are created and seeded once per
+The whole suite runs three times: on SQLite (PANDJANGO_CONFIG=config/test/sqlite.toml), on the
+local MariaDB (config/test/mariadb.toml) and on the local PostgreSQL (config/test/postgresql.toml). The PanDA tables are created and seeded once per
 run; every test then runs in a transaction that is rolled back.
 """
 

@@ -5,6 +5,7 @@ drift from what the endpoint really sends."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,8 @@ import jsonschema
 
 from pandjango.api import iso
 from pandjango.endpoints import ENDPOINTS, enveloped
+from pandjango.pandadb.jobs import PRECEDENCE
+from pandjango.pandadb.models import JOB_MODELS
 
 
 @dataclass(frozen=True)
@@ -59,3 +62,19 @@ def assert_matches_schema(body: Any, endpoint: str) -> None:
     schema = as_json_schema(enveloped({}), strict=False)
     schema["properties"]["data"] = data_schema
     jsonschema.validate(body, schema, format_checker=jsonschema.FormatChecker())
+
+
+def each_job_once(tables: Iterable[str], select: Callable[[Any], Iterable[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The rows `select` picks from each of these job tables (given the table's queryset; rows
+    must carry "pandaid"), a row left out when a table before it in PRECEDENCE holds its
+    PandaID: the rule the endpoints count by, applied by hand."""
+    wanted = set(tables)
+    rows: list[dict[str, Any]] = []
+    held: set[int] = set()
+    for table in PRECEDENCE:
+        if table not in wanted:
+            continue
+        queryset = JOB_MODELS[table]._default_manager.all()
+        rows += [row for row in select(queryset) if row["pandaid"] not in held]
+        held |= set(queryset.values_list("pandaid", flat=True))
+    return rows

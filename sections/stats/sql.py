@@ -6,7 +6,6 @@ and runs them where the request's filters are plain values; its ORM path answers
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -105,17 +104,6 @@ _UNSET_BEFORE = {"oracle": "DATE '1971-01-01'", "mysql": "'1971-01-01'", "postgr
 _SITE_COLUMNS = ("computingsite", "jobstatus", "starttime", "endtime", "cpuconsumptiontime")
 
 
-def use_index(hint: rawsql.Hint) -> rawsql.Hint:
-    """The MySQL form of an Oracle index hint, for the same table and shape:
-    INDEX(j NAME) -> USE INDEX (NAME); nothing for FULL(j)."""
-
-    def mysql(table: str, shape: Mapping[str, Any]) -> str:
-        found = re.fullmatch(r"INDEX\(\w+ (\w+)\)", hint(table, shape))
-        return f"USE INDEX ({found.group(1)})" if found else ""
-
-    return mysql
-
-
 def _site_sums_texts() -> dict[str, str]:
     """Per computingsite of the jobs that finished or failed in the window (by ENDTIME;
     MODIFICATIONTIME, never before it, bounds the index range): the sums of queries._site_sums, one GROUP BY
@@ -142,9 +130,9 @@ FROM (
     COUNT(j.cpuconsumptiontime) AS cpu_jobs
   FROM {{table}} j{mysql_hint}
   WHERE {rawsql.in_range(vendor, "j.endtime")}
-    AND {rawsql.in_range(vendor, "j.modificationtime", end=None)}
+    AND {rawsql.in_range(vendor, "j.{time}", end=None)}
     AND j.jobstatus IN ('finished', 'failed')
-{rawsql.in_filters("j", list(rawsql.JOB_FILTERS), "    ")}
+{rawsql.in_filters("j", list(rawsql.JOB_FILTERS), "    ")}{{unique}}
   GROUP BY j.computingsite
 {rawsql.END}
 ) s
@@ -172,6 +160,6 @@ site_efficiency = rawsql.register(rawsql.RawQuery(
     texts=_site_sums_texts(),
     returns='[{"computingsite", "finished", "failed", "wall_sum", "wall_jobs", "cpu_sum", "cpu_jobs"}], by computingsite',
     hint=_site_hint,
-    hints={"mysql": use_index(_site_hint)},
+    hints={"mysql": rawsql.mysql_index_hint(_site_hint)},
     finish=_by_site,
 ))

@@ -9,20 +9,19 @@ from typing import Any
 import pytest
 from django.db import connections
 
-from pandjango.pandadb.models import JobsArchived, JobsArchived4
+from pandjango.pandadb.models import JobsArchived4
+from tests.api_helpers import each_job_once
 
 URL = "/api/stats/sites/"
 UNSET = datetime(1971, 1, 1, tzinfo=UTC)
 
 
 def _ended_jobs(window: Any, **filters: Any) -> list[dict[str, Any]]:
-    """Finished and failed jobs that ended in the window, row by row (the plain ORM)."""
-    rows: list[dict[str, Any]] = []
-    for model in (JobsArchived4, JobsArchived):
-        rows += model.objects.filter(
-            jobstatus__in=["finished", "failed"], endtime__gte=window.start, endtime__lt=window.end, **filters
-        ).values("computingsite", "jobstatus", "starttime", "endtime", "cpuconsumptiontime")
-    return rows
+    """Finished and failed jobs that ended in the window, row by row (the plain ORM), each
+    job once."""
+    return each_job_once(("archived", "archive"), lambda jobs: jobs.filter(
+        jobstatus__in=["finished", "failed"], endtime__gte=window.start, endtime__lt=window.end, **filters
+    ).values("pandaid", "computingsite", "jobstatus", "starttime", "endtime", "cpuconsumptiontime"))
 
 
 def _by_site(window: Any) -> dict[str, dict[str, Any]]:

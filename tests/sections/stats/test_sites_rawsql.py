@@ -62,17 +62,17 @@ def test_the_registry_and_the_orm_give_the_same_answer(
 
 def test_mariadb_reads_the_final_tables_through_their_time_indexes() -> None:
     archived = rawsql.render(NAME, "mysql", **last(12))
-    assert "`jobsarchived4` j USE INDEX (JOBSARCH4_MODTIME_LABEL_IDX)" in archived
+    assert "`jobsarchived4` j USE INDEX (JOBSARCH4_MTIMEPRODSLABEL_IDX)" in archived
     assert "jobsarchived` j" not in archived  # the archive is not reached in 12 hours
     both = rawsql.render(NAME, "mysql", **last(96))
-    assert "j USE INDEX (JOBSARCH4_MODTIME_LABEL_IDX)" in both and "`jobsarchived` j USE INDEX (JOBSARCH_MODTIME_IDX)" in both
+    assert "j USE INDEX (JOBSARCH4_MTIMEPRODSLABEL_IDX)" in both and "`jobsarchived` j USE INDEX (JOBS_STATECHANGETIME_IDX)" in both
 
 
 def test_oracle_reads_them_through_the_same_indexes() -> None:
     text = rawsql.render(NAME, "oracle", **last(96))
-    assert "/*+ INDEX(j JOBSARCH4_MODTIME_LABEL_IDX) */" in text and "/*+ INDEX(j JOBSARCH_MODTIME_IDX) */" in text
+    assert "/*+ INDEX(j JOBSARCH4_MTIMEPRODSLABEL_IDX) */" in text and "/*+ INDEX(j JOBS_STATECHANGETIME_IDX) */" in text
     tasks = rawsql.render(NAME, "mysql", **last(96), jeditaskid=[42])
-    assert "USE INDEX (JOBSARCH4_TASK_STATUS_IDX)" in tasks and "USE INDEX (JOBSARCH_TASK_PANDAID_IDX)" in tasks
+    assert "USE INDEX (JOBSARC4_JEDITASKID3ATTR_IDX)" in tasks and "USE INDEX (JOBS_JEDITASKID_PANDAID_IDX)" in tasks
 
 
 @pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])

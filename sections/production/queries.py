@@ -14,13 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 
 from pandjango import rawsql
 from pandjango.api import Query, clean_dates
 from pandjango.pandadb import errorcodes
 from pandjango.pandadb.jobs import FINAL_STATES, JobRows, Window, all_jobs, find_jobs, job_querysets
-from pandjango.pandadb.models import JediDatasets, JediTasks, JobColumns
+from pandjango.pandadb.models import HarvesterRelJobsWorkers, HarvesterWorkers, JediDatasets, JediTasks, JobColumns
 
 from . import sql
 from .sql import ERROR_BREAKDOWNS, FINAL_STATE_TABLES, SUMMARY_GROUPS
@@ -41,6 +41,9 @@ FACET_FIELDS = (
 DEFAULT_FACETS = ("jobstatus", "produsername", "prodsourcelabel", "transformation", "computingsite")
 STATUS_FIELDS = ("jobstatus", "modificationtime", "computingsite")
 MAX_PANDAID = 10**11 - 1  # PANDAID is NUMBER(11)
+# The job's pilot, as shown with the job: the key of its Harvester worker and a little more.
+WORKER_KEY = ("harvesterid", "workerid")
+WORKER_FIELDS = (*WORKER_KEY, "status", "batchid")
 
 TASK_COLUMNS: tuple[str, ...] = tuple(f.column for f in JediTasks._meta.local_concrete_fields if f.column)
 TASK_LIST_FIELDS = (
@@ -75,7 +78,20 @@ def job_detail(pandaid: int, show_personal: bool) -> dict[str, Any] | None:
         return None
     clean_dates([job])
     job["errors"] = errorcodes.decode_errors(job)
+    job["worker"] = job_worker(pandaid)
     return job
+
+
+def job_worker(pandaid: int) -> dict[str, Any] | None:
+    """The Harvester worker that ran the job, found through HARVESTER_REL_JOBS_WORKERS by
+    PANDAID (HARVREL_JOBWORKERS_PANDAID_IDX); the newest link when several workers had it.
+    A worker HARVESTER_WORKERS no longer holds keeps its key, with null status and batchid."""
+    links = HarvesterRelJobsWorkers.objects.filter(pandaid=pandaid)
+    link = links.order_by(F("lastupdate").desc(nulls_last=True), "-workerid").values(*WORKER_KEY).first()
+    if link is None:
+        return None
+    worker = HarvesterWorkers.objects.filter(**link).values(*WORKER_FIELDS).first()
+    return worker or {**dict.fromkeys(WORKER_FIELDS), **link}
 
 
 @dataclass

@@ -137,6 +137,17 @@ class JobDetail(SectionView):
                 "component": {"type": "string"}, "code": {"type": "integer"},
                 "diag": {"type": "string"}, "description": {"type": "string"},
             }),
+            "worker": nullable(
+                "object",
+                description="the Harvester worker (pilot) that ran the job, from HARVESTER_REL_JOBS_WORKERS; null when none is known",
+                properties={
+                    "harvesterid": {"type": "string"},
+                    "workerid": {"type": "integer"},
+                    "status": nullable("string", description="null when HARVESTER_WORKERS no longer holds the worker"),
+                    "batchid": nullable("string"),
+                },
+                required=list(queries.WORKER_FIELDS),
+            ),
         },
     }
 

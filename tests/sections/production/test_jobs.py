@@ -15,8 +15,9 @@ from django.utils.dateparse import parse_datetime
 
 from pandjango.api import iso
 from pandjango.pandadb import errorcodes
-from pandjango.pandadb.models import JOB_MODELS, JobsActive4, JobsArchived4
+from pandjango.pandadb.models import JOB_MODELS, HarvesterRelJobsWorkers, HarvesterWorkers, JobsActive4, JobsArchived4
 from sections.production import queries
+from tests.api_helpers import assert_matches_schema
 
 from .conftest import FixedWindow
 
@@ -255,9 +256,45 @@ def test_one_job_has_every_column_its_table_and_its_errors(get_json: Callable[..
     assert job is not None
     data = get_json(job_url(job["pandaid"]))["data"]
     expected_columns = [c for c in queries.JOB_COLUMNS if c != "produserid"]
-    assert set(data) == {*expected_columns, "table", "errors"}
+    assert set(data) == {*expected_columns, "table", "errors", "worker"}
     assert data["table"] == "active" and data["jobstatus"] == job["jobstatus"]
     assert data["computingsite"] == job["computingsite"] and data["errors"] == []
+
+
+def a_job_with_a_worker() -> tuple[int, HarvesterWorkers]:
+    """A job that a job table holds, and the worker that ran it."""
+    held = {row["pandaid"] for model in JOB_MODELS.values() for row in model._default_manager.values("pandaid")}
+    for link in HarvesterRelJobsWorkers.objects.order_by("pandaid"):
+        if link.pandaid in held and HarvesterRelJobsWorkers.objects.filter(pandaid=link.pandaid).count() == 1:
+            return link.pandaid, HarvesterWorkers.objects.get(harvesterid=link.harvesterid, workerid=link.workerid)
+    pytest.fail("the seeded data has no job with a worker")
+
+
+def test_one_job_names_the_worker_that_ran_it(get_json: Callable[..., Any]) -> None:
+    pandaid, worker = a_job_with_a_worker()
+    body = get_json(job_url(pandaid))
+    assert body["data"]["worker"] == {
+        "harvesterid": worker.harvesterid, "workerid": worker.workerid, "status": worker.status, "batchid": worker.batchid,
+    }
+    assert_matches_schema(body, "production.job")
+
+
+def test_one_job_that_no_worker_ran_has_a_null_worker(get_json: Callable[..., Any]) -> None:
+    linked = HarvesterRelJobsWorkers.objects.values("pandaid")
+    job = JobsActive4.objects.exclude(pandaid__in=linked).values("pandaid").first()
+    assert job is not None
+    body = get_json(job_url(job["pandaid"]))
+    assert body["data"]["worker"] is None
+    assert_matches_schema(body, "production.job")
+
+
+def test_one_job_names_a_worker_harvester_no_longer_holds_by_its_key(get_json: Callable[..., Any], seed_now: datetime) -> None:
+    pandaid, worker = a_job_with_a_worker()
+    # A second, newer link: the job was handed again, to a worker since purged.
+    HarvesterRelJobsWorkers.objects.create(harvesterid="purged_harvester", workerid=5, pandaid=pandaid, lastupdate=seed_now + timedelta(minutes=1))
+    body = get_json(job_url(pandaid))
+    assert body["data"]["worker"] == {"harvesterid": "purged_harvester", "workerid": 5, "status": None, "batchid": None}
+    assert_matches_schema(body, "production.job")
 
 
 def test_one_job_decodes_its_error_codes(get_json: Callable[..., Any]) -> None:

@@ -5,7 +5,6 @@ $(function () {
   "use strict";
   const PJ = window.PJ;
 
-  const workerLink = (r) => `/autopilot/pilots/${encodeURIComponent(r.harvesterid)}/${encodeURIComponent(r.workerid)}/`;
   // A value of this list opens the list filtered by it.
   const filterLink = (ctx, key) => (row) => (row[key] === null || row[key] === undefined || row[key] === "" ? null : PJ.withParams(ctx.params, { [key]: row[key] }, "/autopilot/pilots/"));
 
@@ -32,7 +31,7 @@ $(function () {
         const rows = body.data || [];
         ctx.body.append(PJ.listSummary(ctx, body.meta, "pilots"));
         PJ.table(ctx.body, rows, [
-          { key: "workerid", title: "Worker", type: "num", link: workerLink },
+          { key: "workerid", title: "Worker", type: "num", link: (r) => PJ.link.pilot(r.harvesterid, r.workerid) },
           { key: "harvesterid", title: "Harvester", link: filterLink(ctx, "harvesterid") },
           { key: "computingsite", title: "Queue", link: filterLink(ctx, "computingsite") },
           { key: "resourcetype", title: "Resource type", link: filterLink(ctx, "resourcetype") },
@@ -76,10 +75,11 @@ $(function () {
         ctx.body.append($links);
         const $cols = PJ.el("div", { class: "pj-columns" }).appendTo(ctx.body);
         $cols.append(PJ.el("div").append(PJ.heading("Worker"), PJ.keyValues(worker, {
+          skip: ["pandaids_truncated"],
           link: (k, v) => (["computingsite", "harvesterid", "resourcetype", "jobtype"].includes(k) ? PJ.link.pilots({ [k]: v }) : null),
         })));
         if (jobs.length) {
-          const $jobs = PJ.el("div").append(PJ.heading("Its jobs")).appendTo($cols);
+          const $jobs = PJ.el("div").append(PJ.heading(worker.pandaids_truncated ? `Its first ${worker.pandaids.length} jobs` : "Its jobs")).appendTo($cols);
           PJ.table($jobs, jobs, [
             { key: "pandaid", title: "PandaID", type: "num", link: (r) => PJ.link.job(r.pandaid) },
             { key: "jobstatus", title: "Status", cls: (r) => PJ.stateClass(r.jobstatus) },

@@ -69,7 +69,8 @@ $(function () {
     task: (jeditaskid) => `/production/tasks/${seg(jeditaskid)}/`,
     tasks: (filters) => PJ.url("/production/tasks/", filters),
     errors: (filters) => PJ.url("/production/errors/", filters),
-    pilot: (tpid) => `/autopilot/pilots/${seg(tpid)}/`,
+    // A pilot is a Harvester worker, named by its instance and its id there.
+    pilot: (harvesterid, workerid) => `/autopilot/pilots/${seg(harvesterid)}/${seg(workerid)}/`,
     pilots: (filters) => PJ.url("/autopilot/pilots/", filters),
     queue: (nickname) => `/sites/${seg(nickname)}/`,
     sites: (filters) => PJ.url("/sites/", filters),
@@ -79,13 +80,12 @@ $(function () {
       switch (key) {
         case "pandaid": case "example_pandaid": return PJ.link.job(value);
         case "jeditaskid": return value ? PJ.link.task(value) : null;
-        case "tpid": return PJ.link.pilot(value);
-        case "pilotid": return /^tp_/.test(String(value)) ? PJ.link.pilot(value) : null;
         case "computingsite": case "nickname": case "queue": return PJ.link.queue(value);
         case "jobstatus": return PJ.link.jobs({ jobstatus: value });
         case "produsername": return PJ.link.jobs({ produsername: value });
         case "cloud": return PJ.link.sites({ cloud: value });
-        case "submithost": return PJ.link.pilots({ submithost: value });
+        case "harvesterid": return PJ.link.pilots({ harvesterid: value });
+        case "submissionhost": return PJ.link.pilots({ submissionhost: value });
         default: return null;
       }
     },

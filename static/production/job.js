@@ -1,5 +1,5 @@
 /* Production: one job (/production/jobs/<pandaid>/): its state, decoded errors, links to
-   its pilot, task and queue, and every column. */
+   its pilot (the Harvester worker that ran it), task and queue, and every column. */
 $(function () {
   "use strict";
   const PJ = window.PJ;
@@ -37,9 +37,10 @@ $(function () {
         if (job.table) $head.append(PJ.el("span", { class: "pj-muted" }, ` (in ${job.table})`));
         const links = [];
         if (job.computingsite) links.push(PJ.el("a", { href: PJ.link.queue(job.computingsite) }, `queue ${job.computingsite}`));
-        if (job.pilotid) {
-          const href = PJ.link.field("pilotid", job.pilotid);
-          links.push(href ? PJ.el("a", { href: href, class: "pj-pilot-link" }, `pilot ${job.pilotid}`) : PJ.el("span", null, `pilot ${job.pilotid}`));
+        const worker = job.worker;
+        if (worker) {
+          const $pilot = PJ.el("a", { href: PJ.link.pilot(worker.harvesterid, worker.workerid), class: "pj-pilot-link" }, `pilot ${worker.workerid} of ${worker.harvesterid}`);
+          links.push(worker.status ? $pilot.add(PJ.el("span", { class: PJ.stateClass(worker.status) }, ` (${worker.status})`)) : $pilot);
         }
         if (job.jeditaskid) links.push(PJ.el("a", { href: PJ.link.task(job.jeditaskid), class: "pj-task-link" }, `task ${job.jeditaskid}`));
         if (job.produsername) links.push(PJ.el("a", { href: PJ.link.jobs({ produsername: job.produsername }) }, `jobs of ${job.produsername}`));

@@ -1,38 +1,42 @@
-/* Autopilot: Scheduler Services (/autopilot/services/): heartbeats of the pilot schedulers;
-   a stale one (no heartbeat for too long) is flagged in red. */
+/* Autopilot: Harvester Services (/autopilot/services/): each Harvester instance's host,
+   owner, version and heartbeat, a stale one (no heartbeat for too long) flagged in red,
+   with its workers in the window. */
 $(function () {
   "use strict";
   const PJ = window.PJ;
 
-  const isStale = (r) => r.stale === true || String(r.status || "").toLowerCase() === "stale";
-
   PJ.views.register("autopilot", {
     name: "services",
-    title: "Scheduler Services",
+    title: "Harvester Services",
     nav: true,
     match: "services/",
     render(ctx) {
+      PJ.filterBar(ctx, [{ name: "hours", label: "window", choices: PJ.windowChoices("12 hours") }]);
       ctx.load().then(function (body) {
         const rows = PJ.flatRows(body.data);
-        const stale = rows.filter(isStale);
+        const hours = ctx.params.hours;
+        const stale = rows.filter((r) => r.stale);
         ctx.body.append(PJ.el("p", { class: stale.length ? "pj-bad" : "pj-good" },
-          stale.length ? `${stale.length} of ${rows.length} services are stale (no recent heartbeat).` : `All ${rows.length} services sent a recent heartbeat.`));
+          stale.length ? `${stale.length} of ${rows.length} Harvester instances are stale (no recent heartbeat).` : `All ${rows.length} Harvester instances sent a recent heartbeat.`));
+        const ofInstance = (r) => ({ harvesterid: r.harvester_id });
         const columns = [
-          { key: "name", cls: (r) => (isStale(r) ? "pj-bad" : "") },
-          { key: "stale", title: "heartbeat", format: (v, r) => (isStale(r) ? "STALE" : "ok"), cls: (r) => (isStale(r) ? "pj-bad" : "pj-good") },
-          { key: "seconds_since_heartbeat", title: "last heartbeat", type: "num", format: (v) => (v === null || v === undefined ? "" : `${PJ.fmt.duration(v)} ago`) },
-          { key: "cyclesec", title: "cycle", type: "num", format: (v) => PJ.fmt.duration(v) },
-          { key: "host" },
-          { key: "type" },
-          { key: "status", cls: (r) => PJ.stateClass(r.status) },
-          { key: "response" },
-          { key: "tstart", title: "started" },
-          { key: "pid", type: "num" },
-          { key: "message", tooltip: (r) => r.message },
-        ];
+          {
+            key: "harvester_id",
+            title: "harvester",
+            link: (r) => PJ.link.pilots({ harvesterid: r.harvester_id, hours: hours }),
+            cls: (r) => (r.stale ? "pj-bad" : ""),
+            tooltip: (r) => r.description,
+          },
+          { key: "stale", title: "heartbeat", format: (v) => (v ? "STALE" : "ok"), cls: (r) => (r.stale ? "pj-bad" : "pj-good") },
+          { key: "seconds_since_heartbeat", title: "last heartbeat", type: "num", format: (v) => (v === null || v === undefined ? "never" : `${PJ.fmt.duration(v)} ago`) },
+          { key: "hostname", title: "host" },
+          { key: "owner" },
+          { key: "sw_version", title: "version" },
+          { key: "starttime", title: "started" },
+        ].concat(PJ.workerCountColumns(rows, { counts: "workers", label: "workers", filtersOf: ofInstance, hours: hours }));
         const dt = PJ.table(ctx.body, rows, columns, { id: "services", order: [[2, "desc"]], pageLength: 100 });
         dt.rows().every(function () {
-          if (isStale(this.data())) $(this.node()).addClass("pj-stale");
+          if (this.data().stale) $(this.node()).addClass("pj-stale");
         });
       });
     },

@@ -1,4 +1,5 @@
-/* Autopilot: Submit Hosts (/autopilot/submithosts/) with their pilots' counts. */
+/* Autopilot: Submit Hosts (/autopilot/submithosts/): the hosts Harvester submitted the
+   window's workers from (their SUBMISSIONHOST), with the workers' counts by status. */
 $(function () {
   "use strict";
   const PJ = window.PJ;
@@ -9,17 +10,20 @@ $(function () {
     nav: true,
     match: "submithosts/",
     render(ctx) {
-      PJ.filterBar(ctx, [{ name: "hours", label: "window", choices: PJ.windowChoices() }]);
+      PJ.filterBar(ctx, [{ name: "hours", label: "window", choices: PJ.windowChoices("12 hours") }]);
       ctx.load().then(function (body) {
         const rows = PJ.flatRows(body.data);
-        ctx.body.append(PJ.listSummary(ctx, $.extend({}, body.meta, { count: rows.length }), "submit hosts"));
+        const hours = ctx.params.hours;
+        ctx.body.append(PJ.workerCountSummary(ctx, body.meta, rows.length, "submit hosts"));
+        const ofHost = (r) => ({ submissionhost: r.submissionhost });
         const columns = [
-          { key: "host", link: (r) => PJ.link.pilots({ submithost: r.host, hours: ctx.params.hours }) },
-          { key: "name" },
-          { key: "system" },
-          { key: "configured", format: (v) => (v === false ? "not in SUBMITHOSTS" : "yes"), cls: (r) => (r.configured === false ? "pj-warn" : "") },
-          { key: "runurl", title: "run URL" },
-        ].concat(PJ.pilotCountColumns(rows, (r) => ({ submithost: r.host }), ctx.params.hours));
+          {
+            key: "submissionhost",
+            title: "submission host",
+            format: (v) => (v === null || v === undefined ? "(none)" : v),
+            link: (r) => (r.submissionhost ? PJ.link.pilots({ submissionhost: r.submissionhost, hours: hours }) : null),
+          },
+        ].concat(PJ.workerCountColumns(rows, { counts: "workers", label: "workers", filtersOf: ofHost, hours: hours }));
         PJ.table(ctx.body, rows, columns, { id: "submithosts", order: [[0, "asc"]], pageLength: 100 });
       });
     },

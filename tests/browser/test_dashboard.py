@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import Page, Route, expect
 
-from pandjango.pandadb.models import JobsActive4, JobsArchived4, PilotQueue
+from pandjango.pandadb.models import HarvesterRelJobsWorkers, HarvesterWorkers, JobsActive4, JobsArchived4
 
 from .conftest import BROWSER_MARKS, Console, screenshot, wait_ready
 
@@ -76,13 +76,13 @@ def test_a_tab_switches_the_section_and_gets_its_own_url(page: Page) -> None:
 
 
 def failed_job_with_a_pilot() -> Any:
-    """A failed job of the last 12 hours whose pilot is in PILOTQUEUE."""
+    """A failed job of the last 12 hours that a Harvester worker ran."""
     since = timezone.now() - timedelta(hours=11)
-    tpids = set(PilotQueue.objects.values_list("tpid", flat=True))
-    for job in JobsArchived4.objects.filter(jobstatus="failed", modificationtime__gte=since).order_by("-modificationtime")[:500]:
-        if job.pilotid in tpids:
-            return job
-    pytest.fail("the seeded data has no recent failed job with a known pilot")
+    ran = HarvesterRelJobsWorkers.objects.values("pandaid")
+    job = JobsArchived4.objects.filter(jobstatus="failed", modificationtime__gte=since, pandaid__in=ran).order_by("-modificationtime").first()
+    if job is None:
+        pytest.fail("the seeded data has no recent failed job with a known pilot")
+    return job
 
 
 def test_a_drill_down_from_a_queue_to_a_failed_job_to_its_pilot(page: Page, console: Console) -> None:
@@ -109,11 +109,31 @@ def test_a_drill_down_from_a_queue_to_a_failed_job_to_its_pilot(page: Page, cons
     wait_ready(page, "production")
     expect(page.locator("#pj-panel-production .pj-errors")).to_be_visible()
 
+    worker = HarvesterRelJobsWorkers.objects.get(pandaid=job.pandaid)
     page.click("#pj-panel-production a.pj-pilot-link")
-    page.wait_for_url(f"**/autopilot/pilots/{job.pilotid}/")
+    page.wait_for_url(f"**/autopilot/pilots/{worker.harvesterid}/{worker.workerid}/")
     wait_ready(page, "autopilot")
-    expect(page.locator("#pj-panel-autopilot .pj-title")).to_have_text(f"Pilot {job.pilotid}")
+    expect(page.locator("#pj-panel-autopilot .pj-title")).to_have_text(f"Pilot {worker.workerid} of {worker.harvesterid}")
     expect(page.locator("#pj-panel-autopilot")).to_contain_text(str(job.pandaid))
+    assert console.errors == []
+
+
+def test_a_queue_s_worker_count_opens_its_workers_of_that_status(page: Page, console: Console) -> None:
+    since = timezone.now() - timedelta(hours=11)
+    worker = HarvesterWorkers.objects.filter(status="running", lastupdate__gte=since).order_by("computingsite").first()
+    assert worker is not None
+    queue = worker.computingsite
+    page.goto(f"/autopilot/queues/?nickname={queue}")
+    wait_ready(page, "autopilot")
+    count = page.locator("#pj-panel-autopilot table.pj-table a[href*='status=running']").last
+    shown = int(count.inner_text())
+    count.click()
+    page.wait_for_url(re.compile(r"/autopilot/pilots/\?"))
+    assert f"computingsite={queue}" in page.url and "status=running" in page.url
+    wait_ready(page, "autopilot")
+    rows = page.locator("#pj-panel-autopilot table.pj-table tbody tr")
+    expect(rows).to_have_count(shown)
+    assert set(column_values(page, "autopilot", 8)) == {"running"} and set(column_values(page, "autopilot", 3)) == {queue}
     assert console.errors == []
 
 

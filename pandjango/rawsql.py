@@ -43,7 +43,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.utils import timezone
@@ -56,7 +56,7 @@ from pandjango.meta import MetaView
 from pandjango.pandadb.jobs import ALL_TABLES, Window, kept_before, tables_for, window_column
 from pandjango.pandadb.models import as_utc
 from pandjango.pandadb.router import PANDA_ALIAS
-from pandjango.pandadb.schema import JOB_TABLE_NAMES, schema_indexes
+from pandjango.pandadb.schema import JOB_TABLE_NAMES, MODEL_OF_TABLE, constraints_of, schema_indexes
 from pandjango.pandadb.tables import TABLE_SCHEMA, qualified_name
 from pandjango.sections import SECTIONS
 
@@ -448,6 +448,12 @@ def statement_time_limit(connection: BaseDatabaseWrapper) -> Iterator[None]:
         return
     if connection.vendor == "oracle":
         connection.connection.call_timeout = statement_timeout_ms()
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # A cancelled statement aborts PostgreSQL's whole transaction: inside one, a savepoint
+        # keeps the connection usable for the queries that follow.
+        with transaction.atomic(using=connection.alias):
+            yield
+        return
     yield
 
 
@@ -600,12 +606,7 @@ def read_mysql_indexes(connection: BaseDatabaseWrapper) -> None:
     global _mysql_indexes
     if _mysql_indexes is not None:
         return
-    found: dict[str, set[str]] = {}
-    with connection.cursor() as cursor:
-        for table in JOB_TABLE_NAMES.values():
-            constraints = connection.introspection.get_constraints(cursor, table.lower())
-            found[table] = {name.upper() for name in constraints}
-    _mysql_indexes = found
+    _mysql_indexes = {table: {name.upper() for name in constraints_of(MODEL_OF_TABLE[table])} for table in JOB_TABLE_NAMES.values()}
 
 
 def forget_mysql_indexes() -> None:

@@ -49,6 +49,17 @@ def heavy_query() -> Iterator[str]:
 def tight_timeout(vendor: str, pandjango_config: Callable[[str, Any], None]) -> Iterator[None]:
     """Statements stop after 50 ms."""
     pandjango_config("limits.statement_timeout_ms", 50)
+    if vendor == "postgresql":  # the session took its timeout from the settings when it connected
+        with connections["panda"].cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            (before,) = cursor.fetchone()
+            cursor.execute("SET statement_timeout = 50")
+        try:
+            yield
+        finally:
+            with connections["panda"].cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, false)", [before])
+        return
     if vendor != "mysql":
         yield
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import decimal
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,6 +28,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -201,6 +204,24 @@ class OrjsonRenderer(BaseRenderer):
         return dumps(data)
 
 
+class OrjsonParser(BaseParser):
+    """JSON bodies of at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes, read by orjson, which refuses
+    nesting past 1024 levels with a decode error (the standard library's parser recurses
+    until Python's own limit: a 500)."""
+
+    media_type = "application/json"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
+        maximum = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = b"" if stream is None else stream.read(maximum + 1) if maximum else stream.read()
+        if maximum and len(body) > maximum:
+            raise ParseError(f"the body is larger than {maximum} bytes (DATA_UPLOAD_MAX_MEMORY_SIZE)")
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise ParseError(f"the body is not JSON that can be read: {exc}") from None
+
+
 def clean_dates(rows: Iterable[dict[str, Any]]) -> None:
     """PanDA marks unset dates as 1970-01-01; the API says null."""
     for row in rows:
@@ -272,19 +293,28 @@ class PandaFilter(django_filters.Filter):
         return qs.filter(self.q(value))
 
 
+# Bounds on one filter's value: each alternative and each * costs the database a comparison
+# (SQLite refuses a LIKE pattern past a few thousand characters).
+MAX_ALTERNATIVES = 100
+MAX_WILDCARDS = 4
+INTEGER = re.compile(r"-?[0-9]+")  # ASCII digits only: int() would take "١٢" too
+
+
 def split_filter(raw: str, numeric: bool = False) -> tuple[bool, list[str]]:
     """`!a|b` -> (True, ["a", "b"]): whether the filter is negated, and its values."""
     negate = raw.startswith("!")
     parts = (raw[1:] if negate else raw).split("|")
     if any(not p for p in parts):
         raise DjangoValidationError("empty value in a|b or !a")
+    if len(parts) > MAX_ALTERNATIVES:
+        raise DjangoValidationError(f"{len(parts)} values in a|b, more than {MAX_ALTERNATIVES}")
+    if any(p.count("*") > MAX_WILDCARDS for p in parts):
+        raise DjangoValidationError(f"a value holds more than {MAX_WILDCARDS} * wildcards")
     if numeric:
         for p in parts:
-            try:
-                number = int(p)
-            except ValueError:
-                raise DjangoValidationError(f"{p!r} is not an integer") from None
-            if abs(number) >= 2**63:  # no PanDA column holds it, and SQLite fails on it
+            if not INTEGER.fullmatch(p):
+                raise DjangoValidationError(f"{p!r} is not an integer")
+            if abs(int(p)) >= 2**63:  # no PanDA column holds it, and SQLite fails on it
                 raise DjangoValidationError(f"{p!r} is out of range")
     return negate, parts
 
@@ -408,15 +438,20 @@ class Query:
 
 
 def _positive_int(name: str, raw: str, maximum: int, limit_name: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_request(f"{name} must be a positive integer", **{name: "must be a positive integer"}) from None
+    if not INTEGER.fullmatch(raw):
+        raise bad_request(f"{name} must be a positive integer", **{name: "must be a positive integer"})
+    value = int(raw)
     if value <= 0:
         raise bad_request(f"{name} must be a positive integer", **{name: "must be a positive integer"})
     if value > maximum:
         raise bad_request(f"{name} must be at most {maximum} ({limit_name})", **{name: f"must be at most {maximum} ({limit_name})"})
     return value
+
+
+# The times a window may name: PanDA has nothing older, and the calendar's edges (year 1,
+# year 9999 with an offset) would overflow the window's arithmetic.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def _parse_time(name: str, raw: str) -> datetime:
@@ -425,11 +460,18 @@ def _parse_time(name: str, raw: str) -> datetime:
         day = parse_date(raw) if parsed is None and len(raw) == 10 else None
     except ValueError:
         parsed = day = None
-    if parsed is None:
-        if day is None:
-            raise bad_request(f"{name} must be an ISO 8601 date or time", **{name: "must be an ISO 8601 date or time, e.g. 2026-11-20T08:00:00Z"})
+    if parsed is None and day is not None:
         parsed = datetime.combine(day, time(0))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if parsed is None:
+        raise bad_request(f"{name} must be an ISO 8601 date or time", **{name: "must be an ISO 8601 date or time, e.g. 2026-11-20T08:00:00Z"})
+    try:
+        parsed = parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except OverflowError:  # year 9999 with an offset
+        parsed = LATEST + timedelta(days=1)
+    if not EARLIEST <= parsed <= LATEST:
+        message = f"must be between {iso(EARLIEST)} and {iso(LATEST)}"
+        raise bad_request(f"{name} {message}", **{name: message})
+    return parsed
 
 
 def parse_window(params: Mapping[str, str], default_hours: int, normalized: dict[str, str]) -> Window:
@@ -510,7 +552,7 @@ def _parse_list_params(
     limits = settings.PANDJANGO["limits"]
     limit = _positive_int("limit", params["limit"], limits["max_limit"], "limits.max_limit") if "limit" in params else limits["default_limit"]
     sort = params.get("sort", spec.default_sort)
-    if sort.lstrip("-") not in spec.sort_fields:
+    if sort.removeprefix("-") not in spec.sort_fields:
         raise bad_request(f"cannot sort by {sort!r}", sort=f"must be one of {', '.join(spec.sort_fields)}, optionally with a leading -")
     is_staff = bool(getattr(request, "user", None) and request.user.is_staff)
     offered = [f for f in spec.output_fields if is_staff or f not in spec.staff_fields]

@@ -14,6 +14,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pandjango import api, caching
@@ -142,6 +143,11 @@ class SectionView(APIView):
     def check_section(self, request: HttpRequest) -> None:
         if not can_see(request.user, self.section):
             raise api.ApiError(403, "forbidden", f"the {self.section} section is not open to you")
+
+    def options(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
+        # DRF's answer names and describes the view: not for a section this user may not see.
+        self.check_section(request)
+        return super().options(request, *args, **kwargs)
 
     def answer(self, request: Request, **kwargs: Any) -> HttpResponse:
         self.check_section(request)

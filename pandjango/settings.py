@@ -197,7 +197,7 @@ LOGOUT_REDIRECT_URL = "/"
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["pandjango.api.OrjsonRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["pandjango.api.OrjsonParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so that a wrong token is a 401 that says how to authenticate.
         "rest_framework.authentication.TokenAuthentication",

@@ -35,6 +35,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from pandjango import budget
 from pandjango.pandadb.jobs import Window
 
 UNSET_YEAR = 1970
@@ -70,7 +71,8 @@ def not_found(message: str) -> ApiError:
     return ApiError(404, "not_found", message)
 
 
-# A query the database stopped at limits.statement_timeout_ms, or a database out of reach:
+# A query the database stopped at limits.statement_timeout_ms, a request past its budget for
+# all its queries (limits.request_seconds, pandjango/budget.py), or a database out of reach:
 # 503 with Retry-After (API.md). Any other database error is a bug and stays a 500.
 RETRY_AFTER_SECONDS = 30
 _MYSQL_TIMEOUTS = {1969, 3024}  # MariaDB max_statement_time, MySQL MAX_EXECUTION_TIME
@@ -86,6 +88,8 @@ def _database_trouble(exc: DatabaseError) -> str | None:
     message = str(exc)
     # SQLite: "interrupted" is the raw SQL registry's time limit (a progress handler).
     if code in _MYSQL_TIMEOUTS or sqlstate == "57014" or message.startswith(_ORACLE_TIMEOUTS) or message == "interrupted":
+        return "timeout"
+    if isinstance(exc, budget.QueryBudgetSpent):
         return "timeout"
     if code in _MYSQL_UNAVAILABLE or message.startswith(_ORACLE_UNAVAILABLE) or message in _SQLITE_UNAVAILABLE:
         return "unavailable"
@@ -104,10 +108,20 @@ def database_error(exc: Exception) -> ApiError | None:
         return None
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if trouble == "timeout":
-        seconds = settings.PANDJANGO["limits"]["statement_timeout_ms"] / 1000
-        message = f"the query ran longer than {seconds:g} s (limits.statement_timeout_ms) and was stopped; try a shorter window or retry later"
-        return ApiError(503, "timeout", message, headers=headers)
+        return ApiError(503, "query_timeout", _timeout_message(), headers=headers)
     return ApiError(503, "database_unavailable", "the PanDA database is unavailable; retry later", headers=headers)
+
+
+def _timeout_message() -> str:
+    limits = settings.PANDJANGO["limits"]
+    spending = budget.current()
+    if spending is not None and spending.cut:
+        return (
+            f"the request's queries ran longer than {spending.seconds:g} s together (limits.request_seconds) and were stopped; "
+            "try a shorter window, fewer fields or groups, or retry later"
+        )
+    seconds = limits["statement_timeout_ms"] / 1000
+    return f"the query ran longer than {seconds:g} s (limits.statement_timeout_ms) and was stopped; try a shorter window or retry later"
 
 
 def error_body(status: int, code: str, message: str, fields: Mapping[str, str] | None = None) -> dict[str, Any]:

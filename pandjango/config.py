@@ -127,6 +127,10 @@ SPEC: dict[str, Any] = {
         "max_query_string": Key(int, 16384),  # room for 1000 PandaIDs in a status GET
         "max_filters": Key(int, 20),
         "statement_timeout_ms": Key(int, 30000),
+        # All the queries of one request together; below gunicorn's worker timeout (60 s).
+        "request_seconds": Key((int, float), 20),
+        # Rows of a summary, of each facet's list, of a matrix's axes, of each errors breakdown.
+        "max_summary_rows": Key(int, 5000),
         "service_stale_seconds": Key(int, 900),
         "anon_requests_per_minute": Key(int, 600),
     },
@@ -186,7 +190,7 @@ def _validate_tables(cfg: dict[str, Any], path: Path) -> None:
     for name, target in cfg["legacy"]["tabs"].items():
         if not isinstance(target, str):
             raise ConfigError(f"{path}: legacy.tabs.{name} must be a string")
-    for positive in ("max_window_days", "max_limit", "default_limit", "max_status_ids"):
+    for positive in ("max_window_days", "max_limit", "default_limit", "max_status_ids", "max_summary_rows", "request_seconds"):
         if cfg["limits"][positive] <= 0:
             raise ConfigError(f"{path}: limits.{positive} must be > 0")
     for name in ("limits.anon_requests_per_minute", "server.num_proxies"):

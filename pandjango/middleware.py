@@ -58,7 +58,7 @@ class JsonErrorsMiddleware:
 # A page reads only Django's own database (its data comes from the API), hence no "PanDA".
 PAGE_MESSAGES = {
     "database_unavailable": "The database is unavailable; retry later.",
-    "timeout": "A database query ran too long and was stopped; retry later.",
+    "query_timeout": "A database query ran too long and was stopped; retry later.",
 }
 
 

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pandjango.middleware.JsonErrorsMiddleware",
+    # Every request's queries on the PanDA database share limits.request_seconds.
+    "pandjango.budget.QueryBudgetMiddleware",
 ]
 
 ROOT_URLCONF = "pandjango.urls"

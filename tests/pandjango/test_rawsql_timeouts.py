@@ -115,7 +115,7 @@ def test_a_registered_query_past_the_timeout_is_a_503_with_retry_after(heavy_que
     with pytest.raises(api.ApiError) as info:
         rawsql.run(heavy_query, **_long_ago())
     assert time.monotonic() - started < 10
-    assert info.value.status == 503 and info.value.code == "timeout"
+    assert info.value.status == 503 and info.value.code == "query_timeout"
     assert info.value.headers["Retry-After"] == str(api.RETRY_AFTER_SECONDS)
     assert "limits.statement_timeout_ms" in info.value.message
 
@@ -139,7 +139,7 @@ def test_an_endpoint_whose_query_times_out_answers_503_json(probe: str) -> None:
     assert response["Retry-After"] == str(api.RETRY_AFTER_SECONDS)
     assert orjson.loads(response.content)["error"] == {
         "status": 503,
-        "code": "timeout",
+        "code": "query_timeout",
         "message": "the query ran longer than 0.05 s (limits.statement_timeout_ms) and was stopped; try a shorter window or retry later",
     }
     assert client.get("/api/probe/quick/").status_code == 200  # the worker is free again

@@ -243,7 +243,7 @@ def slow_jobs_list(monkeypatch: pytest.MonkeyPatch, pandjango_config: Callable[[
 
 def test_a_query_past_the_statement_timeout_is_a_503_and_the_worker_is_free_at_once(worker: Worker, slow_jobs_list: str) -> None:
     started = time.monotonic()
-    error = assert_unavailable(worker.get(slow_jobs_list), code="timeout")
+    error = assert_unavailable(worker.get(slow_jobs_list), code="query_timeout")
     assert time.monotonic() - started < 5
     assert "limits.statement_timeout_ms" in error["message"]
     assert worker.get("/api/production/jobs/summary/").status == 200

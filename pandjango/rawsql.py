@@ -43,7 +43,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.utils import timezone
@@ -450,9 +450,16 @@ def statement_time_limit(connection: BaseDatabaseWrapper) -> Iterator[None]:
         connection.connection.call_timeout = statement_timeout_ms()
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         # A cancelled statement aborts PostgreSQL's whole transaction: inside one, a savepoint
-        # keeps the connection usable for the queries that follow.
-        with transaction.atomic(using=connection.alias):
+        # keeps the connection usable for the queries that follow. It is set on the driver's
+        # connection: bookkeeping, not one of the request's queries.
+        raw = connection.connection
+        raw.execute("SAVEPOINT pandjango_statement")
+        try:
             yield
+        except BaseException:
+            raw.execute("ROLLBACK TO SAVEPOINT pandjango_statement")
+            raise
+        raw.execute("RELEASE SAVEPOINT pandjango_statement")
         return
     yield
 

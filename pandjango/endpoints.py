@@ -8,9 +8,11 @@ path of a request is the same for all: section open to this user? -> parse and v
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -86,23 +88,35 @@ def _extra_parameter(name: str, form_field: forms.Field, description: str) -> Op
     )
 
 
+# A window's times, as the document says them (api._parse_time also takes a date alone).
+DATE_TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
+
+
+def _integer(minimum: int, maximum: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": minimum, "maximum": maximum}
+
+
 def _openapi_parameters(spec: api.QuerySpec, path_params: dict[str, str]) -> list[OpenApiParameter]:
     params = [OpenApiParameter(name, str if kind == "str" else int, OpenApiParameter.PATH) for name, kind in path_params.items()]
     if spec.filterset is not None:
         for name, flt in spec.filterset.base_filters.items():
             params.append(OpenApiParameter(name, str, description=str(flt.extra.get("help_text", ""))))
     if spec.default_hours is not None:
+        max_days = settings.PANDJANGO["limits"]["max_window_days"]
         params += [
-            OpenApiParameter("hours", int, description=f"window of the last N hours (default {spec.default_hours})"),
-            OpenApiParameter("days", int, description="window of the last N days"),
-            OpenApiParameter("date_from", str, description="start of the window, ISO 8601"),
-            OpenApiParameter("date_to", str, description="end of the window, ISO 8601"),
+            OpenApiParameter("hours", _integer(1, max_days * 24), description=f"window of the last N hours (default {spec.default_hours})"),
+            OpenApiParameter("days", _integer(1, max_days), description="window of the last N days"),
+            OpenApiParameter("date_from", DATE_TIME, description="start of the window, ISO 8601 (a date alone is midnight UTC)"),
+            OpenApiParameter("date_to", DATE_TIME, description="end of the window, ISO 8601"),
         ]
     if spec.is_list:
+        names = "|".join(re.escape(f) for f in spec.output_fields)
         params += [
-            OpenApiParameter("limit", int, description="at most this many rows"),
-            OpenApiParameter("sort", str, description="field or -field: " + ", ".join(spec.sort_fields)),
-            OpenApiParameter("fields", str, description="comma-separated: " + ", ".join(spec.output_fields)),
+            OpenApiParameter("limit", _integer(1, settings.PANDJANGO["limits"]["max_limit"]), description="at most this many rows"),
+            OpenApiParameter("sort", str, enum=[*spec.sort_fields, *(f"-{f}" for f in spec.sort_fields)], description="field, or -field for descending"),
+            OpenApiParameter(
+                "fields", {"type": "string", "pattern": f"^({names})(,({names}))*$"}, description="comma-separated: " + ", ".join(spec.output_fields)
+            ),
         ]
     for name, form_field in spec.extra.items():
         params.append(_extra_parameter(name, form_field, spec.extra_help.get(name, "")))

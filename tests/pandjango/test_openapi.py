@@ -10,6 +10,7 @@ import jsonschema
 import orjson
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import Resolver404, resolve
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -136,3 +137,15 @@ def test_it_hides_a_section_this_user_may_not_see(anon_client: Client, pandjango
     pandjango_config("sections.stats.state", "beta")
     paths = orjson.loads(anon_client.get("/api/schema/").content)["paths"]
     assert "/api/stats/jobs/" not in paths and "/api/search/" in paths and "/healthz" in paths
+
+
+def test_the_document_constrains_sort_dates_numbers_and_fields() -> None:
+    document = orjson.loads(Client().get("/api/schema/").content)
+    params = {p["name"]: p["schema"] for p in document["paths"]["/api/production/jobs/"]["get"]["parameters"]}
+    assert "pandaid" in params["sort"]["enum"] and "-modificationtime" in params["sort"]["enum"]
+    assert "--pandaid" not in params["sort"]["enum"]
+    assert params["date_from"]["format"] == params["date_to"]["format"] == "date-time"
+    assert params["hours"]["minimum"] == 1 and params["hours"]["maximum"] == django_settings.PANDJANGO["limits"]["max_window_days"] * 24
+    assert params["limit"]["maximum"] == django_settings.PANDJANGO["limits"]["max_limit"]
+    pattern = re.compile(params["fields"]["pattern"])
+    assert pattern.match("pandaid,jobstatus") and not pattern.match("pandaid,,jobstatus") and not pattern.match("nosuchfield")

@@ -8,8 +8,12 @@ Safe by construction:
 - redirects are followed here, one hop at a time, and only within base_url;
 - nothing of the user's request is forwarded but Accept-Language: no Cookie, no
   Authorization, no hop-by-hop header; X-Forwarded-* are ours;
-- the page is read up to legacy.max_bytes, within legacy.timeout_seconds in all;
-- the HTML goes through nh3 (ammonia): no scripts, no event handlers, no javascript: URLs.
+- one deadline, legacy.timeout_seconds, holds for the whole fetch (connect, headers, body,
+  redirects) and the sanitising: every socket operation gets only the time left;
+- the page is read up to legacy.max_bytes; one nested deeper than MAX_DEPTH is refused before
+  it is parsed (the parser's cost grows with the depth, quadratically);
+- the HTML goes through nh3 (ammonia): no scripts, no event handlers, no javascript: URLs,
+  no password fields.
 """
 
 from __future__ import annotations
@@ -17,13 +21,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import ssl
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
+import httpcore
 import httpx
 import nh3
 import orjson
@@ -65,6 +73,9 @@ SAFE_ATTRIBUTES: dict[str, set[str]] = {
 SAFE_ATTRIBUTE_VALUES = {"form": {"method": {"get", "GET"}}}
 DROPPED_WITH_CONTENT = {"script", "style", "title"}
 URL_ATTRIBUTES = {("a", "href"), ("area", "href"), ("form", "action"), ("img", "src")}
+# Browsers stop nesting at 512 too; a real page of the old monitor is a few tens deep. At this
+# depth nh3 sanitises 2 MB in about a second; 100,000 deep, a 1 MB page took 50 s.
+MAX_DEPTH = 512
 
 
 # ---------------------------------------------------------------------------- settings
@@ -284,12 +295,107 @@ def forwarded_headers(meta: dict[str, Any], host: str, scheme: str) -> dict[str,
     return headers
 
 
+# One deadline for the whole fetch. httpx's timeouts are per socket operation: an old monitor
+# that sends a byte of its headers every few seconds never trips them. Here every connect, read
+# and write gets only the time left, so the fetch ends by the deadline whatever the server does.
+
+
+def _time_left(deadline: float, timeout: float | None, error: type[Exception]) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("the deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float) -> None:
+        self.stream = stream
+        self.deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.stream.read(max_bytes, _time_left(self.deadline, timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.stream.write(buffer, _time_left(self.deadline, timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None) -> httpcore.NetworkStream:
+        tls = self.stream.start_tls(ssl_context, server_hostname, _time_left(self.deadline, timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(tls, self.deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, deadline: float) -> None:
+        self.backend = httpcore.SyncBackend()
+        self.deadline = deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _time_left(self.deadline, timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self.backend.connect_tcp(host, port, timeout, local_address, socket_options), self.deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self.backend.sleep(seconds)
+
+
+class DeadlineTransport(httpx.BaseTransport):
+    """httpx over connections that all end by `deadline` (a time.monotonic() value)."""
+
+    def __init__(self, deadline: float) -> None:
+        ssl_context = httpx.create_ssl_context(trust_env=False)
+        self.pool = httpcore.ConnectionPool(ssl_context=ssl_context, network_backend=_DeadlineBackend(deadline))
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = httpcore.URL(scheme=request.url.raw_scheme, host=request.url.raw_host, port=request.url.port, target=request.url.raw_path)
+        content = request.stream if isinstance(request.stream, httpx.SyncByteStream) else None
+        core_request = httpcore.Request(request.method, url, headers=request.headers.raw, content=content, extensions=request.extensions)
+        with _as_httpx_errors():
+            response = self.pool.handle_request(core_request)
+        return httpx.Response(response.status, headers=response.headers, stream=_ResponseBody(response), extensions=response.extensions)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+class _ResponseBody(httpx.SyncByteStream):
+    def __init__(self, response: httpcore.Response) -> None:
+        self.response = response
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _as_httpx_errors():
+            yield from self.response.iter_stream()
+
+    def close(self) -> None:
+        self.response.close()
+
+
+@contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except httpcore.TimeoutException as exc:
+        raise httpx.TimeoutException(str(exc)) from exc
+    except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as exc:
+        raise httpx.TransportError(str(exc) or type(exc).__name__) from exc
+
+
 def fetch(cfg: LegacySettings, path: str, query: str, headers: dict[str, str]) -> LegacyPage:
     url = target_url(cfg, path, query)
     deadline = time.monotonic() + cfg.timeout_seconds
-    timeout = httpx.Timeout(cfg.timeout_seconds)
+    transport = DeadlineTransport(deadline)
     # trust_env=False: no proxy or .netrc from the environment; the host is base_url's.
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+    with httpx.Client(transport=transport, timeout=cfg.timeout_seconds, follow_redirects=False, trust_env=False) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             client.cookies.clear()
             try:
@@ -299,6 +405,8 @@ def fetch(cfg: LegacySettings, path: str, query: str, headers: dict[str, str]) -
                     url = _redirect_target(cfg, url, response.headers.get("Location", ""))
             except httpx.TimeoutException:
                 raise _timed_out(cfg) from None
+            except httpx.DecodingError:
+                raise LegacyError(502, "legacy_error", "The old monitor's page could not be decompressed.") from None
             except httpx.TransportError as exc:
                 raise LegacyError(502, "legacy_unavailable", f"The old monitor at {cfg.where} is down or unreachable ({_reason(exc)}).") from None
     raise LegacyError(502, "legacy_redirect_refused", f"The old monitor redirected more than {MAX_REDIRECTS} times.")
@@ -344,7 +452,7 @@ def _page_from(cfg: LegacySettings, response: httpx.Response, deadline: float) -
         return LegacyPage("image", page_url, content_type, image=body, fetched_at=fetched_at)
     text = _decode(body, response.charset_encoding)
     if content_type in HTML_TYPES:
-        title, html = sanitise(text, page_url, cfg)
+        title, html = sanitise(text, page_url, cfg, deadline)
         return LegacyPage("html", page_url, content_type, title=title, body=html, fetched_at=fetched_at)
     if content_type in TEXT_TYPES:
         return LegacyPage("text", page_url, content_type, body=text, fetched_at=fetched_at)
@@ -432,8 +540,12 @@ def rewrite_url(value: str, page_url: str, cfg: LegacySettings, *, link: bool) -
     return proxy_url(rel, parts.query, parts.fragment)
 
 
-def sanitise(html: str, page_url: str, cfg: LegacySettings) -> tuple[str, str]:
-    """(title, safe HTML) of an old monitor's page, its links going through /legacy/."""
+def sanitise(html: str, page_url: str, cfg: LegacySettings, deadline: float | None = None) -> tuple[str, str]:
+    """(title, safe HTML) of an old monitor's page, its links going through /legacy/; a page
+    nested deeper than MAX_DEPTH, or not sanitised by the deadline, is a LegacyError 502."""
+    if nesting_depth(html, MAX_DEPTH) > MAX_DEPTH:
+        message = f"The old monitor's page is nested more than {MAX_DEPTH} elements deep, too deep for the proxy to make it safe to show."
+        raise LegacyError(502, "legacy_too_complex", message)
 
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
         if (tag, attr) in URL_ATTRIBUTES:
@@ -449,7 +561,161 @@ def sanitise(html: str, page_url: str, cfg: LegacySettings) -> tuple[str, str]:
         attribute_filter=attribute_filter,
         url_schemes={"http", "https", "mailto"},
     )
-    return page_title(html), clean
+    if deadline is not None and time.monotonic() > deadline:
+        message = f"The old monitor's page could not be made safe to show within the {cfg.timeout_seconds:g} seconds the proxy allows."
+        raise LegacyError(502, "legacy_too_complex", message)
+    return page_title(html), without_password_fields(clean)
+
+
+# nh3's output is regular: attributes in double quotes, "<" and ">" escaped everywhere but in
+# tags. A password field goes, whatever the form's method: a proxied form is a GET form, and a
+# password must never end up in a URL (logs, history, the old monitor's logs).
+_INPUT = re.compile(r"<input\b[^>]*>")
+_PASSWORD_TYPE = re.compile(r'\stype="\s*password\s*"', re.IGNORECASE)
+
+
+def without_password_fields(clean: str) -> str:
+    return _INPUT.sub(lambda tag: "" if _PASSWORD_TYPE.search(tag.group()) else tag.group(), clean)
+
+
+# ---------------------------------------------------------------------------- nesting depth
+
+# How deep html5ever (nh3's parser) nests a page, found by a scan that follows its rules where
+# they matter for depth: comments, raw text, quoted attributes, end tags that do not cross a
+# block or a table, start tags that close an open element (li, p, td, tr, option...). Where the
+# two may differ, the scan is made to count deeper rather than shallower; what it misses still
+# meets the deadline checked after nh3.
+_W = r"[\t\n\f\r ]"  # HTML's white space (Python's \s has more)
+_NAME = r"[^\t\n\f\r />]"
+_MARKUP = re.compile(
+    r"<!--(?>-?>|.*?(?:--!?>|\Z))"  # a comment (<!--> and <!---> end at once)
+    r"|<[!?][^>]*>?|</(?![A-Za-z])[^>]*>?"  # <!DOCTYPE>, <?...>, </ x>: bogus comments
+    rf"|<(/?)([A-Za-z]{_NAME}*)"  # a tag, then its attributes, quoted values only after "="
+    rf"(?>(?:{_W}|/)*(?:{_NAME}[^\t\n\f\r />=]*(?:{_W}*={_W}*(?:\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*))?)?)*>?",
+    re.S,
+)
+_VOID = frozenset("area base basefont bgsound br col embed frame hr image img input keygen link meta param source track wbr".split())
+_RAW_TEXT = frozenset("script style textarea title xmp iframe noembed noframes".split())
+_RAW_IN_SELECT = frozenset({"script", "textarea"})
+_RAW_TEXT_END = {name: re.compile(rf"</{name}[\t\n\f\r />]", re.IGNORECASE) for name in _RAW_TEXT}
+_SPECIAL = frozenset(
+    """address applet area article aside base basefont bgsound blockquote body br button caption center col colgroup dd details
+    dialog dir div dl dt embed fieldset figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html
+    iframe img input keygen li link listing main marquee menu meta nav noembed noframes noscript object ol p param plaintext pre
+    script search section select source style summary table tbody td template textarea tfoot th thead title tr track ul wbr xmp
+    svg math""".split()
+)
+_SCOPE = frozenset("applet caption html table td th marquee object template svg math".split())
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_CLOSES_P = frozenset(
+    """address article aside blockquote center details dialog dir div dl fieldset figcaption figure footer header hgroup main menu
+    nav ol p search section summary ul h1 h2 h3 h4 h5 h6 pre listing form plaintext hr xmp dd dt li""".split()
+)
+_A_SCOPE = frozenset("td th caption applet object marquee template".split())
+# Kinds of open elements the rules below look for, each kept as a list of where they are open.
+_KINDS = {
+    "special": _SPECIAL,
+    "stops_li": _SPECIAL - {"address", "div", "p"},
+    "scope": _SCOPE,
+    "button_scope": _SCOPE | {"button"},
+    "table_scope": frozenset("html table template svg math".split()),
+    "a_scope": _A_SCOPE,
+}
+# A start tag that closes the nearest open element of a kind, if no table is nearer.
+_CLOSES_IN_TABLE = {"td": ("td", "th"), "th": ("td", "th"), "tr": ("tr",), "tbody": ("tbody", "thead", "tfoot")}
+_CLOSES_IN_TABLE["thead"] = _CLOSES_IN_TABLE["tfoot"] = _CLOSES_IN_TABLE["tbody"]
+
+
+class _OpenElements:
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.at: dict[str, list[int]] = {}  # name -> where it is open, innermost last
+        self.kinds: dict[str, list[int]] = {kind: [] for kind in _KINDS}
+        self.lists_of: dict[str, list[list[int]]] = {}
+
+    def _lists(self, name: str) -> list[list[int]]:
+        lists = self.lists_of.get(name)
+        if lists is None:
+            lists = [self.at.setdefault(name, [])] + [self.kinds[kind] for kind, names in _KINDS.items() if name in names]
+            self.lists_of[name] = lists
+        return lists
+
+    def push(self, name: str) -> None:
+        i = len(self.names)
+        self.names.append(name)
+        for where in self._lists(name):
+            where.append(i)
+
+    def close_to(self, i: int) -> None:
+        """Closes the element at i and all those inside it."""
+        while len(self.names) > i:
+            for where in self._lists(self.names.pop()):
+                where.pop()
+
+    def nearest(self, name: str) -> int:
+        where = self.at.get(name)
+        return where[-1] if where else -1
+
+    def last(self, kind: str) -> int:
+        where = self.kinds[kind]
+        return where[-1] if where else -1
+
+    def start(self, name: str) -> None:
+        top = self.names[-1] if self.names else ""
+        if name in _CLOSES_P and self.nearest("p") > self.last("button_scope"):
+            self.close_to(self.nearest("p"))
+        if name in ("li", "dd", "dt"):
+            i = self.last("stops_li")
+            if i >= 0 and self.names[i] in (("li",) if name == "li" else ("dd", "dt")):
+                self.close_to(i)
+        elif name in _CLOSES_IN_TABLE:
+            i = max(self.nearest(kind) for kind in _CLOSES_IN_TABLE[name])
+            if i > self.last("table_scope"):
+                self.close_to(i)
+        elif name in _HEADINGS and top in _HEADINGS:
+            self.close_to(len(self.names) - 1)
+        elif (name in ("option", "optgroup") and top == "option") or (name == "optgroup" and top == "optgroup"):
+            self.close_to(len(self.names) - 1)
+        elif name == "a":
+            i = self.nearest("a")
+            if i > self.last("a_scope") and i > self.last("special"):
+                self.close_to(i)
+        self.push(name)
+
+    def end(self, name: str) -> None:
+        i = self.nearest(name)
+        if i >= 0 and (self.last("scope") <= i if name in _SPECIAL else self.last("special") < i):
+            self.close_to(i)
+
+    def raw_text_ends(self, name: str) -> bool:
+        """Whether the element just opened holds text up to its end tag, not markup."""
+        if name not in _RAW_TEXT or self.at.get("svg") or self.at.get("math"):
+            return False
+        return name in _RAW_IN_SELECT or not self.at.get("select")
+
+
+def nesting_depth(html: str, limit: int) -> int:
+    """How deep the page nests, counted up to just past `limit`."""
+    open_elements = _OpenElements()
+    deepest = pos = 0
+    while match := _MARKUP.search(html, pos):
+        pos = match.end()
+        slash, name = match.group(1, 2)
+        if name is None:
+            continue
+        name = name.lower()
+        if slash:
+            open_elements.end(name)
+        elif name not in _VOID:
+            open_elements.start(name)
+            deepest = max(deepest, len(open_elements.names))
+            if deepest > limit:
+                break
+            if open_elements.raw_text_ends(name):
+                end = _RAW_TEXT_END[name].search(html, pos)
+                if end is not None:  # without one, the rest is scanned as markup: deeper, not shallower
+                    pos = end.start()
+    return deepest
 
 
 # ---------------------------------------------------------------------------- caching

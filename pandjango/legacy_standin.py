@@ -6,9 +6,10 @@ serves http://127.0.0.1:8010/server/pandamon/query?... with pages shaped like th
 monitor's (its tab bar, the clouds and production dashboards, a job page, the task list),
 and, on purpose, what the proxy must cope with: scripts, onclick handlers, javascript:
 links, forms, links to pages outside the allowed prefixes and to other hosts, redirects
-inside and outside the monitor, a 500, a slow page and oversized pages (with and without a
-Content-Length). It records every
-request's headers, so that a test can check what the proxy forwarded.
+inside and outside the monitor, a 500, a slow page, pages that drip their headers or their body
+one byte at a time, oversized pages (with and without a Content-Length), a page nested
+100,000 deep and a sign-in form with a password field. It records every request's headers,
+so that a test can check what the proxy forwarded.
 """
 
 from __future__ import annotations
@@ -46,9 +47,10 @@ PNG_PIXEL = bytes.fromhex(
 class StandinServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], slow_seconds: float = 3.0, big_bytes: int = 3_000_000) -> None:
+    def __init__(self, address: tuple[str, int], slow_seconds: float = 3.0, big_bytes: int = 3_000_000, drip_seconds: float = 4.0) -> None:
         super().__init__(address, StandinHandler)
         self.slow_seconds = slow_seconds
+        self.drip_seconds = drip_seconds
         self.big_bytes = big_bytes
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
@@ -152,6 +154,18 @@ def tasks_page(server: StandinServer) -> str:
     return _frame(server, "Task list", f'<table border="1"><tr><th>Task</th><th>Name</th><th>Status</th></tr>{rows}</table>')
 
 
+def sign_in_page(server: StandinServer) -> str:
+    body = """<form action="query?mode=login" method="post">User <input type="text" name="user">
+Password <input type="password" name="passwd"> <INPUT TYPE="Password" name="pin" value="1234">
+<input type="submit" value="Sign in"></form>"""
+    return _frame(server, "Sign in", body)
+
+
+def deep_page(depth: int = 100_000) -> str:
+    """About 1 MB: what took nh3 50 s to sanitise, for its parser's cost grows with the depth."""
+    return "<html><body>" + "<div>" * depth + "deep" + "</div>" * depth + "</body></html>"
+
+
 def generic_page(server: StandinServer, what: str) -> str:
     return _frame(server, f"Panda monitor: {what}", f"<p>The old monitor's {html.escape(what)} page.</p>")
 
@@ -200,6 +214,19 @@ class StandinHandler(BaseHTTPRequestHandler):
         elif dash == "slow":
             time.sleep(self.server.slow_seconds)
             self._html(generic_page(self.server, "slow"))
+        elif dash == "drip-headers":
+            self._drip(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"x" * 100 + b"\r\n\r\n<p>late</p>")
+        elif dash == "drip-body":
+            body = generic_page(self.server, "drip").encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self._drip(body)
+        elif dash == "deep":
+            self._html(deep_page())
+        elif params.get("mode") == "signin":
+            self._html(sign_in_page(self.server))
         elif dash in ("big", "big-unsized"):
             page = _frame(self.server, "Big", "<p>" + "x" * self.server.big_bytes + "</p>")
             self._send(200, "text/html; charset=utf-8", page.encode(), sized=dash == "big")
@@ -219,6 +246,17 @@ class StandinHandler(BaseHTTPRequestHandler):
             self._html(front_page(self.server), cookie="pandamon_session=old-monitor-session; Path=/")
         else:
             self._html(generic_page(self.server, dash or params.get("mode", "query")))
+
+    def _drip(self, data: bytes) -> None:
+        """One byte every drip_seconds: each read is quick, the whole never ends in time."""
+        self.wfile.flush()
+        for i in range(len(data)):
+            try:
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
+            except OSError:  # the proxy gave up and closed
+                return
+            time.sleep(self.server.drip_seconds)
 
     def _html(self, text: str, cookie: str = "") -> None:
         extra = {"Set-Cookie": cookie} if cookie else {}
@@ -251,8 +289,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8010)
     parser.add_argument("--slow-seconds", type=float, default=3.0, help="how long query?dash=slow takes")
+    parser.add_argument("--drip-seconds", type=float, default=4.0, help="the pause between bytes of query?dash=drip-headers and drip-body")
     args = parser.parse_args(argv)
-    server = StandinServer((args.host, args.port), slow_seconds=args.slow_seconds)
+    server = StandinServer((args.host, args.port), slow_seconds=args.slow_seconds, drip_seconds=args.drip_seconds)
     print(f"stand-in old monitor at {server.base_url}", flush=True)
     try:
         server.serve_forever()

@@ -4,6 +4,7 @@ stand-in old monitor of pandjango/legacy_standin.py, on a free loopback port).""
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,12 +16,15 @@ from pandjango.legacy_standin import StandinServer, start
 
 SLOW_SECONDS = 2.0
 TIMEOUT = 0.5
+DRIP_SECONDS = 0.1  # well under TIMEOUT: no single read ever times out
 MAX_BYTES = 200_000
+# How far past legacy.timeout_seconds an answer may come, on a busy machine.
+MARGIN = 3.0
 
 
 @pytest.fixture(scope="module")
 def old_monitor() -> Iterator[StandinServer]:
-    server = start(slow_seconds=SLOW_SECONDS, big_bytes=MAX_BYTES * 2)
+    server = start(slow_seconds=SLOW_SECONDS, big_bytes=MAX_BYTES * 2, drip_seconds=DRIP_SECONDS)
     yield server
     server.shutdown()
     server.server_close()
@@ -125,6 +129,16 @@ def test_scripts_handlers_and_javascript_urls_are_gone(anon_client: Client, lega
         assert bad not in html, bad
     assert "Click for help" in body  # the link's text stays
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_password_fields_are_dropped_so_that_no_password_ends_up_in_a_url(anon_client: Client, legacy: StandinServer) -> None:
+    response = anon_client.get("/legacy/query?mode=signin")
+    assert response.status_code == 200
+    body = content_of(response)
+    assert '<form action="/legacy/query?mode=login">' in body  # a GET form now: nothing secret may stay in it
+    assert '<input type="text" name="user">' in body
+    for gone in ('type="password"', 'name="passwd"', 'name="pin"', "1234"):
+        assert gone not in body.lower(), gone
 
 
 def test_images_of_the_old_monitor_are_passed_through(anon_client: Client, legacy: StandinServer) -> None:
@@ -306,6 +320,34 @@ def test_a_slow_old_monitor_is_reported_as_a_timeout(anon_client: Client, legacy
     assert f"did not answer within {TIMEOUT:g} seconds" in response.content.decode()
     assert response["Retry-After"] == "30"
     assert json_error(anon_client, "/legacy/query?dash=slow", 504)["code"] == "legacy_timeout"
+
+
+@pytest.mark.parametrize("dash", ["drip-headers", "drip-body"])
+def test_an_old_monitor_that_drips_its_answer_is_a_504_by_the_timeout(anon_client: Client, legacy: StandinServer, dash: str) -> None:
+    # One byte every DRIP_SECONDS: each read is quick, the answer would take seconds.
+    started = time.monotonic()
+    response = anon_client.get(f"/legacy/query?dash={dash}")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 504
+    assert TIMEOUT <= elapsed < TIMEOUT + MARGIN, elapsed
+    assert f"did not answer within {TIMEOUT:g} seconds" in response.content.decode()
+    assert 'id="pj-tabs"' in response.content.decode()
+    started = time.monotonic()
+    assert json_error(anon_client, f"/legacy/query?dash={dash}", 504)["code"] == "legacy_timeout"
+    assert time.monotonic() - started < TIMEOUT + MARGIN
+
+
+def test_a_page_nested_too_deep_to_sanitise_is_a_502_at_once(anon_client: Client, legacy: StandinServer, pandjango_config: Callable[[str, Any], None]) -> None:
+    pandjango_config("legacy.max_bytes", 2_000_000)
+    pandjango_config("legacy.timeout_seconds", 10)
+    started = time.monotonic()
+    response = anon_client.get("/legacy/query?dash=deep")  # 1.1 MB, 100,000 deep: nh3 took 50 s
+    assert time.monotonic() - started < MARGIN
+    assert response.status_code == 502
+    html = response.content.decode()
+    assert "nested more than 512 elements deep" in html and 'id="pj-tabs"' in html
+    error = json_error(anon_client, "/legacy/query?dash=deep", 502)
+    assert error["code"] == "legacy_too_complex"
 
 
 @pytest.mark.parametrize("dash", ["big", "big-unsized"])

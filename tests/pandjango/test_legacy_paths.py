@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from pandjango import config
-from pandjango.legacy import LegacyError, LegacySettings, check_base_url, check_path, rewrite_url, sanitise, target_url
+from pandjango.legacy import MAX_DEPTH, LegacyError, LegacySettings, check_base_url, check_path, nesting_depth, rewrite_url, sanitise, target_url
+from pandjango.legacy_standin import StandinServer, front_page
 
 pytestmark = pytest.mark.no_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,6 +94,60 @@ def test_sanitising_keeps_tables_and_forms_and_drops_the_rest() -> None:
     assert '<form action="/legacy/query"><input name="job"><select name="s"><option value="1" selected="">1</option></select></form>' in clean
     for bad in ("<script", "x()", "<style", "onload", "onclick", "onsubmit", "onfocus", "onmouseover", "javascript", "<svg", "<object", "x.swf", "method"):
         assert bad not in clean.lower(), bad
+
+
+def test_sanitising_drops_password_fields_whatever_their_spelling() -> None:
+    html = """<form><input name="user"><INPUT TYPE=PassWord name=pw value='a>b'><input type=" password " name=p2></form>"""
+    _title, clean = sanitise(html, PAGE, CFG)
+    assert clean == '<form><input name="user"></form>'
+
+
+def test_sanitising_past_the_deadline_is_a_502() -> None:
+    with pytest.raises(LegacyError) as exc:
+        sanitise("<p>late</p>", PAGE, CFG, deadline=time.monotonic() - 1)
+    assert (exc.value.status, exc.value.code) == (502, "legacy_too_complex")
+
+
+@pytest.mark.parametrize(
+    ("html", "depth"),
+    [
+        ("<div>x</div>" * 1000, 1),
+        ("<table>" + "<tr><td><font size=2>x<td><b>y</td>" * 1000 + "</table>", 4),  # cells close what they hold
+        ("<ul>" + "<li><p>x<p>y" * 1000 + "</ul>", 3),
+        ("<dl>" + "<dt>a<dd>b" * 1000 + "</dl>", 2),
+        ("<select>" + "<option>x" * 1000 + "</select>", 2),
+        ("<script>" + "<div>" * 1000 + "</script>", 1),  # text, not markup
+        ("<!-- " + "<div>" * 1000 + " -->", 0),
+    ],
+)
+def test_the_depth_of_untidy_but_shallow_pages_is_counted_low(html: str, depth: int) -> None:
+    assert nesting_depth(html, MAX_DEPTH) == depth
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<div>" * 600,
+        "<x><div></x>" * 600,  # an end tag does not cross a block
+        '<div title="</div>">' * 600,  # nor is one inside an attribute
+        "<div><!--</div>-->" * 600,  # nor inside a comment
+        "<div><!x </div>" * 600,  # nor inside a bogus comment
+        "<!-->" + "<div>" * 600,  # an empty comment ends at once
+        "<table><tr><td><svg><td><style>" + "<div>" * 600 + "</style>",  # nor in svg
+        "<a><div>" * 600,
+        '<div a= = "x><div>">' * 600,
+    ],
+)
+def test_the_depth_of_deep_pages_is_found_whatever_hides_it(html: str) -> None:
+    assert nesting_depth(html, MAX_DEPTH) > MAX_DEPTH
+
+
+def test_the_stand_ins_front_page_is_shallow() -> None:
+    server = StandinServer(("127.0.0.1", 0))
+    try:
+        assert nesting_depth(front_page(server), MAX_DEPTH) < 10
+    finally:
+        server.server_close()
 
 
 @pytest.mark.parametrize(

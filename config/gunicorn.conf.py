@@ -21,8 +21,8 @@ wsgi_app = "pandjango.wsgi:application"
 bind = os.environ.get("PANDJANGO_BIND", "127.0.0.1:8080").split(",")
 workers = int(os.environ.get("PANDJANGO_WORKERS", 2 * (os.cpu_count() or 1) + 1))
 threads = int(os.environ.get("PANDJANGO_THREADS", 1))
-# Above limits.statement_timeout_ms (30 s by default): a slow query answers 503 before its
-# worker is killed.
+# Well above limits.request_seconds (20 s by default), the budget of all of a request's
+# queries together: a slow request answers 503 before its worker is killed.
 timeout = int(os.environ.get("PANDJANGO_TIMEOUT", 60))
 graceful_timeout = 30
 keepalive = 5

@@ -133,6 +133,12 @@ SPEC: dict[str, Any] = {
         "max_summary_rows": Key(int, 5000),
         "service_stale_seconds": Key(int, 900),
         "anon_requests_per_minute": Key(int, 600),
+        # What a computed answer costs an anonymous client beyond 1 (pandjango/throttling.py).
+        "anon_cost_per_second": Key((int, float), 60),
+        "anon_cost_per_window_day": Key((int, float), 2),
+        "signin_failures_per_account": Key(int, 10),
+        "signin_failures_per_address": Key(int, 30),
+        "signin_window_minutes": Key(int, 15),
     },
 }
 
@@ -193,7 +199,9 @@ def _validate_tables(cfg: dict[str, Any], path: Path) -> None:
     for positive in ("max_window_days", "max_limit", "default_limit", "max_status_ids", "max_summary_rows", "request_seconds"):
         if cfg["limits"][positive] <= 0:
             raise ConfigError(f"{path}: limits.{positive} must be > 0")
-    for name in ("limits.anon_requests_per_minute", "server.num_proxies"):
+    throttling = ("anon_requests_per_minute", "anon_cost_per_second", "anon_cost_per_window_day",
+                  "signin_failures_per_account", "signin_failures_per_address", "signin_window_minutes")
+    for name in ("server.num_proxies", *(f"limits.{key}" for key in throttling)):
         table, key = name.split(".")
         if cfg[table][key] < 0:
             raise ConfigError(f"{path}: {name} must be >= 0")

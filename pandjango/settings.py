@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Charges anonymous clients what their requests cost, once answered (pandjango/throttling.py).
+    "pandjango.throttling.AllowanceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pandjango.middleware.JsonErrorsMiddleware",
@@ -192,6 +194,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 LOGIN_URL = "/accounts/login/"
+# Django's ModelBackend, with a limit on failed sign-ins per account and per address.
+AUTHENTICATION_BACKENDS = ["pandjango.throttling.SignInAllowanceBackend"]
 # A form refused for its CSRF token gets our error page (Django's own has inline styles).
 CSRF_FAILURE_VIEW = "pandjango.views.csrf_failure"
 LOGIN_REDIRECT_URL = "/"

@@ -1,9 +1,11 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from pandjango import cacheviews, legacy_views, meta, pages, rawsql, views
 from pandjango.sections import SECTIONS
+
+# The admin's sign-in says so too when failed sign-ins are refused (pandjango/throttling.py).
+admin.site.login_form = views.SignInForm
 
 handler404 = "pandjango.views.not_found"
 handler500 = "pandjango.views.server_error"
@@ -19,7 +21,7 @@ urlpatterns = [
     path("api/meta/ping/", cacheviews.Ping.as_view(), name="api-meta-ping"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     # The old monitor, for sections that are off and pages not ported yet.
     re_path(r"^legacy/(?P<path>[\s\S]*)$", legacy_views.legacy_page, name="legacy"),  # newlines too: refused as such

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.views import LogoutView
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView, LogoutView
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,7 +18,7 @@ from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pandjango import api
+from pandjango import api, throttling
 from pandjango.cachebackends import RESPONSES
 from pandjango.endpoints import ENDPOINTS, nullable, rows_of
 from pandjango.meta import MetaView, meta_endpoints
@@ -91,6 +93,38 @@ class BetaTesters(MetaView):
         members = beta_members()
         beta = [name for name in SECTIONS if section_state(name) == BETA_STATE]
         return api.envelope({"group": beta_group_name(), "members": members, "beta_sections": beta}, count=len(members))
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, which says so when failed sign-ins have used up the allowance
+    of this account or this address (pandjango/throttling.py)."""
+
+    def get_invalid_login_error(self) -> ValidationError:
+        refused_for = throttling.sign_in_refused_for(self.request)
+        if refused_for is not None:
+            return ValidationError(throttling.sign_in_refusal_message(refused_for), code="rate_limited")
+        return super().get_invalid_login_error()
+
+
+class SignInView(LoginView):
+    """/accounts/login/: Django's sign-in, answering 429 with Retry-After while sign-ins of
+    this account or from this address are refused."""
+
+    form_class = SignInForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        refused_for = throttling.sign_in_refused_for(self.request)
+        context["refusal"] = throttling.sign_in_refusal_message(refused_for) if refused_for is not None else ""
+        return context
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        refused_for = throttling.sign_in_refused_for(self.request)
+        if refused_for is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(refused_for)
+        return response
 
 
 class SignOutView(LogoutView):

@@ -27,6 +27,13 @@ timeout = int(os.environ.get("PANDJANGO_TIMEOUT", 60))
 graceful_timeout = 30
 keepalive = 5
 
+# A status GET with 1000 PandaIDs has a request line of about 11 KB, and a page's Referer
+# carries its query string: both must reach Django, which refuses a query string past
+# limits.max_query_string (16384) with a JSON 414. gunicorn caps limit_request_line at 8190
+# unless it is 0, which takes lines up to 1 MB; header fields take max_query_string and a path.
+limit_request_line = 0
+limit_request_field_size = 32768
+
 forwarded_allow_ips = os.environ.get("PANDJANGO_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # Pandjango logs one line per request itself (pandjango/requestlog.py, on stderr); gunicorn

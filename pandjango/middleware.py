@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
@@ -74,3 +75,18 @@ def database_unavailable(request: HttpRequest, error: api.ApiError, exception: E
     for name, value in error.headers.items():
         response[name] = value
     return response
+
+class QueryStringLimitMiddleware:
+    """A query string longer than limits.max_query_string is a JSON 414 before anything else
+    reads it. gunicorn lets request lines this long through (config/gunicorn.conf.py), so that
+    the refusal is ours and says which limit, not gunicorn's HTML page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.PANDJANGO["limits"]["max_query_string"]
+        if len(request.META.get("QUERY_STRING", "")) > limit:
+            message = f"the query string is longer than {limit} characters (limits.max_query_string); send long lists of PandaIDs by POST"
+            return api.json_error_response(414, "uri_too_long", message)
+        return self.get_response(request)

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     # Content-Security-Policy and the other security headers on every answer, static files too.
     "pandjango.securityheaders.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A query string past limits.max_query_string: a JSON 414 before anything reads it.
+    "pandjango.middleware.QueryStringLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -273,6 +273,8 @@ class JobsStatus(SectionView):
 
     @extend_schema(
         summary="The state of many jobs at once: POST {\"pandaid\": [...]}",
+        description="The documented way for long lists: up to limits.max_status_ids PandaIDs (1000) in a JSON body, "
+        "with no limit of a request line on the way.",
         request={"application/json": STATUS_BODY},
         responses=_status_responses() | {415: ERROR_SCHEMA},
         tags=["production"],
@@ -290,7 +292,17 @@ class JobsStatus(SectionView):
 
 
 # The GET answer carries meta.missing too; SectionView describes only the common meta.
-JobsStatus.get = extend_schema(responses=_status_responses())(JobsStatus.get)  # type: ignore[attr-defined]
+# Long lists go by POST: a GET of 1000 PandaIDs (about 11 KB) passes gunicorn as configured in
+# config/gunicorn.conf.py, but not gunicorn's default request line (4094 bytes) nor nginx's (8 KB).
+STATUS_GET_DESCRIPTION = (
+    "Up to limits.max_status_ids PandaIDs (1000). A query string past limits.max_query_string (16384) is a 414. "
+    "Servers and proxies in between have request line limits of their own: gunicorn takes 4094 bytes by default "
+    "(about 350 ids; Pandjango's config/gunicorn.conf.py takes the whole max_query_string) and nginx 8 KB "
+    "(about 700 ids, large_client_header_buffers). For long lists, POST {\"pandaid\": [...]}."
+)
+JobsStatus.get = extend_schema(  # type: ignore[attr-defined]
+    description=STATUS_GET_DESCRIPTION, responses=_status_responses() | {414: ERROR_SCHEMA}
+)(JobsStatus.get)  # type: ignore[attr-defined]
 
 
 def _pandaids_in_body(body: Any) -> list[int]:

@@ -179,8 +179,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     config.write_text(SERVE_CONFIG)
     port = _free_port()
     env = environment(config, PANDJANGO_HOME=str(home), PANDJANGO_BIND=f"127.0.0.1:{port}", PANDJANGO_WORKERS="1")
-    schema = manage(env, "pandadb", "createschema")
-    assert schema.returncode == 0, schema.stderr
+    for command in (["migrate", "--noinput"], ["pandadb", "createschema"]):  # a server creates no database itself
+        done = manage(env, *command)
+        assert done.returncode == 0, done.stderr
     log = home / "serve.log"
     with log.open("w") as out:
         server = subprocess.Popen([sys.executable, "-m", "pandjango.cli", "serve"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -240,3 +241,32 @@ def test_each_request_is_one_json_line_in_the_log_and_there_is_no_access_log(ser
     assert (line["method"], line["status"], line["query"], line["user_class"]) == ("GET", 200, "limit=1", "anonymous")
     assert line["db_queries"] > 0
     assert '"GET /api/sites/' not in served.log.read_text()
+
+
+# ---------------------------------------------------------------- long requests through gunicorn
+
+STATUS = "/api/production/jobs/status/"
+THOUSAND_IDS = list(range(6_500_000_000, 6_500_001_000))
+
+
+def test_gunicorn_lets_a_20_kb_query_string_through_and_it_is_refused_with_our_json_414(served: Served) -> None:
+    response = httpx.get(f"{served.url}{STATUS}?pandaid=" + ",".join(map(str, range(2000, 20000, 1)))[:20_000], headers=HTTPS, timeout=30)
+    assert response.status_code == 414 and response.headers["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "uri_too_long"
+
+
+def test_gunicorn_takes_a_status_of_a_thousand_ids_by_post_and_by_get(served: Served) -> None:
+    posted = httpx.post(f"{served.url}{STATUS}", json={"pandaid": THOUSAND_IDS}, headers=HTTPS, timeout=30)
+    assert posted.status_code == 200, posted.text[:300]
+    assert posted.json()["meta"]["missing"] == THOUSAND_IDS
+    got = httpx.get(f"{served.url}{STATUS}", params={"pandaid": ",".join(map(str, THOUSAND_IDS))}, headers=HTTPS, timeout=30)
+    assert got.status_code == 200, got.text[:300]
+
+
+def test_the_gunicorn_limits_cover_the_longest_query_string_django_takes() -> None:
+    from pandjango import config
+
+    limits = runpy.run_path(str(GUNICORN_CONFIG))
+    longest = config.load(PRODUCTION_EXAMPLE)["limits"]["max_query_string"]
+    assert limits["limit_request_line"] == 0  # gunicorn's only setting above its cap of 8190
+    assert limits["limit_request_field_size"] > longest + 4096  # a Referer: the page's path and query string

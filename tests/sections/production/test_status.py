@@ -110,7 +110,7 @@ def test_a_get_takes_a_thousand_ids_out_of_the_box(get_json: Callable[..., Any])
 def test_a_get_is_also_bound_by_the_length_of_the_query_string(get_json: Callable[..., Any], pandjango_config: Callable[[str, Any], None]) -> None:
     pandjango_config("limits.max_query_string", 4096)
     ids = ",".join(str(i) for i in range(6_500_000_000, 6_500_001_000))
-    assert "limits.max_query_string" in get_json(STATUS, status=400, pandaid=ids)["error"]["message"]
+    assert "limits.max_query_string" in get_json(STATUS, status=414, pandaid=ids)["error"]["message"]
 
 
 def test_it_reads_each_table_once_whatever_the_number_of_ids(anon_client: Client, django_assert_num_queries: Any) -> None:

@@ -21,7 +21,7 @@ import orjson
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, OperationalError
+from django.db import DatabaseError, OperationalError, connections
 from django.db.models import Model, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -109,7 +109,15 @@ def database_error(exc: Exception) -> ApiError | None:
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if trouble == "timeout":
         return ApiError(503, "query_timeout", _timeout_message(), headers=headers)
-    return ApiError(503, "database_unavailable", "the PanDA database is unavailable; retry later", headers=headers)
+    return ApiError(503, "database_unavailable", f"{_failed_database()} is unavailable; retry later", headers=headers)
+
+
+def _failed_database() -> str:
+    """Which database failed, as Django marks a connection whose last call raised: the PanDA
+    one unless only Django's own did. Never the server's own message (it may name hosts)."""
+    if connections["default"].errors_occurred and not connections["panda"].errors_occurred:
+        return "Django's own database (default: users, sessions, rollups)"
+    return "the PanDA database"
 
 
 def _timeout_message() -> str:

@@ -95,7 +95,7 @@ TEMPLATES = [
 
 
 _ENGINES = {
-    "sqlite": "django.db.backends.sqlite3",
+    "sqlite": "pandjango.pandadb.sqlite",  # Django's, never creating a file while serving
     "mysql": "django.db.backends.mysql",
     "postgresql": "django.db.backends.postgresql",
     "oracle": "django.db.backends.oracle",

@@ -7,13 +7,17 @@ SCHEDCONFIG_JSON documents with the keys real ones have (plus one with keys miss
 the column is text, one of broken JSON); pilots are Harvester workers in their real statuses,
 linked to their jobs by HARVESTER_REL_JOBS_WORKERS and by the jobs' SCHEDULERID, PILOTID and
 BATCHID; a few finished jobs sit in both JOBSARCHIVED4 and the archive, as during PanDA's
-daily copy.
+daily copy. Each job has its files (inputs, an output, a log) in FILESTABLE4, or in the
+archive's FILESTABLE_ARCH, finished analysis jobs their metadata in METATABLE, and each task
+its parameters in JEDI_TASKPARAMS. These are derived from the other rows without drawing
+from the random generator, so adding them left every other row as it was.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import uuid
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -270,14 +274,79 @@ def _tasks(data: DemoData, rnd: random.Random, count: int, now: datetime, days: 
         data.add("JEDI_TASKS", task)
         for j, kind in enumerate(["input", "output"]):
             nfiles = rnd.randint(10, 2000)
+            name = f"{task['taskname'].rstrip('/')}.{kind}"
             data.add("JEDI_DATASETS", {
                 "jeditaskid": jeditaskid, "datasetid": jeditaskid * 10 + j,
-                "datasetname": f"{task['taskname'].rstrip('/')}.{kind}", "type": kind, "status": "ready" if kind == "input" else "defined",
+                "datasetname": name, "type": kind, "status": "ready" if kind == "input" else "defined",
                 "nfiles": nfiles, "nfilesfinished": rnd.randint(0, nfiles), "nfilesfailed": rnd.randint(0, nfiles // 20),
-                "nevents": nfiles * 1000,
+                "nevents": nfiles * 1000, "masterid": None, "containername": f"{name}/",
+                "streamname": "IN" if kind == "input" else "OUTPUT0",
+                "site": None if kind == "input" else f"{CLOUDS[task['cloud']][0]}_DATADISK",
             })
+        data.add("JEDI_TASKPARAMS", {"jeditaskid": jeditaskid, "taskparams": json.dumps(task_params(task))})
         tasks.append(task)
     return tasks
+
+
+def task_params(task: dict[str, Any]) -> dict[str, Any]:
+    """JEDI_TASKPARAMS' document for a task, with the keys its submitter (prun, pathena, the
+    production system) gives."""
+    name = task["taskname"].rstrip("/")
+    analysis = task["prodsourcelabel"] == "user"
+    return {
+        "taskName": task["taskname"], "userName": task["username"], "vo": "atlas", "taskType": task["tasktype"],
+        "prodSourceLabel": task["prodsourcelabel"], "processingType": task["processingtype"],
+        "taskPriority": task["taskpriority"], "coreCount": task["corecount"], "cloud": task["cloud"],
+        "architecture": "x86_64-el9-gcc13-opt", "transUses": "Athena-24.0.23",
+        "transPath": "runGen-00-00-02" if analysis else "Sim_tf.py", "nMaxFilesPerJob": 200,
+        "log": {"dataset": f"{name}.log/", "type": "template", "param_type": "log", "value": f"{name}.log.$JEDITASKID.${{SN}}.log.tgz"},
+        "jobParameters": [{"type": "constant", "value": "-j \"\" --sourceURL https://aipanda048.cern.ch:25443"}],
+        "campaign": task["campaign"], "workingGroup": task["workinggroup"],
+    }
+
+
+def _scope(task: dict[str, Any]) -> str:
+    name = task["taskname"]
+    return ".".join(name.split(".")[:2]) if name.startswith("user.") else name.split(".")[0]
+
+
+def job_files(job: dict[str, Any], task: dict[str, Any], first_row_id: int) -> list[dict[str, Any]]:
+    """The job's rows of FILESTABLE4: up to three inputs of the task's input dataset, one
+    output and the log, with the job's MODIFICATIONTIME (PanDA's partition key)."""
+    name = task["taskname"].rstrip("/")
+    scope = _scope(task)
+    pandaid, jeditaskid = job["pandaid"], job["jeditaskid"]
+    final = job["jobstatus"] in ("finished", "failed", "cancelled", "closed")
+    out_status = {"finished": "ready", "failed": "failed", "cancelled": "failed", "closed": "failed"}.get(job["jobstatus"], "unknown")
+    files: list[tuple[str, str, str, int, str]] = []
+    for n in range(min(job["ninputfiles"] or 1, 3)):
+        number = (pandaid * 3 + n) % 100000
+        files.append(("input", f"{name}.input", f"EVNT.{jeditaskid}._{number:06d}.pool.root.1", jeditaskid * 10, "ready"))
+    files.append(("output", f"{name}.output", f"{name}.{pandaid}._000001.root", jeditaskid * 10 + 1, out_status))
+    files.append(("log", f"{name}.log", f"{name}.log.{pandaid}.log.tgz", jeditaskid * 10 + 2, "ready" if final else "unknown"))
+    rows = []
+    for i, (kind, dataset, lfn, datasetid, status) in enumerate(files):
+        rows.append({
+            "row_id": first_row_id + i, "pandaid": pandaid, "modificationtime": job["modificationtime"],
+            "guid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{scope}:{lfn}")), "lfn": lfn, "type": kind,
+            "dataset": dataset, "status": status, "proddblock": job["proddblock"] if kind == "input" else None,
+            "dispatchdblock": f"panda.{jeditaskid}.{pandaid % 1000}.dis" if kind == "input" else None,
+            "destinationdblock": None if kind == "input" else f"{dataset}_sub{pandaid % 10**8:08d}",
+            "destinationse": None if kind == "input" else job["destinationse"],
+            "fsize": (job["inputfilebytes"] // 3 if kind == "input" else zlib.crc32(lfn.encode()) % 10**9 + 10**5),
+            "checksum": f"ad:{zlib.crc32(lfn.encode()):08x}", "scope": scope, "jeditaskid": jeditaskid,
+            "datasetid": datasetid, "fileid": pandaid * 10 + i, "attemptnr": job["attemptnr"],
+            "creationtime": job["creationtime"],
+        })
+    return rows
+
+
+def job_metadata(job: dict[str, Any], task: dict[str, Any]) -> dict[str, Any] | None:
+    """METATABLE's row for a finished analysis job: the userMetadata.json its payload wrote."""
+    if job["jobstatus"] != "finished" or task["prodsourcelabel"] != "user":
+        return None
+    document = {"user_job_metadata": {"nevents": job["nevents"], "nfiles": min(job["ninputfiles"] or 1, 3)}}
+    return {"pandaid": job["pandaid"], "modificationtime": job["modificationtime"], "metadata": json.dumps(document)}
 
 
 WORKER_END = {"finished": "finished", "failed": "failed", "cancelled": "cancelled", "closed": "finished"}
@@ -355,6 +424,8 @@ class Generated:
     job: dict[str, Any]
     worker: dict[str, Any] | None
     relation: dict[str, Any] | None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None
 
 
 def generate_jobs(rnd: random.Random, queues: list[Queue], tasks: list[dict[str, Any]], jobs: int, days: int,
@@ -366,6 +437,7 @@ def generate_jobs(rnd: random.Random, queues: list[Queue], tasks: list[dict[str,
     boundary = now - timedelta(days=retention_days)
     span = days * 86400
     pilot_n = 0
+    row_id = 1
     for i in range(jobs):
         task = tasks[rnd.randrange(len(tasks))]
         label = task["prodsourcelabel"] if rnd.random() < 0.9 else _pick_label(rnd)
@@ -420,7 +492,9 @@ def generate_jobs(rnd: random.Random, queues: list[Queue], tasks: list[dict[str,
             pilot_n += 1
             worker = _worker(rnd, pilot_n, q, started - timedelta(minutes=rnd.randint(2, 30)), now, job)
             relation = _tie_job_to_worker(job, worker)
-        yield Generated(tables, job, worker, relation)
+        files = job_files(job, task, row_id)
+        row_id += len(files)
+        yield Generated(tables, job, worker, relation, files, job_metadata(job, task))
         if rnd.random() < 0.15:  # a worker that ran no job: still queued, idle, ended or missed
             pilot_n += 1
             yield Generated((), {}, _worker(rnd, pilot_n, q, created, now, None), None)

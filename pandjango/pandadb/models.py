@@ -393,6 +393,10 @@ class JediDatasets(models.Model):
     nfilesfinished = _int()
     nfilesfailed = _int()
     nevents = _num()
+    masterid = _num()
+    containername = _char(255)
+    streamname = _char(20)
+    site = _char(60)
 
     class Meta:
         managed = False
@@ -402,6 +406,94 @@ class JediDatasets(models.Model):
             _index("JEDI_DATASETS_TASKID_TYPE_IDX", "jeditaskid", "type"),
             _index("JEDI_DATASET_DNAMETYPETID_IDX", "datasetname", "type", "jeditaskid"),
         ]
+
+
+class JediTaskParams(models.Model):
+    """A task's parameters as its submitter gave them: one JSON document (CLOB / text)."""
+
+    jeditaskid = models.BigIntegerField(primary_key=True)
+    taskparams = models.TextField(null=True, blank=True)  # CLOB / text holding JSON
+
+    class Meta:
+        managed = False
+        db_table = db_table("JEDI_TASKPARAMS")
+
+
+class FileColumns(models.Model):
+    """The columns FILESTABLE4 and its archive FILESTABLE_ARCH share: one row per file of a
+    job (input, output, log)."""
+
+    row_id = models.BigIntegerField()
+    pandaid = models.BigIntegerField()
+    modificationtime = UTCDateTimeField()
+    guid = _char(64)
+    lfn = _char(4000)
+    type = _char(20)
+    dataset = _char(255)
+    status = _char(64)
+    proddblock = _char(255)
+    dispatchdblock = _char(255)
+    destinationdblock = _char(255)
+    destinationse = _char(250)
+    fsize = models.BigIntegerField(default=0)
+    checksum = _char(36)
+    scope = _char(30)
+    jeditaskid = _num()
+    datasetid = _num()
+    fileid = _num()
+    attemptnr = _small()
+
+    class Meta:
+        abstract = True
+
+
+class FilesTable4(FileColumns):
+    """Kept 30 days (partitioned on MODIFICATIONTIME, which is the job's)."""
+
+    pk = models.CompositePrimaryKey("row_id", "modificationtime")
+
+    class Meta:
+        managed = False
+        db_table = db_table("FILESTABLE4")
+        # The DDL's FILESTABLE4_LFN_IDX is on a VARCHAR(4000), past MariaDB's key length: the
+        # monitor finds files by PANDAID and by task, never by LFN, and it is left out.
+        indexes = [
+            _index("FILESTABLE4_DESTDBLOCK_IDX", "destinationdblock"),
+            _index("FILESTABLE4_DISPDBLOCK_IDX", "dispatchdblock"),
+            _index("FILESTABLE4_PANDAID_IDX", "pandaid"),
+            _index("FILESTABLE4_TASKFILEID_IDX", "jeditaskid", "datasetid", "fileid"),
+        ]
+
+
+class FilesTableArch(FileColumns):
+    """PANDAARCH.FILESTABLE_ARCH: the files of archived jobs. The real table has no primary
+    key; (ROW_ID, MODIFICATIONTIME) stands in for it, as for JOBSARCHIVED."""
+
+    pk = models.CompositePrimaryKey("row_id", "modificationtime")
+    creationtime = _date()
+
+    class Meta:
+        managed = False
+        db_table = db_table("FILESTABLE_ARCH")
+        indexes = [
+            _index("FILES_ARCH_PANDAID_IDX", "pandaid"),
+            _index("FILES_ARCH_ROWID_IDX", "row_id"),
+            _index("FILE_ARCH_TASK_DSET_FILEID_IDX", "jeditaskid", "datasetid", "fileid", "pandaid"),
+        ]
+
+
+class MetaTable(models.Model):
+    """A job's metadata as its payload reported it (the user's userMetadata.json, a
+    transformation's job report): one JSON document per job."""
+
+    pk = models.CompositePrimaryKey("pandaid", "modificationtime")
+    pandaid = models.BigIntegerField()
+    modificationtime = UTCDateTimeField()
+    metadata = models.TextField(null=True, blank=True)  # CLOB / text holding JSON
+
+    class Meta:
+        managed = False
+        db_table = db_table("METATABLE")
 
 
 class SchedConfigJson(models.Model):
@@ -573,6 +665,10 @@ ALL_MODELS: list[type[models.Model]] = [
     *JOB_MODELS.values(),
     JediTasks,
     JediDatasets,
+    JediTaskParams,
+    FilesTable4,
+    FilesTableArch,
+    MetaTable,
     SchedConfigJson,
     SiteData,
     ResourceTypes,

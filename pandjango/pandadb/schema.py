@@ -233,6 +233,11 @@ def seed(jobs: int, days: int, seed_value: int, now: datetime, retention_days: i
         for generated in demodata.generate_jobs(rnd, queues, tasks, jobs, days, naive_now, retention_days):
             for short in generated.tables:
                 batch.add(JOB_TABLE_NAMES[short], generated.job)
+                files_table = "FILESTABLE_ARCH" if short == "archive" else "FILESTABLE4"
+                for row in generated.files:
+                    batch.add(files_table, row)
+                if generated.metadata is not None and short != "archive":
+                    batch.add("METATABLE", generated.metadata)
             if generated.worker is not None:
                 batch.add("HARVESTER_WORKERS", generated.worker)
                 if generated.worker["status"] in ("submitted", "ready", "running", "idle"):

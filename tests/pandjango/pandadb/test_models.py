@@ -32,7 +32,14 @@ DOCUMENTED_COLUMNS = {
     "JEDI_TASKS": """jeditaskid taskname status superstatus username creationdate modificationtime
         starttime endtime reqid parent_tid cloud site prodsourcelabel workinggroup vo tasktype
         processingtype campaign taskpriority currentpriority corecount progress failurerate errordialog workqueue_id""",
-    "JEDI_DATASETS": "jeditaskid datasetid datasetname type status nfiles nfilesfinished nfilesfailed nevents",
+    "JEDI_DATASETS": """jeditaskid datasetid datasetname type status nfiles nfilesfinished nfilesfailed nevents
+        masterid containername streamname site""",
+    "JEDI_TASKPARAMS": "jeditaskid taskparams",
+    "FILESTABLE4": """row_id pandaid modificationtime guid lfn type dataset status fsize scope jeditaskid datasetid
+        fileid destinationse destinationdblock""",
+    "FILESTABLE_ARCH": """row_id pandaid modificationtime creationtime guid lfn type dataset status fsize scope
+        jeditaskid datasetid fileid""",
+    "METATABLE": "pandaid modificationtime metadata",
     "SCHEDCONFIG_JSON": "panda_queue data last_update",
     "SITEDATA": """site flag hours getjob updatejob nojob nstart finished failed defined assigned waiting
         activated holding running transferring lastmod""",
@@ -52,6 +59,9 @@ PRIMARY_KEYS = {
     "JOBSDEFINED4": ["pandaid"], "JOBSWAITING4": ["pandaid"], "JOBSACTIVE4": ["pandaid"],
     "JOBSARCHIVED4": ["pandaid", "modificationtime"], "JOBSARCHIVED": ["pandaid", "modificationtime"],
     "JEDI_TASKS": ["jeditaskid"], "JEDI_DATASETS": ["jeditaskid", "datasetid"],
+    "JEDI_TASKPARAMS": ["jeditaskid"], "FILESTABLE4": ["row_id", "modificationtime"],
+    # The archive's files have no key in the DDL; (ROW_ID, MODIFICATIONTIME) stands in for one.
+    "FILESTABLE_ARCH": ["row_id", "modificationtime"], "METATABLE": ["pandaid", "modificationtime"],
     "SCHEDCONFIG_JSON": ["panda_queue"], "SITEDATA": ["site", "flag", "hours"],
     "RESOURCE_TYPES": ["resource_name"], "HARVESTER_INSTANCES": ["harvester_id"],
     "HARVESTER_WORKERS": ["harvesterid", "workerid"],
@@ -139,6 +149,20 @@ DDL_INDEXES: dict[str, dict[str, tuple[str, ...]]] = {
         "JEDI_TASKS_MODIFTIME_IDX": ("modificationtime",),
         "JEDI_TASKS_CREATION_IDX": ("creationdate",),
         "JEDI_TASKS_PARENT_TID_IDX": ("parent_tid",),
+    },
+    "FILESTABLE4": {
+        "FILESTABLE4_DATASETYPE3COL_IDX": ("dataset", "type", "destinationdblock", "status", "pandaid"),
+        "FILESTABLE4_DESTDBLOCK_IDX": ("destinationdblock",),
+        "FILESTABLE4_DISPDBLOCK_IDX": ("dispatchdblock",),
+        "FILESTABLE4_LFN_IDX": ("lfn",),
+        "FILESTABLE4_PANDAID_IDX": ("pandaid",),
+        "FILESTABLE4_TASKFILEID_IDX": ("jeditaskid", "datasetid", "fileid"),
+    },
+    "FILESTABLE_ARCH": {
+        "FILES_ARCH_LFN_IDX": ("lfn",),
+        "FILES_ARCH_PANDAID_IDX": ("pandaid",),
+        "FILES_ARCH_ROWID_IDX": ("row_id",),
+        "FILE_ARCH_TASK_DSET_FILEID_IDX": ("jeditaskid", "datasetid", "fileid", "pandaid"),
     },
     "JEDI_DATASETS": {
         "JEDI_DATASETS_DSETID_IDX": ("datasetid",),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -140,3 +141,22 @@ def test_the_generator_is_deterministic() -> None:
 @pytest.mark.no_db
 def test_now_is_utc() -> None:
     assert datetime.now(UTC).tzinfo is UTC
+
+
+def test_every_job_has_its_files_where_its_row_is() -> None:
+    for jobs, files in ((models.JobsArchived4, models.FilesTable4), (models.JobsArchived, models.FilesTableArch)):
+        with_files = set(files.objects.values_list("pandaid", flat=True))
+        assert set(jobs.objects.values_list("pandaid", flat=True)) <= with_files
+    kinds = models.FilesTable4.objects.values("pandaid").annotate(n=Count("type", distinct=True))
+    assert {row["n"] for row in kinds} == {3}  # input, output and log
+    one = models.FilesTable4.objects.filter(type="log").first()
+    assert one is not None and one.guid and one.scope and one.fsize > 0 and one.lfn.endswith(".log.tgz")
+
+
+def test_every_task_has_its_parameters_and_finished_analysis_jobs_their_metadata() -> None:
+    assert models.JediTaskParams.objects.count() == models.JediTasks.objects.count()
+    params = models.JediTaskParams.objects.first()
+    assert params is not None and json.loads(params.taskparams)["taskName"]
+    with_metadata = models.MetaTable.objects.values_list("pandaid", flat=True)
+    states = set(models.JobsArchived4.objects.filter(pandaid__in=with_metadata).values_list("jobstatus", flat=True))
+    assert states == {"finished"}

@@ -73,6 +73,15 @@ T = TypeVar("T")
 # ---------------------------------------------------------------------------- caching points
 
 
+# Endpoints that are not SectionViews but cache their answers here too (the BigPanDA-compatible
+# paths): name -> path, registered by the app that serves them.
+OTHER_ENDPOINTS: dict[str, str] = {}
+
+
+def register_endpoint(name: str, path: str) -> None:
+    OTHER_ENDPOINTS[name] = path
+
+
 def lifetime_for(endpoint: str) -> int:
     cache = settings.PANDJANGO["cache"]
     return int(cache["lifetimes"].get(endpoint, cache["default"]))
@@ -83,14 +92,15 @@ def caching_points() -> list[dict[str, Any]]:
     from pandjango.endpoints import ENDPOINTS  # the endpoint registry imports this module
 
     lifetimes = settings.PANDJANGO["cache"]["lifetimes"]
+    paths = {name: view.path_template for name, view in ENDPOINTS.items()} | OTHER_ENDPOINTS
     return [
         {
             "endpoint": name,
-            "path": view.path_template,
+            "path": path,
             "lifetime": lifetime_for(name),
             "set_by": "cache.lifetimes" if name in lifetimes else "cache.default",
         }
-        for name, view in sorted(ENDPOINTS.items())
+        for name, path in sorted(paths.items())
     ]
 
 
@@ -129,7 +139,7 @@ def check_config() -> None:
     path = settings.PANDJANGO["_path"]
     cfg = settings.PANDJANGO["cache"]
     for name in cfg["lifetimes"]:
-        if name not in ENDPOINTS:
+        if name not in ENDPOINTS and name not in OTHER_ENDPOINTS:
             raise ConfigError(f'{path}: cache.lifetimes."{name}" is not an endpoint name (`manage.py cache show` lists them)')
     for url in cfg["warm"]:
         if endpoint_view(url) is None:
@@ -354,22 +364,28 @@ def cached_answer(
     params: Mapping[str, str],
     path_params: Mapping[str, Any],
     compute: Callable[[], Any],
+    render: Callable[[Any], bytes] = api.dumps,
 ) -> HttpResponse:
-    """The answer of a validated request: from the cache, or `compute()` rendered and
-    stored, with X-Cache, Cache-Control, ETag, and 304 for a matching If-None-Match."""
+    """The answer of a validated request: from the cache, or `compute()` rendered (by
+    `render`, orjson unless said) and stored, with X-Cache, Cache-Control, ETag, and 304
+    for a matching If-None-Match."""
     refresh = refresh_requested(request)
     visibility = visibility_class(request.user)
     lifetime = lifetime_for(endpoint)
     store = response_store()
+
+    def rendered() -> bytes:
+        return render(compute())
+
     if store is None or lifetime == 0:
-        entry, state = Entry.of(api.dumps(compute())), BYPASS
+        entry, state = Entry.of(rendered()), BYPASS
     else:
         key = response_cache_key(endpoint, params, visibility, path_params, store.key_budget)
-        entry, state = _lookup(store, key, lifetime, refresh, compute)
+        entry, state = _lookup(store, key, lifetime, refresh, rendered)
     return _respond(request, entry, state, lifetime, visibility)
 
 
-def _lookup(store: ResponseStore, key: str, lifetime: int, refresh: bool, compute: Callable[[], Any]) -> tuple[Entry, str]:
+def _lookup(store: ResponseStore, key: str, lifetime: int, refresh: bool, compute: Callable[[], bytes]) -> tuple[Entry, str]:
     if refresh:
         return _recompute(store, key, lifetime, compute)
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
@@ -396,8 +412,8 @@ def _lookup(store: ResponseStore, key: str, lifetime: int, refresh: bool, comput
     return _recompute(store, key, lifetime, compute)
 
 
-def _recompute(store: ResponseStore, key: str, lifetime: int, compute: Callable[[], Any]) -> tuple[Entry, str]:
-    entry = Entry.of(api.dumps(compute()))
+def _recompute(store: ResponseStore, key: str, lifetime: int, compute: Callable[[], bytes]) -> tuple[Entry, str]:
+    entry = Entry.of(compute())
     if not store.failed:
         store.put(key, entry, lifetime)
     return entry, BYPASS if store.failed else MISS

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "sections.production",
     "sections.sites",
     "sections.stats",
+    "sections.bigpanda",
 ]
 
 MIDDLEWARE = [

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path, re_path
 
@@ -26,6 +27,11 @@ urlpatterns = [
     # The old monitor, for sections that are off and pages not ported yet.
     re_path(r"^legacy/(?P<path>[\s\S]*)$", legacy_views.legacy_page, name="legacy"),  # newlines too: refused as such
 ]
+# Apps that answer at the root (the paths another monitor's clients call) name their URLconf.
+for _app in apps.get_app_configs():
+    _root = getattr(_app, "root_urlconf", None)
+    if _root:
+        urlpatterns.append(path("", include(_root)))
 for _name in SECTIONS:
     urlpatterns += [
         path(f"api/{_name}/", include(f"sections.{_name}.urls")),

@@ -7,7 +7,7 @@ let in when the bucket holds what it costs at least (1 + its window term below, 
 bucket), which is taken at once; the rest is charged once it has been answered. What it cost:
 1 for an answer from the cache (X-Cache: HIT, or a 304), and for one that was computed
 1 + its seconds x limits.anon_cost_per_second + its window in days x its columns (groupby,
-fields, rows and cols) x limits.anon_cost_per_window_day. A costly answer can leave the
+fields of facets, rows and cols) x limits.anon_cost_per_window_day. A costly answer can leave the
 bucket in debt: the client waits until it has paid it back. Past the allowance the answer is
 a 429 with Retry-After. Signed-in users and token clients are not limited; 0 turns it off.
 
@@ -71,8 +71,10 @@ LOCAL_COUNTS = LocMemCache("pandjango-throttle-local", {"OPTIONS": {"MAX_ENTRIES
 # Wall-clock time, the same on every server that shares the buckets (tests move it on).
 clock = time.time
 
-# The parameters that name the columns an answer is grouped or faceted by.
+# The parameters that name the columns an answer is grouped or faceted by; a list's `fields`
+# only choose what each row carries.
 COLUMN_PARAMS = ("groupby", "fields", "rows", "cols")
+LIST_COLUMN_PARAMS = ("groupby", "rows", "cols")
 
 
 class _SharedCounts:
@@ -213,24 +215,27 @@ def _window_days(params: Mapping[str, str], default_hours: int | None) -> float:
     return (default_hours or 0) / 24
 
 
-def _columns(params: Mapping[str, str]) -> int:
-    return max(1, sum(len([c for c in params[name].split(",") if c.strip()]) for name in COLUMN_PARAMS if name in params))
+def _columns(params: Mapping[str, str], names: tuple[str, ...]) -> int:
+    return max(1, sum(len([c for c in params[name].split(",") if c.strip()]) for name in names if name in params))
 
 
-def window_cost(params: Mapping[str, str], default_hours: int | None) -> float:
+def window_cost(params: Mapping[str, str], default_hours: int | None, is_list: bool = False) -> float:
     limits = _limits()
     days = min(_window_days(params, default_hours), limits["max_window_days"])
-    return float(days * _columns(params) * limits["anon_cost_per_window_day"])
+    columns = _columns(params, LIST_COLUMN_PARAMS if is_list else COLUMN_PARAMS)
+    return float(days * columns * limits["anon_cost_per_window_day"])
 
 
-def request_cost(params: Mapping[str, str], response: HttpResponse, seconds: float, default_hours: int | None) -> float:
+def request_cost(
+    params: Mapping[str, str], response: HttpResponse, seconds: float, default_hours: int | None, is_list: bool = False
+) -> float:
     """What answering a request cost: 1 for an answer from the cache, more for one that was
     computed, by its time, its window and its columns."""
     if response.status_code == 304 or response.get("X-Cache") == "HIT":
         return 1.0
     cost = 1 + seconds * _limits()["anon_cost_per_second"]
     if not 400 <= response.status_code < 500:  # a 4xx was refused before any query
-        cost += window_cost(params, default_hours)
+        cost += window_cost(params, default_hours, is_list)
     return float(cost)
 
 
@@ -241,23 +246,24 @@ class PendingCharge:
     ident: str
     started: float
     default_hours: int | None
+    is_list: bool
     reserved: float
 
 
 PENDING = "pandjango_pending_charge"
 
 
-def let_in(request: HttpRequest, ident: str, default_hours: int | None) -> int | None:
+def let_in(request: HttpRequest, ident: str, default_hours: int | None, is_list: bool = False) -> int | None:
     """None, having taken at once what the request costs at least if it is computed (the rest
     is charged once answered); or the seconds to wait until the allowance holds that much.
     Thus a client sending costly requests side by side cannot start more of them than its
     allowance pays for; an answer from the cache gives back what was taken beyond 1."""
     allowance = anonymous_allowance()
-    reserved = 1 + window_cost(request.GET, default_hours)
+    reserved = 1 + window_cost(request.GET, default_hours, is_list)
     retry_after = allowance.wait(ident, reserved)
     if retry_after is None:
         allowance.charge(ident, reserved)
-        setattr(request, PENDING, PendingCharge(ident, time.monotonic(), default_hours, reserved))
+        setattr(request, PENDING, PendingCharge(ident, time.monotonic(), default_hours, is_list, reserved))
     return retry_after
 
 
@@ -273,7 +279,8 @@ class AnonymousRateThrottle(BaseThrottle):
         if not allowance.enabled or (request.user and request.user.is_authenticated):
             return True
         spec = getattr(view, "spec", None)
-        self.retry_after = let_in(request._request, self.get_ident(request), getattr(spec, "default_hours", None))
+        default_hours, is_list = getattr(spec, "default_hours", None), bool(getattr(spec, "is_list", False))
+        self.retry_after = let_in(request._request, self.get_ident(request), default_hours, is_list)
         return self.retry_after is None
 
     def wait(self) -> float | None:
@@ -308,7 +315,7 @@ class AllowanceMiddleware:
         pending: PendingCharge | None = getattr(request, PENDING, None)
         if pending is not None:
             seconds = time.monotonic() - pending.started
-            cost = request_cost(request.GET, response, seconds, pending.default_hours)
+            cost = request_cost(request.GET, response, seconds, pending.default_hours, pending.is_list)
             anonymous_allowance().charge(pending.ident, cost - pending.reserved)
         return response
 

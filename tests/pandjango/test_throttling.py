@@ -155,6 +155,8 @@ def test_a_computed_answer_costs_its_seconds_window_and_columns_and_a_hit_costs_
     assert throttling.request_cost(params, computed, 2.0, 12) == 1 + 2 * 60 + 30 * 3 * 2
     assert throttling.request_cost({}, computed, 0.5, 12) == 1 + 30 + 0.5 * 1 * 2
     assert throttling.request_cost(params, hit, 2.0, 12) == 1
+    # A list's fields choose what each row carries: only its window counts.
+    assert throttling.request_cost(params, computed, 0.0, 12, is_list=True) == 1 + 30 * 1 * 2
     refused = HttpResponse(status=400)
     assert throttling.request_cost(params, refused, 0.0, 12) == 1
 

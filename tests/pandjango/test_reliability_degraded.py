@@ -72,5 +72,8 @@ def test_with_both_down_healthz_says_degraded_but_stays_in_service(anon_client: 
 def test_with_both_down_anonymous_clients_are_still_rate_limited(anon_client: Client, pandjango_config: Callable[[str, Any], None]) -> None:
     throttling.LOCAL_COUNTS.clear()
     pandjango_config("limits.anon_requests_per_minute", 2)
+    # Each request costs 1, however long it took uncached and whatever its window.
+    pandjango_config("limits.anon_cost_per_second", 0)
+    pandjango_config("limits.anon_cost_per_window_day", 0)
     assert [anon_client.get("/api/sites/clouds/").status_code for _ in range(3)] == [200, 200, 429]
     throttling.LOCAL_COUNTS.clear()

@@ -7,13 +7,16 @@ a deadline and installs, on the PanDA connection, an execute wrapper that the OR
 and the raw SQL registry's alike go through. Before each statement it checks what is left:
 nothing left is QueryBudgetSpent (a DatabaseError, answered as every timed-out query is: a
 503 query_timeout with Retry-After, pandjango.api.database_error); less left than the
-statement timeout shrinks that statement's timeout to what is left:
+statement timeout (sessions are opened with at most the budget, settings.py) shrinks that
+statement's timeout to what is left:
   MariaDB     SET STATEMENT max_statement_time=<s> FOR <the statement>
   PostgreSQL  the session's statement_timeout, restored when the request ends
   Oracle      the connection's call_timeout, restored when the request ends
   SQLite      a progress handler that interrupts at the earlier of the request's deadline
               and the statement's (SQLite has no statement timeout of its own)
-A cached answer sends no statement, so it spends nothing.
+A statement may end past the deadline by a twentieth of the budget at most (1 s of 20), so
+that a request of quick statements is not slowed by setting timeouts. A cached answer sends
+no statement, so it spends nothing.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ log = logging.getLogger("pandjango.budget")
 SQLITE_CHECK_EVERY = 10000
 # Statements MariaDB takes SET STATEMENT ... FOR before (reads; not SAVEPOINT and the like).
 _READS = ("SELECT", "WITH", "/*", "(")
-_POSTGRESQL_TIMEOUT = "SELECT set_config('statement_timeout', %s, false)"
+_POSTGRESQL_TIMEOUT = "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, false)"
 
 
 class QueryBudgetSpent(DatabaseError):
@@ -51,17 +54,22 @@ class QueryBudget:
 
     def __init__(self, seconds: float, statement_seconds: float) -> None:
         self.seconds = seconds
-        self.statement_seconds = statement_seconds
+        self.statement_seconds = min(statement_seconds, seconds)
+        self.slack = seconds / 20
         self.deadline = time.monotonic() + seconds
         # The last statement ran with a timeout cut to the budget's rest: a timeout it meets
         # is the budget's.
         self.cut = False
         self._statement_deadline = math.inf  # SQLite: the running statement's own limit
         self._session_seconds: float | None = None  # PostgreSQL, Oracle: the timeout this request set
-        self._session_changed = False
+        self._session_before: Any = None  # and the one it had before, given back at the end
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
+
+    def stopped(self) -> bool:
+        """Whether a timeout met now is the budget's rather than one statement's."""
+        return self.cut or self.remaining() <= self.slack
 
     def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
         remaining = self.remaining()
@@ -69,7 +77,7 @@ class QueryBudget:
             self.cut = True
             raise QueryBudgetSpent(f"the request's queries used up limits.request_seconds ({self.seconds:g} s)")
         connection: BaseDatabaseWrapper = context["connection"]
-        self.cut = remaining < self.statement_seconds
+        self.cut = remaining + self.slack < self.statement_seconds
         vendor = connection.vendor
         if vendor == "sqlite":
             self._interrupt_sqlite(connection)
@@ -78,8 +86,10 @@ class QueryBudget:
         elif self.cut and vendor == "postgresql":
             self._shrink_session(context["cursor"].cursor, remaining)
         elif self.cut and vendor == "oracle":
+            if self._session_before is None:
+                self._session_before = connection.connection.call_timeout
             connection.connection.call_timeout = _milliseconds(remaining)
-            self._session_seconds, self._session_changed = remaining, True
+            self._session_seconds = remaining
         try:
             return execute(sql, params, many, context)
         except DatabaseError:
@@ -96,7 +106,9 @@ class QueryBudget:
         return int(time.monotonic() > min(self.deadline, self._statement_deadline))
 
     def _mariadb_statement(self, connection: Any, sql: str, remaining: float) -> str:
-        if not connection.mysql_is_mariadb or not sql.lstrip().upper().startswith(_READS):
+        # Asked of the driver: Django's mysql_is_mariadb may send a query of its own, through here.
+        mariadb = "mariadb" in connection.connection.get_server_info().lower()
+        if not mariadb or not sql.lstrip().upper().startswith(_READS):
             return sql
         return f"SET STATEMENT max_statement_time={max(remaining, 0.001):.3f} FOR {sql}"
 
@@ -104,10 +116,13 @@ class QueryBudget:
         """Sets the session's timeout to what is left, unless a value set for an earlier
         statement of this request is within a twentieth of the budget of it (a round trip
         saved for most statements, at that much past the deadline at worst)."""
-        if self._session_seconds is not None and self._session_seconds - remaining <= self.seconds / 20:
+        if self._session_seconds is not None and self._session_seconds - remaining <= self.slack:
             return
         cursor.execute(_POSTGRESQL_TIMEOUT, [str(_milliseconds(remaining))])
-        self._session_seconds, self._session_changed = remaining, True
+        before = cursor.fetchone()[0]
+        if self._session_before is None:
+            self._session_before = before
+        self._session_seconds = remaining
 
     def finish(self, connection: BaseDatabaseWrapper) -> None:
         """Gives the connection back as the settings made it, for the next request."""
@@ -117,11 +132,11 @@ class QueryBudget:
         try:
             if connection.vendor == "sqlite":
                 raw.set_progress_handler(None, 0)
-            elif self._session_changed and connection.vendor == "postgresql" and not _failed_transaction(raw):
+            elif self._session_before is not None and connection.vendor == "postgresql" and not _failed_transaction(raw):
                 with raw.cursor() as cursor:
-                    cursor.execute(_POSTGRESQL_TIMEOUT, [str(_milliseconds(self.statement_seconds))])
-            elif self._session_changed and connection.vendor == "oracle":
-                raw.call_timeout = _milliseconds(self.statement_seconds)
+                    cursor.execute(_POSTGRESQL_TIMEOUT, [self._session_before])
+            elif self._session_before is not None and connection.vendor == "oracle":
+                raw.call_timeout = self._session_before
         except Exception as exc:  # a connection that cannot be reset is not used again
             log.warning("closing the PanDA connection, its statement timeout could not be restored: %s", exc)
             connection.close()

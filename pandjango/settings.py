@@ -109,7 +109,8 @@ def _database(alias: str, db: dict[str, Any], read_only: bool) -> dict[str, Any]
     if engine == "sqlite" and name != ":memory:" and not name.startswith("/"):
         name = str(BASE_DIR / name)
     options: dict[str, Any] = dict(db["options"])
-    timeout_ms = PANDJANGO["limits"]["statement_timeout_ms"]
+    # No statement may run longer than the whole request may (pandjango/budget.py).
+    timeout_ms = min(PANDJANGO["limits"]["statement_timeout_ms"], int(PANDJANGO["limits"]["request_seconds"] * 1000))
     if engine in ("mysql", "postgresql"):
         # A database host that drops packets fails the request in seconds (503), not when the
         # worker's own timeout kills it.

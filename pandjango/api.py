@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import django_filters
 import orjson
@@ -39,6 +39,7 @@ from pandjango import budget
 from pandjango.pandadb.jobs import Window
 
 UNSET_YEAR = 1970
+T = TypeVar("T")
 
 
 # ---------------------------------------------------------------------------- errors
@@ -123,7 +124,7 @@ def _failed_database() -> str:
 def _timeout_message() -> str:
     limits = settings.PANDJANGO["limits"]
     spending = budget.current()
-    if spending is not None and spending.cut:
+    if spending is not None and spending.stopped():
         return (
             f"the request's queries ran longer than {spending.seconds:g} s together (limits.request_seconds) and were stopped; "
             "try a shorter window, fewer fields or groups, or retry later"
@@ -272,9 +273,20 @@ def envelope(
         head["limit"] = limit
     if count is not None:
         head["count"] = count
+    if count is not None or limit is not None:
         head["truncated"] = truncated
     head.update(meta)
     return {"data": data, "meta": head}
+
+
+def max_summary_rows() -> int:
+    """The rows of a summary, of each list of a facets or errors answer (limits.max_summary_rows)."""
+    return int(settings.PANDJANGO["limits"]["max_summary_rows"])
+
+
+def at_most(rows: list[T], limit: int) -> tuple[list[T], bool]:
+    """The first `limit` rows, and whether there were more (read limit + 1 to know)."""
+    return rows[:limit], len(rows) > limit
 
 
 # ---------------------------------------------------------------------------- filters

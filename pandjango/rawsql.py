@@ -651,10 +651,29 @@ def job_hint(columns: Sequence[str], shape_columns: Sequence[str], filters: Sequ
     return hint
 
 
-def job_counts_texts(groupby: Sequence[str], filters: Sequence[str], *, status: str | None = None, example: bool = False) -> dict[str, str]:
+def row_limit_param() -> Param:
+    """max_rows: the groups with the largest counts, at most this many (see largest_first)."""
+    return Param(
+        "max_rows", "int", "at most this many rows, the largest counts first (a summary asks for limits.max_summary_rows + 1)",
+        example=lambda values: int(settings.PANDJANGO["limits"]["max_summary_rows"]) + 1,
+    )
+
+
+def largest_first(vendor: str, order: str) -> str:
+    """The optional end of a summary's text: its rows ordered by `order` (the count first)
+    and at most :max_rows of them, so that a summary of many groups is cut in the database
+    and never read whole."""
+    limit = "FETCH FIRST :max_rows ROWS ONLY" if vendor == "oracle" else "LIMIT :max_rows"
+    return f"\n[[ORDER BY {order}\n{limit}]]"
+
+
+def job_counts_texts(
+    groupby: Sequence[str], filters: Sequence[str], *, status: str | None = None, example: bool = False, ranked: bool = False
+) -> dict[str, str]:
     """Jobs counted by the columns of the `groupby` column parameters over the union of the
     job tables in the window: one GROUP BY per table, summed. `status` fixes JOBSTATUS (a
-    constant of the code); `example` adds the newest pandaid of each group."""
+    constant of the code); `example` adds the newest pandaid of each group; `ranked` takes
+    the max_rows parameter (row_limit_param)."""
 
     def columns(alias: str) -> str:
         return ", ".join(f"{{{name}:{alias}}}" for name in groupby)
@@ -675,7 +694,7 @@ FROM (
   GROUP BY {columns("j")}
 {END}
 ) s
-GROUP BY {columns("s")}"""
+GROUP BY {columns("s")}{largest_first(vendor, f"SUM(s.n) DESC, {columns('s')}") if ranked else ""}"""
     return texts
 
 

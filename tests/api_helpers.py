@@ -12,8 +12,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jsonschema
+from django.core.cache import caches
 
 from pandjango.api import iso
+from pandjango.cachebackends import RESPONSES
 from pandjango.endpoints import ENDPOINTS, enveloped
 from pandjango.pandadb.jobs import PRECEDENCE
 from pandjango.pandadb.models import JOB_MODELS
@@ -78,3 +80,8 @@ def each_job_once(tables: Iterable[str], select: Callable[[Any], Iterable[dict[s
         rows += [row for row in select(queryset) if row["pandaid"] not in held]
         held |= set(queryset.values_list("pandaid", flat=True))
     return rows
+
+
+def forget_cached_answers() -> None:
+    """Empties the responses cache: the next request computes its answer with the config as it is now."""
+    caches[RESPONSES].clear()

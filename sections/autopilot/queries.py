@@ -3,7 +3,7 @@ pilot) and the tables around them (HARVESTER_INSTANCES, HARVESTER_WORKER_STATS,
 HARVESTER_REL_JOBS_WORKERS, RESOURCE_TYPES). A worker is in the window when its LASTUPDATE
 is: the table is partitioned on it and HARV_WORKERS_LASTUPD_IDX indexes it. Workers are
 counted in the database, grouped by status and one other column, and every grouped read is
-bounded by MAX_GROUPS (the answer says when it cut). The workers of the queues by region are
+bounded by limits.max_summary_rows (the answer says when it cut). The workers of the queues by region are
 counted with the raw SQL registry's autopilot.queue_pilot_counts (sql.py) while the registry
 is on, and with the same GROUP BY in the ORM otherwise."""
 
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
 from pandjango import rawsql
-from pandjango.api import Query, clean_dates, value_matches
+from pandjango.api import Query, clean_dates, max_summary_rows, value_matches
 from pandjango.columns import columns_of, values_by_column
 from pandjango.pandadb.jobs import Window, find_jobs
 from pandjango.pandadb.models import (
@@ -49,8 +49,6 @@ WORKER_JOB_FIELDS = (
 )
 # A pull-mode worker runs one job after another: a long-lived one may run hundreds.
 MAX_WORKER_JOBS = 1000
-# The most (value, status) groups a summary reads: every queue in every status fits.
-MAX_GROUPS = 20000
 INSTANCE_COLUMNS = ("harvester_id", "description", "hostname", "owner", "sw_version", "starttime", "lastupdate")
 RESOURCE_TYPE_BOUNDS = ("mincore", "maxcore", "minrampercore", "maxrampercore")
 QUEUE_FIELDS = ("nickname", "siteid", "cloud", "region", "status", "harvester")
@@ -73,7 +71,7 @@ class WorkerCounts:
 
 @dataclass
 class Grouped:
-    """Worker counts per value of a column, and whether MAX_GROUPS cut the groups read."""
+    """Worker counts per value of a column, and whether limits.max_summary_rows cut the groups read."""
 
     counts: dict[Any, WorkerCounts]
     truncated: bool = False
@@ -87,10 +85,11 @@ def workers_in(window: Window) -> QuerySet[HarvesterWorkers]:
 
 
 def grouped_counts(rows: Iterable[Mapping[str, Any]], column: str) -> Grouped:
-    """(value, status, count) rows, at most MAX_GROUPS of them, as counts per value."""
+    """(value, status, count) rows, at most limits.max_summary_rows of them, as counts per value."""
     counts: dict[Any, WorkerCounts] = defaultdict(WorkerCounts)
+    limit = max_summary_rows()
     for n, row in enumerate(rows):
-        if n == MAX_GROUPS:
+        if n == limit:
             return Grouped(counts, truncated=True)
         counts[row[column]].add(row["status"], row["count"])
     return Grouped(counts)
@@ -99,7 +98,7 @@ def grouped_counts(rows: Iterable[Mapping[str, Any]], column: str) -> Grouped:
 def worker_counts_by(column: str, window: Window, q: Q | None = None) -> Grouped:
     """The workers in the window (and matching q) counted per value of `column` and status."""
     groups = workers_in(window).filter(q or Q()).values(column, "status").annotate(count=Count("*")).order_by()
-    return grouped_counts(groups[: MAX_GROUPS + 1], column)
+    return grouped_counts(groups[: max_summary_rows() + 1], column)
 
 
 def recent_workers(query: Query) -> tuple[list[dict[str, Any]], bool]:
@@ -141,7 +140,7 @@ def queue_worker_counts(window: Window, nicknames: list[str] | None) -> Grouped:
         return worker_counts_by("computingsite", window, None if nicknames is None else Q(computingsite__in=nicknames))
     chosen = {} if nicknames is None else {"computingsite": nicknames}
     rows = rawsql.run(sql.queue_pilot_counts.name, date_from=window.start, date_to=window.end, **chosen)
-    return grouped_counts(rows[: MAX_GROUPS + 1], "computingsite")
+    return grouped_counts(rows[: max_summary_rows() + 1], "computingsite")
 
 
 def queue_worker_stats() -> dict[str, WorkerCounts]:
@@ -149,7 +148,7 @@ def queue_worker_stats() -> dict[str, WorkerCounts]:
     (HARVESTER_WORKER_STATS, summed over instances, resource types and job types)."""
     counts: dict[str, WorkerCounts] = defaultdict(WorkerCounts)
     rows = HarvesterWorkerStats.objects.values("computingsite", "status").annotate(n=Sum("n_workers")).order_by()
-    for row in rows[:MAX_GROUPS]:
+    for row in rows[: max_summary_rows()]:
         counts[row["computingsite"]].add(row["status"], row["n"] or 0)
     return counts
 
@@ -194,8 +193,9 @@ def pilottypes(window: Window) -> tuple[list[dict[str, Any]], bool]:
     groups = workers_in(window).values("resourcetype", "jobtype", "status").annotate(count=Count("*")).order_by()
     counts: dict[tuple[Any, Any], WorkerCounts] = defaultdict(WorkerCounts)
     truncated = False
-    for n, row in enumerate(groups[: MAX_GROUPS + 1]):
-        if n == MAX_GROUPS:
+    limit = max_summary_rows()
+    for n, row in enumerate(groups[: limit + 1]):
+        if n == limit:
             truncated = True
             break
         counts[(row["resourcetype"], row["jobtype"])].add(row["status"], row["count"])

@@ -16,7 +16,7 @@ from .filtersets import QueueFilterSet, WorkerFilterSet
 COUNTS: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "integer"}}
 WORKER_PROPERTIES = column_schemas(HarvesterWorkers, queries.WORKER_COLUMNS)
 WINDOW_HOURS = 12
-TRUNCATED = f"true when more than {queries.MAX_GROUPS} groups of workers were counted and the rest left out"
+TRUNCATED = "true when more than limits.max_summary_rows groups of workers were counted and the rest left out"
 
 
 def object_of(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Count, F, Max, Q, QuerySet
 
 from pandjango import rawsql
-from pandjango.api import Query, clean_dates
+from pandjango.api import Query, at_most, clean_dates, max_summary_rows
 from pandjango.pandadb import errorcodes
 from pandjango.pandadb.jobs import FINAL_STATES, JobRows, Window, all_jobs, find_jobs, job_querysets
 from pandjango.pandadb.models import HarvesterRelJobsWorkers, HarvesterWorkers, JediDatasets, JediTasks, JobColumns
@@ -100,14 +100,20 @@ class Group:
     example_pandaid: int | None = None  # the newest job of the group (highest pandaid)
 
 
-def _group_counts(querysets: Iterable[QuerySet[JobColumns]], columns: Sequence[str], example: bool = False) -> dict[tuple[Any, ...], Group]:
-    """Jobs counted by the values of `columns`: one GROUP BY per table, added up here."""
+def _group_counts(
+    querysets: Sequence[QuerySet[JobColumns]], columns: Sequence[str], example: bool = False, limit: int | None = None
+) -> dict[tuple[Any, ...], Group]:
+    """Jobs counted by the values of `columns`: one GROUP BY per table, added up here. With
+    `limit` and one table, only its `limit` largest groups are read; over several tables
+    every group is, since a table's small group may add up to a large one (the raw SQL
+    registry adds them up in the database and cuts there)."""
     aggregates: dict[str, Any] = {"n": Count("pandaid")}
     if example:
         aggregates["example"] = Max("pandaid")
     groups: dict[tuple[Any, ...], Group] = {}
     for qs in querysets:
-        for row in qs.order_by().values(*columns).annotate(**aggregates):
+        counted = qs.order_by().values(*columns).annotate(**aggregates)
+        for row in counted.order_by("-n")[:limit] if limit is not None and len(querysets) == 1 else counted:
             group = groups.setdefault(tuple(row[c] for c in columns), Group())
             group.count += row["n"]
             if example and (group.example_pandaid is None or row["example"] > group.example_pandaid):
@@ -124,26 +130,39 @@ def _by_count(groups: dict[tuple[Any, ...], Group]) -> list[tuple[tuple[Any, ...
     return sorted(groups.items(), key=lambda item: (-item[1].count, _value_order(item[0])))
 
 
-def job_counts(q: Q | None, window: Window | None, tables: list[str] | None, groupby: Sequence[str]) -> list[dict[str, Any]]:
+def job_counts(
+    q: Q | None, window: Window | None, tables: list[str] | None, groupby: Sequence[str], limit: int | None = None
+) -> list[dict[str, Any]]:
     """[{<groupby columns>..., "count": n}], biggest first."""
     querysets = [qs for _, qs in job_querysets(q, window, tables)]
-    return [{**dict(zip(groupby, key, strict=True)), "count": group.count} for key, group in _by_count(_group_counts(querysets, groupby))]
+    groups = _group_counts(querysets, groupby, limit=limit)
+    return [{**dict(zip(groupby, key, strict=True)), "count": group.count} for key, group in _by_count(groups)]
 
 
-def jobs_summary(query: Query, tables: list[str] | None, groupby: Sequence[str]) -> list[dict[str, Any]]:
+def jobs_summary(query: Query, tables: list[str] | None, groupby: Sequence[str]) -> tuple[list[dict[str, Any]], bool]:
+    """The counts, at most limits.max_summary_rows of them (the largest), and whether more exist."""
+    limit = max_summary_rows()
     params = rawsql.job_params(query)
     if params is not None:
-        return rawsql.run(sql.jobs_summary.name, **params, tables=tables, groupby=list(groupby))
-    return job_counts(query.q, query.window, tables, groupby)
+        rows = rawsql.run(sql.jobs_summary.name, **params, tables=tables, groupby=list(groupby), max_rows=limit + 1)
+    else:
+        rows = job_counts(query.q, query.window, tables, groupby, limit=limit + 1)
+    return at_most(rows, limit)
 
 
-def jobs_facets(query: Query, tables: list[str] | None, fields: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """Per field, the counts of each of its values, biggest first: one GROUP BY per field and table."""
+def jobs_facets(query: Query, tables: list[str] | None, fields: Sequence[str]) -> tuple[dict[str, list[dict[str, Any]]], bool]:
+    """Per field, the counts of each of its values, biggest first, at most
+    limits.max_summary_rows of them: one GROUP BY per field and table. And whether a field's
+    list was cut."""
+    limit = max_summary_rows()
     querysets = [qs for _, qs in job_querysets(query.q, query.window, tables)]
-    return {
-        name: [{"value": key[0], "count": group.count} for key, group in _by_count(_group_counts(querysets, [name]))]
-        for name in fields
-    }
+    facets: dict[str, list[dict[str, Any]]] = {}
+    truncated = False
+    for name in fields:
+        counted = [{"value": key[0], "count": group.count} for key, group in _by_count(_group_counts(querysets, [name], limit=limit + 1))]
+        facets[name], cut = at_most(counted, limit)
+        truncated |= cut
+    return facets, truncated
 
 
 def jobs_status(pandaids: Sequence[int]) -> tuple[dict[str, dict[str, Any]], list[int]]:
@@ -215,26 +234,34 @@ def failed_jobs_by_code(querysets: Sequence[QuerySet[JobColumns]]) -> list[dict[
     ]
 
 
-def failed_jobs_summary(query: Query, tables: list[str] | None) -> dict[str, list[dict[str, Any]]]:
+def failed_jobs_summary(query: Query, tables: list[str] | None) -> tuple[dict[str, list[dict[str, Any]]], bool]:
+    """The failed jobs by code, site, user and task, each at most limits.max_summary_rows
+    rows (the largest), and whether one of them was cut."""
+    limit = max_summary_rows()
     params = _failed_params(query)
     if params is not None:
-        return _failed_jobs_summary_raw(params, _final_state_tables(tables))
-    querysets = _failed_querysets(query, tables)
-    summary = {"by_code": failed_jobs_by_code(querysets)}
-    for name, column in ERROR_BREAKDOWNS.items():
-        summary[name] = [
-            {column: key[0], "count": group.count, "example_pandaid": group.example_pandaid}
-            for key, group in _by_count(_group_counts(querysets, [column], example=True))
-        ]
-    return summary
+        summary = _failed_jobs_summary_raw(params, _final_state_tables(tables), limit + 1)
+    else:
+        querysets = _failed_querysets(query, tables)
+        summary = {"by_code": failed_jobs_by_code(querysets)}
+        for name, column in ERROR_BREAKDOWNS.items():
+            summary[name] = [
+                {column: key[0], "count": group.count, "example_pandaid": group.example_pandaid}
+                for key, group in _by_count(_group_counts(querysets, [column], example=True, limit=limit + 1))
+            ]
+    truncated = False
+    for name, rows in summary.items():
+        summary[name], cut = at_most(rows, limit)
+        truncated |= cut
+    return summary, truncated
 
 
-def _failed_jobs_summary_raw(params: dict[str, Any], tables: list[str]) -> dict[str, list[dict[str, Any]]]:
+def _failed_jobs_summary_raw(params: dict[str, Any], tables: list[str], max_rows: int) -> dict[str, list[dict[str, Any]]]:
     if not tables:
         return {"by_code": [], **{name: [] for name in ERROR_BREAKDOWNS}}
-    summary = {"by_code": rawsql.run(sql.failed_jobs_by_code.name, **params, tables=tables)}
+    summary = {"by_code": rawsql.run(sql.failed_jobs_by_code.name, **params, tables=tables, max_rows=max_rows)}
     for name, column in ERROR_BREAKDOWNS.items():
-        summary[name] = rawsql.run(sql.failed_jobs_by.name, **params, tables=tables, groupby=column)
+        summary[name] = rawsql.run(sql.failed_jobs_by.name, **params, tables=tables, groupby=column, max_rows=max_rows)
     return summary
 
 

@@ -33,8 +33,9 @@ jobs_summary = rawsql.register(rawsql.RawQuery(
         rawsql.tables_param(),
         rawsql.columns_param("groupby", "columns", SUMMARY_GROUPS, "count by these columns", example=["computingsite"]),
         *rawsql.filter_params(rawsql.JOB_FILTERS),
+        rawsql.row_limit_param(),
     ),
-    texts=rawsql.job_counts_texts(["groupby"], list(rawsql.JOB_FILTERS)),
+    texts=rawsql.job_counts_texts(["groupby"], list(rawsql.JOB_FILTERS), ranked=True),
     returns='[{<each groupby column>: value, "count": n}], biggest count first',
     hint=rawsql.job_hint((), ["groupby"], list(rawsql.JOB_FILTERS)),
     finish=rawsql.by_count_of("groupby"),
@@ -75,7 +76,7 @@ FROM (
   ) k
 ) e
 WHERE e.code <> 0
-GROUP BY e.component, e.code"""
+GROUP BY e.component, e.code{rawsql.largest_first(vendor, "SUM(e.n) DESC, e.component, e.code")}"""
     return texts
 
 
@@ -97,7 +98,9 @@ failed_jobs_by_code = rawsql.register(rawsql.RawQuery(
     name="production.failed_jobs_by_code",
     section="production",
     purpose="Failed jobs in the window counted per (component, error code), with the newest example (errors by_code)",
-    params=(*rawsql.window_params(), rawsql.tables_param(FINAL_STATE_TABLES), *rawsql.filter_params(FAILED_FILTERS)),
+    params=(
+        *rawsql.window_params(), rawsql.tables_param(FINAL_STATE_TABLES), *rawsql.filter_params(FAILED_FILTERS), rawsql.row_limit_param(),
+    ),
     texts=_failed_by_code_texts(),
     returns='[{"component", "code", "description", "count", "example_pandaid"}], biggest count first',
     hint=rawsql.job_hint(("jobstatus", "pandaid", *(code for code, _ in errorcodes.COLUMNS.values())), [], list(FAILED_FILTERS)),
@@ -114,8 +117,9 @@ failed_jobs_by = rawsql.register(rawsql.RawQuery(
         rawsql.tables_param(FINAL_STATE_TABLES),
         rawsql.columns_param("groupby", "column", tuple(ERROR_BREAKDOWNS.values()), "count by this column", example="computingsite"),
         *rawsql.filter_params(FAILED_FILTERS),
+        rawsql.row_limit_param(),
     ),
-    texts=rawsql.job_counts_texts(["groupby"], list(FAILED_FILTERS), status="failed", example=True),
+    texts=rawsql.job_counts_texts(["groupby"], list(FAILED_FILTERS), status="failed", example=True, ranked=True),
     returns='[{<groupby column>: value, "count": n, "example_pandaid": pandaid}], biggest count first',
     hint=rawsql.job_hint(("jobstatus", "pandaid"), ["groupby"], list(FAILED_FILTERS)),
     finish=rawsql.by_count_of("groupby"),

@@ -174,8 +174,11 @@ class JobsSummary(SectionView):
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
         groupby = query.extra["groupby"]
-        rows = queries.jobs_summary(query, query.extra["table"], groupby)
-        return api.envelope(rows, window=query.window, count=len(rows), groupby=groupby, total=sum(r["count"] for r in rows))
+        rows, truncated = queries.jobs_summary(query, query.extra["table"], groupby)
+        return api.envelope(
+            rows, window=query.window, limit=api.max_summary_rows(), count=len(rows), truncated=truncated,
+            groupby=groupby, total=sum(r["count"] for r in rows),
+        )
 
 
 class JobsFacets(SectionView):
@@ -199,8 +202,8 @@ class JobsFacets(SectionView):
     }
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
-        facets = queries.jobs_facets(query, query.extra["table"], query.extra["fields"])
-        return api.envelope(facets, window=query.window)
+        facets, truncated = queries.jobs_facets(query, query.extra["table"], query.extra["fields"])
+        return api.envelope(facets, window=query.window, limit=api.max_summary_rows(), truncated=truncated)
 
 
 class SessionWithoutCsrf(SessionAuthentication):
@@ -349,7 +352,8 @@ class FailedJobs(SectionView):
     }
 
     def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
-        return api.envelope(queries.failed_jobs_summary(query, query.extra["table"]), window=query.window)
+        summary, truncated = queries.failed_jobs_summary(query, query.extra["table"])
+        return api.envelope(summary, window=query.window, limit=api.max_summary_rows(), truncated=truncated)
 
 
 # ---------------------------------------------------------------------------- tasks

@@ -59,8 +59,8 @@ def test_its_answer_matches_its_declared_schema(get_json: Callable[..., Any], ad
     assert_matches_schema(get_json(PILOTTYPES, days=3), "autopilot.pilottypes")
 
 
-def test_it_says_when_the_worker_groups_were_cut(get_json: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(queries, "MAX_GROUPS", 2)
+def test_it_says_when_the_worker_groups_were_cut(get_json: Callable[..., Any], pandjango_config: Callable[[str, Any], None]) -> None:
+    pandjango_config("limits.max_summary_rows", 2)
     body = get_json(PILOTTYPES, days=3)
     assert body["meta"]["truncated"] is True
     assert sum(row["workers"]["total"] > 0 for row in body["data"]) <= 2

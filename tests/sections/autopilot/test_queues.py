@@ -13,7 +13,6 @@ from django.db import connections
 from django.test import Client
 
 from pandjango.pandadb.models import HarvesterWorkerStats
-from sections.autopilot import queries
 from tests.api_helpers import assert_matches_schema, with_query
 from tests.queues_helpers import add_queue, documents
 
@@ -105,9 +104,9 @@ def test_it_rejects_unknown_parameters_and_bad_values(get_json: Callable[..., An
     assert field in get_json(with_query(QUEUES, **params), status=400)["error"]["fields"]
 
 
-def test_it_says_when_the_worker_groups_were_cut(get_json: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_it_says_when_the_worker_groups_were_cut(get_json: Callable[..., Any], pandjango_config: Callable[[str, Any], None]) -> None:
     assert get_json(QUEUES, days=3)["meta"]["truncated"] is False
-    monkeypatch.setattr(queries, "MAX_GROUPS", 3)
+    pandjango_config("limits.max_summary_rows", 3)
     body = get_json(QUEUES, days=2)
     assert body["meta"]["truncated"] is True
     assert sum(len(queue["workers"]["by_status"]) for queue in queues_of(body).values()) == 3

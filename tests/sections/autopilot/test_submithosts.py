@@ -13,7 +13,6 @@ from django.db.models import Q
 from django.test import Client
 
 from pandjango.pandadb.models import HarvesterWorkers
-from sections.autopilot import queries
 from tests.api_helpers import assert_matches_schema
 
 from .conftest import FixedWindow
@@ -57,8 +56,8 @@ def test_its_answer_matches_its_declared_schema(get_json: Callable[..., Any], ad
     assert_matches_schema(get_json(SUBMITHOSTS, days=3), "autopilot.submithosts")
 
 
-def test_it_says_when_the_worker_groups_were_cut(get_json: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(queries, "MAX_GROUPS", 2)
+def test_it_says_when_the_worker_groups_were_cut(get_json: Callable[..., Any], pandjango_config: Callable[[str, Any], None]) -> None:
+    pandjango_config("limits.max_summary_rows", 2)
     body = get_json(SUBMITHOSTS, days=3)
     assert body["meta"]["truncated"] is True
     assert sum(len(row["workers"]["by_status"]) for row in body["data"]) == 2

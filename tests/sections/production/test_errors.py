@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.test import Client
 
 from pandjango.pandadb import errorcodes
+from tests.api_helpers import forget_cached_answers
 
 from .conftest import FixedWindow
 
@@ -122,3 +123,20 @@ def test_it_groups_in_the_database_in_a_fixed_number_of_queries(anon_client: Cli
 def test_it_never_shows_a_dn(staff_client: Client) -> None:
     response = staff_client.get(ERRORS, {"days": 4})
     assert response.status_code == 200 and b"/DC=" not in response.content
+
+
+@pytest.mark.parametrize("computingsite", [None, "*"], ids=["in one statement each", "through the ORM"])
+def test_error_summaries_cut_by_the_row_limit_say_so(
+    get_json: Callable[..., Any], pandjango_config: Callable[[str, Any], None], computingsite: str | None
+) -> None:
+    params = {"hours": 96, **({"computingsite": computingsite} if computingsite else {})}
+    whole = get_json(ERRORS, **params)
+    assert whole["meta"]["truncated"] is False
+    assert all(len(rows) > 2 for rows in whole["data"].values())
+    pandjango_config("limits.max_summary_rows", 2)
+    forget_cached_answers()
+    cut = get_json(ERRORS, **params)
+    assert cut["meta"]["truncated"] is True and cut["meta"]["limit"] == 2
+    for name, rows in cut["data"].items():
+        assert len(rows) == 2
+        assert [row["count"] for row in rows] == [row["count"] for row in whole["data"][name][:2]]

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.test import Client
 
 from sections.production import queries
+from tests.api_helpers import forget_cached_answers
 
 from .conftest import FixedWindow
 
@@ -85,3 +86,17 @@ def test_it_makes_one_group_by_per_field_and_table(anon_client: Client, django_a
 def test_it_never_shows_a_dn(staff_client: Client) -> None:
     response = staff_client.get(FACETS, {"fields": ",".join(queries.FACET_FIELDS)})
     assert response.status_code == 200 and b"/DC=" not in response.content
+
+
+def test_facets_cut_by_the_row_limit_say_so_and_keep_the_largest_values(
+    get_json: Callable[..., Any], pandjango_config: Callable[[str, Any], None]
+) -> None:
+    whole = get_json(FACETS, fields="computingsite,jobstatus", hours=96)
+    assert whole["meta"]["truncated"] is False
+    pandjango_config("limits.max_summary_rows", 3)
+    forget_cached_answers()
+    cut = get_json(FACETS, fields="computingsite,jobstatus", hours=96)
+    assert cut["meta"]["truncated"] is True and cut["meta"]["limit"] == 3
+    for name in ("computingsite", "jobstatus"):
+        assert len(cut["data"][name]) == 3
+        assert [v["count"] for v in cut["data"][name]] == [v["count"] for v in whole["data"][name][:3]]

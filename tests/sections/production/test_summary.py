@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.test import Client
 
 from sections.production import queries
+from tests.api_helpers import forget_cached_answers
 
 from .conftest import FixedWindow
 
@@ -109,3 +110,26 @@ def test_it_counts_in_the_database_in_one_statement_over_the_job_tables(anon_cli
 def test_it_never_shows_a_dn(staff_client: Client) -> None:
     response = staff_client.get(SUMMARY, {"groupby": "produsername,jeditaskid"})
     assert response.status_code == 200 and b"/DC=" not in response.content
+
+
+@pytest.mark.parametrize("computingsite", [None, "*"], ids=["in one statement", "through the ORM"])
+def test_a_summary_cut_by_the_row_limit_says_so_and_keeps_the_largest_groups(
+    get_json: Callable[..., Any], pandjango_config: Callable[[str, Any], None], computingsite: str | None
+) -> None:
+    params = {"groupby": "computingsite,jobstatus", "hours": 96, **({"computingsite": computingsite} if computingsite else {})}
+    whole = get_json(SUMMARY, **params)
+    assert whole["meta"]["truncated"] is False and whole["meta"]["count"] > 5
+    pandjango_config("limits.max_summary_rows", 5)
+    forget_cached_answers()
+    cut = get_json(SUMMARY, **params)
+    assert cut["meta"]["truncated"] is True
+    assert cut["meta"]["limit"] == cut["meta"]["count"] == len(cut["data"]) == 5
+    assert [row["count"] for row in cut["data"]] == [row["count"] for row in whole["data"][:5]]
+
+
+def test_a_summary_within_the_row_limit_is_whole(get_json: Callable[..., Any], pandjango_config: Callable[[str, Any], None]) -> None:
+    statuses = get_json(SUMMARY, hours=96)["data"]
+    pandjango_config("limits.max_summary_rows", len(statuses))
+    forget_cached_answers()
+    body = get_json(SUMMARY, hours=96)
+    assert body["meta"]["truncated"] is False and body["data"] == statuses

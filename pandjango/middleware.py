@@ -76,6 +76,7 @@ def database_unavailable(request: HttpRequest, error: api.ApiError, exception: E
         response[name] = value
     return response
 
+
 class QueryStringLimitMiddleware:
     """A query string longer than limits.max_query_string is a JSON 414 before anything else
     reads it. gunicorn lets request lines this long through (config/gunicorn.conf.py), so that
@@ -90,3 +91,4 @@ class QueryStringLimitMiddleware:
             message = f"the query string is longer than {limit} characters (limits.max_query_string); send long lists of PandaIDs by POST"
             return api.json_error_response(414, "uri_too_long", message)
         return self.get_response(request)
+

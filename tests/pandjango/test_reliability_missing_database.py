@@ -28,10 +28,10 @@ def missing_file(alias: str, path: Path) -> Iterator[None]:
         connection.settings_dict.update(saved)
 
 
+@pytest.mark.once  # in the SQLite run, whose PanDA database is an SQLite file
 def test_a_missing_panda_database_file_is_a_503_naming_it_and_nothing_is_created(worker: Worker, tmp_path: Path) -> None:  # noqa: F811
     path = tmp_path / "panda.sqlite3"
-    if connections["panda"].vendor != "sqlite":
-        pytest.skip("an SQLite PanDA database")
+    assert connections["panda"].vendor == "sqlite", "run with the SQLite configuration (config/test/sqlite.toml)"
     with missing_file("panda", path):
         error = assert_unavailable(worker.get("/api/production/jobs/"))
     assert "PanDA database" in error["message"]

@@ -80,3 +80,37 @@ def test_options_on_a_hidden_section_reveals_nothing(
         assert response.status_code == 403, path
         assert b"Jobs Matrix" not in response.content and b"description" not in response.content
         assert beta_client.options(path).status_code == 200
+
+
+def _hostile_values(cls: type) -> list[tuple[str, str]]:
+    """For an endpoint, each class of hostile value for each parameter it takes."""
+    spec = cls.spec
+    names = set(spec.parameter_names())
+    values: list[tuple[str, str]] = []
+    if spec.is_list:
+        values += [("sort", "--" + spec.sort_fields[0]), ("limit", "١٠")]
+    if spec.default_hours is not None:
+        values += [("date_to", "0001-01-01"), ("date_from", "9999-12-31T23:00:00-05:00"), ("hours", "١٢")]
+    if spec.filterset is not None:
+        for name, flt in spec.filterset.base_filters.items():
+            if name in names:
+                values.append((name, "١٢" if getattr(flt, "numeric", False) else "a*" * 100))
+    return values
+
+
+OUR_FUZZ = [
+    pytest.param(cls.path_template, name, value, id=f"{cls.endpoint}-{name}")
+    for cls in ENDPOINTS.values()
+    if "<" not in cls.path_template
+    for name, value in _hostile_values(cls)
+]
+
+
+@pytest.mark.parametrize(("path", "name", "value"), OUR_FUZZ)
+def test_every_endpoint_answers_each_class_of_hostile_value_with_a_4xx_naming_it(
+    staff_client: Client, path: str, name: str, value: str
+) -> None:
+    response = staff_client.get(path, {name: value})
+    assert 400 <= response.status_code < 500, (response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json")
+    assert name in response.json()["error"].get("fields", {}), response.content[:300]

@@ -34,10 +34,10 @@ demo-data: setup
 	$(BIN)/python manage.py pandadb createschema --drop
 	$(BIN)/python manage.py pandadb seed --jobs $(DEMO_JOBS) --days 4
 
-# The demo's old monitor is a stand-in (pandjango/legacy_standin.py) on 127.0.0.1:8010, the
+# The demo's old monitor is a stand-in (pandjango/legacy/standin.py) on 127.0.0.1:8010, the
 # address config/pandjango.toml gives as legacy.base_url; it stops with the server.
 demo: demo-data
-	$(BIN)/python -m pandjango.legacy_standin --host 127.0.0.1 --port 8010 & standin=$$!; \
+	$(BIN)/python -m pandjango.legacy.standin --host 127.0.0.1 --port 8010 & standin=$$!; \
 	trap 'kill $$standin 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -203,7 +203,7 @@ def call_every_endpoint(samples: dict[str, Any]) -> list[tuple[str, str, int, st
     from django.contrib.auth.models import User
     from django.test import Client
 
-    from pandjango.endpoints import ENDPOINTS
+    from pandjango.endpoints.base import ENDPOINTS
 
     client = Client()
     client.force_login(User.objects.create_user("ddl-check", is_staff=True))  # every endpoint open

@@ -302,7 +302,7 @@ class MemorySampler:
 
 
 def request_lines(text: str) -> Iterator[dict[str, Any]]:
-    """The request log's JSON lines (pandjango/requestlog.py) among gunicorn's other lines."""
+    """The request log's JSON lines (pandjango/edge/requestlog.py) among gunicorn's other lines."""
     for line in text.splitlines():
         if not line.startswith("{") or '"duration_ms"' not in line:
             continue

@@ -76,13 +76,13 @@ def _timed(call: Callable[[], list[dict[str, Any]]]) -> tuple[float, list[dict[s
     """Milliseconds and rows; TimedOut when the database stopped the statement."""
     from django.db import DatabaseError
 
-    from pandjango import api
+    from pandjango.api import errors
 
     started = time.perf_counter()
     try:
         rows = call()
-    except (api.ApiError, DatabaseError) as exc:
-        error = exc if isinstance(exc, api.ApiError) else api.database_error(exc)
+    except (errors.ApiError, DatabaseError) as exc:
+        error = exc if isinstance(exc, errors.ApiError) else errors.database_error(exc)
         if error is None or error.code != "timeout":
             raise
         raise TimedOut from None
@@ -102,11 +102,12 @@ def _median(call: Callable[[], list[dict[str, Any]]], repeat: int) -> tuple[str,
 
 def _big_table_plan(name: str, params: dict[str, Any]) -> str:
     """How MariaDB reads JOBSARCHIVED4 (or PILOTQUEUE) for the raw query."""
-    from pandjango import rawsql
 
-    if "tables" in {p.name for p in rawsql.get(name).params}:
+    from pandjango.rawsql import registry, running
+
+    if "tables" in {p.name for p in registry.get(name).params}:
         params = {**params, "tables": ["archived"]}
-    rows = [r for r in rawsql.explain(name, **params) if r.get("table") in ("j", "p")]
+    rows = [r for r in running.explain(name, **params) if r.get("table") in ("j", "p")]
     return ", ".join(f"{r['type']} {r['key'] or ''}".strip() for r in rows) or "-"
 
 
@@ -121,8 +122,8 @@ def main() -> None:
     from django.db import connections
     from django.utils import timezone
 
-    from pandjango import rawsql
     from pandjango.pandadb.models import JOB_MODELS, HarvesterWorkers
+    from pandjango.rawsql import running
     from tests.pandjango.rawsql_orm import ORM
 
     jobs = sum(model.objects.count() for model in JOB_MODELS.values())
@@ -136,7 +137,7 @@ def main() -> None:
     now = timezone.now()
     for name, label, make in CASES:
         params = make(now)
-        raw_cell, raw, raw_rows = _median(partial(rawsql.run, name, **params), args.repeat)
+        raw_cell, raw, raw_rows = _median(partial(running.run, name, **params), args.repeat)
         orm_cell, orm, orm_rows = _median(partial(ORM[name], **params), args.repeat)
         if raw_rows is not None and orm_rows is not None and raw_rows != orm_rows:
             raise SystemExit(f"{name} ({label}): the raw SQL and the ORM give different rows")

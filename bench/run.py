@@ -17,7 +17,7 @@ database of ours, loaded by wrk, each endpoint uncached and cached.
    every round. Between two cases the requests wrk left in flight are waited for.
 4. Requests/s, p50 and p99 latency (wrk), errors (non-2xx and socket errors), the peak RSS
    of the workers (VmRSS sampled every 0.1 s), and for the uncached cases the DB time per
-   request (median of the db_ms of the request log's lines, pandjango/requestlog.py). Then
+   request (median of the db_ms of the request log's lines, pandjango/edge/requestlog.py). Then
    the jobs list with 10,000 rows (24 h), uncached and one request at a time: its latency
    and the growth of the workers' RSS.
 5. A Markdown report: bench/results/latest.md (and the figures in bench/results/latest.json),

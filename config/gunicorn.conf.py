@@ -36,7 +36,7 @@ limit_request_field_size = 32768
 
 forwarded_allow_ips = os.environ.get("PANDJANGO_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
-# Pandjango logs one line per request itself (pandjango/requestlog.py, on stderr); gunicorn
+# Pandjango logs one line per request itself (pandjango/edge/requestlog.py, on stderr); gunicorn
 # logs only its own errors and start-up there.
 accesslog = None
 errorlog = "-"

@@ -1,6 +1,7 @@
 import sys
 
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class PandjangoConfig(AppConfig):
@@ -8,11 +9,16 @@ class PandjangoConfig(AppConfig):
     verbose_name = "Pandjango"
 
     def ready(self) -> None:
-        from pandjango import caching
+        # What each section owns and the shared floor serves: its raw queries (sql.py) and
+        # its kinds of quick-search hit (search.py), registered when Django imports them.
+        autodiscover_modules("sql", "search")
+
+
+        from pandjango.caching import points
         from pandjango.config import ConfigError
 
         try:
-            caching.check_config()
+            points.check_config()
         except ConfigError as exc:
             # One line naming the key and the file, as the config loader says it.
             sys.stderr.write(f"pandjango: configuration error: {exc}\n")

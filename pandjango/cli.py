@@ -48,7 +48,7 @@ def _start_legacy_standin(base_url: str) -> subprocess.Popen[bytes] | None:
     where = urlsplit(base_url)
     if where.hostname not in ("127.0.0.1", "localhost") or not where.port:
         return None
-    command = [sys.executable, "-m", "pandjango.legacy_standin", "--host", where.hostname, "--port", str(where.port)]
+    command = [sys.executable, "-m", "pandjango.legacy.standin", "--host", where.hostname, "--port", str(where.port)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -133,7 +133,7 @@ SPEC: dict[str, Any] = {
         "max_summary_rows": Key(int, 5000),
         "service_stale_seconds": Key(int, 900),
         "anon_requests_per_minute": Key(int, 600),
-        # What a computed answer costs an anonymous client beyond 1 (pandjango/throttling.py).
+        # What a computed answer costs an anonymous client beyond 1 (pandjango/edge/throttling.py).
         "anon_cost_per_second": Key((int, float), 60),
         "anon_cost_per_window_day": Key((int, float), 2),
         "signin_failures_per_account": Key(int, 10),

@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from pandjango.legacy import legacy_tabs, section_tab_url
+from pandjango.legacy.paths import legacy_tabs, section_tab_url
 from pandjango.sections import OFF, can_see, closed_message, section_state, visible_sections
 
 

@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from pandjango import config as _config
-from pandjango.cachebackends import caches_from_config
+from pandjango.caching.backends import caches_from_config
 
 try:
     PANDJANGO = _config.load()
@@ -55,25 +55,25 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so that its line covers the whole request (pandjango/requestlog.py).
-    "pandjango.requestlog.RequestLogMiddleware",
+    # Outermost, so that its line covers the whole request (pandjango/edge/requestlog.py).
+    "pandjango.edge.requestlog.RequestLogMiddleware",
     # Content-Security-Policy and the other security headers on every answer, static files too.
-    "pandjango.securityheaders.SecurityHeadersMiddleware",
+    "pandjango.edge.securityheaders.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A query string past limits.max_query_string: a JSON 414 before anything reads it.
-    "pandjango.middleware.QueryStringLimitMiddleware",
+    "pandjango.edge.middleware.QueryStringLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Charges anonymous clients what their requests cost, once answered (pandjango/throttling.py).
-    "pandjango.throttling.AllowanceMiddleware",
+    # Charges anonymous clients what their requests cost, once answered (pandjango/edge/throttling.py).
+    "pandjango.edge.throttling.AllowanceMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "pandjango.middleware.JsonErrorsMiddleware",
+    "pandjango.edge.middleware.JsonErrorsMiddleware",
     # Every request's queries on the PanDA database share limits.request_seconds.
-    "pandjango.budget.QueryBudgetMiddleware",
+    "pandjango.api.budget.QueryBudgetMiddleware",
 ]
 
 ROOT_URLCONF = "pandjango.urls"
@@ -109,7 +109,7 @@ def _database(alias: str, db: dict[str, Any], read_only: bool) -> dict[str, Any]
     if engine == "sqlite" and name != ":memory:" and not name.startswith("/"):
         name = str(BASE_DIR / name)
     options: dict[str, Any] = dict(db["options"])
-    # No statement may run longer than the whole request may (pandjango/budget.py).
+    # No statement may run longer than the whole request may (pandjango/api/budget.py).
     timeout_ms = min(PANDJANGO["limits"]["statement_timeout_ms"], int(PANDJANGO["limits"]["request_seconds"] * 1000))
     if engine in ("mysql", "postgresql"):
         # A database host that drops packets fails the request in seconds (503), not when the
@@ -199,27 +199,27 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 LOGIN_URL = "/accounts/login/"
 # Django's ModelBackend, with a limit on failed sign-ins per account and per address.
-AUTHENTICATION_BACKENDS = ["pandjango.throttling.SignInAllowanceBackend"]
+AUTHENTICATION_BACKENDS = ["pandjango.edge.throttling.SignInAllowanceBackend"]
 # A form refused for its CSRF token gets our error page (Django's own has inline styles).
 CSRF_FAILURE_VIEW = "pandjango.views.csrf_failure"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["pandjango.api.OrjsonRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["pandjango.api.OrjsonParser"],
+    "DEFAULT_RENDERER_CLASSES": ["pandjango.api.output.OrjsonRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["pandjango.api.output.OrjsonParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so that a wrong token is a 401 that says how to authenticate.
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    # Anonymous clients only, at limits.anon_requests_per_minute (pandjango/throttling.py).
-    "DEFAULT_THROTTLE_CLASSES": ["pandjango.throttling.AnonymousRateThrottle"],
+    # Anonymous clients only, at limits.anon_requests_per_minute (pandjango/edge/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["pandjango.edge.throttling.AnonymousRateThrottle"],
     # How many reverse proxies append to X-Forwarded-For in front of us: the client is that
     # many entries from the right; 0 ignores the header (docs/reliability.md).
     "NUM_PROXIES": _server["num_proxies"],
-    "EXCEPTION_HANDLER": "pandjango.api.exception_handler",
+    "EXCEPTION_HANDLER": "pandjango.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -260,11 +260,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": _server["log_level"]},
     "loggers": {
         "django.request": {"level": "ERROR"},
-        # One JSON object per line and request (pandjango/requestlog.py), nothing around it.
+        # One JSON object per line and request (pandjango/edge/requestlog.py), nothing around it.
         "pandjango.request": {"handlers": ["requests"], "propagate": False},
     },
 }
 
-# "default" for Django itself, "responses" for the API answers (pandjango/caching.py),
-# "throttle" for the anonymous clients' request counts (pandjango/throttling.py).
+# "default" for Django itself, "responses" for the API answers (pandjango/caching/),
+# "throttle" for the anonymous clients' request counts (pandjango/edge/throttling.py).
 CACHES = caches_from_config(PANDJANGO["cache"], BASE_DIR)

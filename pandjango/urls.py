@@ -2,10 +2,14 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from pandjango import cacheviews, legacy_views, meta, pages, rawsql, views
+from pandjango import pages, views
+from pandjango.caching import views as cache_views
+from pandjango.endpoints import meta
+from pandjango.legacy import views as legacy_views
+from pandjango.rawsql import views as rawsql_views
 from pandjango.sections import SECTIONS
 
-# The admin's sign-in says so too when failed sign-ins are refused (pandjango/throttling.py).
+# The admin's sign-in says so too when failed sign-ins are refused (pandjango/edge/throttling.py).
 admin.site.login_form = views.SignInForm
 
 handler404 = "pandjango.views.not_found"
@@ -17,9 +21,9 @@ urlpatterns = [
     path("api/schema/", views.SectionSchemaView.as_view(generator_class=meta.PandjangoSchemaGenerator), name="api-schema"),
     path("api/search/", meta.Search.as_view(), name="api-search"),
     path("api/meta/beta/", views.BetaTesters.as_view(), name="api-meta-beta"),
-    path("api/meta/cache/", cacheviews.CachingPoints.as_view(), name="api-meta-cache"),
-    path("api/meta/queries/", rawsql.Queries.as_view(), name="api-meta-queries"),
-    path("api/meta/ping/", cacheviews.Ping.as_view(), name="api-meta-ping"),
+    path("api/meta/cache/", cache_views.CachingPoints.as_view(), name="api-meta-cache"),
+    path("api/meta/queries/", rawsql_views.Queries.as_view(), name="api-meta-queries"),
+    path("api/meta/ping/", cache_views.Ping.as_view(), name="api-meta-ping"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/login/", views.SignInView.as_view(), name="login"),

@@ -18,10 +18,12 @@ from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pandjango import api, throttling
-from pandjango.cachebackends import RESPONSES
-from pandjango.endpoints import ENDPOINTS, nullable, rows_of
-from pandjango.meta import MetaView, meta_endpoints
+from pandjango.api import errors, output, parameters
+from pandjango.api.openapi import nullable, rows_of
+from pandjango.caching.backends import RESPONSES
+from pandjango.edge import throttling
+from pandjango.endpoints.base import ENDPOINTS
+from pandjango.endpoints.meta import MetaView, meta_endpoints
 from pandjango.pandadb.models import JobsActive4
 from pandjango.sections import BETA_STATE, SECTIONS, beta_group_name, beta_members, section_state, visible_schema, visible_sections
 
@@ -48,16 +50,16 @@ def landing(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # read-only: another method is a 405, not a CSRF failure
 def api_index(request: HttpRequest) -> HttpResponse:
     if request.method != "GET":
-        response = api.json_error_response(405, "method_not_allowed", "only GET")
+        response = errors.json_error_response(405, "method_not_allowed", "only GET")
         response["Allow"] = "GET"
         return response
     if request.GET:
-        return api.json_error_response(400, "bad_request", "/api/ takes no parameters")
-    unauthenticated = api.authenticate(request)  # an API token sees what its user sees
+        return errors.json_error_response(400, "bad_request", "/api/ takes no parameters")
+    unauthenticated = errors.authenticate(request)  # an API token sees what its user sees
     if unauthenticated is not None:
         return unauthenticated
-    body = api.envelope(_sections_for(request), count=None, endpoints=meta_endpoints())
-    return HttpResponse(api.dumps(body), content_type="application/json")
+    body = output.envelope(_sections_for(request), count=None, endpoints=meta_endpoints())
+    return HttpResponse(output.dumps(body), content_type="application/json")
 
 
 class SectionSchemaView(SpectacularJSONAPIView):
@@ -89,15 +91,15 @@ class BetaTesters(MetaView):
         },
     }
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         members = beta_members()
         beta = [name for name in SECTIONS if section_state(name) == BETA_STATE]
-        return api.envelope({"group": beta_group_name(), "members": members, "beta_sections": beta}, count=len(members))
+        return output.envelope({"group": beta_group_name(), "members": members, "beta_sections": beta}, count=len(members))
 
 
 class SignInForm(AuthenticationForm):
     """Django's sign-in form, which says so when failed sign-ins have used up the allowance
-    of this account or this address (pandjango/throttling.py)."""
+    of this account or this address (pandjango/edge/throttling.py)."""
 
     def get_invalid_login_error(self) -> ValidationError:
         refused_for = throttling.sign_in_refused_for(self.request)
@@ -170,16 +172,16 @@ def _cache_health() -> str:
 def healthz(request: HttpRequest) -> HttpResponse:
     """The database down is a 503 (nothing can be served); the cache down is only "degraded"."""
     if request.method not in ("GET", "HEAD"):
-        response = api.json_error_response(405, "method_not_allowed", "only GET and HEAD")
+        response = errors.json_error_response(405, "method_not_allowed", "only GET and HEAD")
         response["Allow"] = "GET, HEAD"
         return response
     database, cache = _database_health(), _cache_health()
     state = "unavailable" if database != "ok" else "degraded" if cache.startswith("unavailable") else "ok"
     code = 503 if state == "unavailable" else 200
-    response = HttpResponse(api.dumps({"status": state, "database": database, "cache": cache}), status=code, content_type="application/json")
+    response = HttpResponse(output.dumps({"status": state, "database": database, "cache": cache}), status=code, content_type="application/json")
     response["Cache-Control"] = "no-store"
     if code == 503:
-        response["Retry-After"] = str(api.RETRY_AFTER_SECONDS)
+        response["Retry-After"] = str(errors.RETRY_AFTER_SECONDS)
     return response
 
 
@@ -189,7 +191,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _wants_json(request):
-        return api.json_error_response(404, "not_found", f"no such path: {request.path}")
+        return errors.json_error_response(404, "not_found", f"no such path: {request.path}")
     return render(request, "error.html", {"status": 404, "message": f"No page at {request.path}."}, status=404)
 
 
@@ -197,11 +199,11 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A form sent without its CSRF token, or with a stale one (settings.CSRF_FAILURE_VIEW)."""
     message = "The form was sent without a valid security token (CSRF): go back, reload the page and send it again."
     if _wants_json(request):
-        return api.json_error_response(403, "csrf_failed", message)
+        return errors.json_error_response(403, "csrf_failed", message)
     return render(request, "error.html", {"status": 403, "message": message}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
-        return api.json_error_response(500, "server_error", "internal error; it has been logged")
+        return errors.json_error_response(500, "server_error", "internal error; it has been logged")
     return render(request, "error.html", {"status": 500, "message": "Internal error; it has been logged."}, status=500)

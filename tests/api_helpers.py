@@ -14,9 +14,10 @@ from urllib.parse import urlencode
 import jsonschema
 from django.core.cache import caches
 
-from pandjango.api import iso
-from pandjango.cachebackends import RESPONSES
-from pandjango.endpoints import ENDPOINTS, enveloped
+from pandjango.api.openapi import enveloped
+from pandjango.api.output import iso
+from pandjango.caching.backends import RESPONSES
+from pandjango.endpoints.base import ENDPOINTS
 from pandjango.pandadb.jobs import PRECEDENCE
 from pandjango.pandadb.models import JOB_MODELS
 

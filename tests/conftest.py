@@ -126,14 +126,14 @@ def _test_settings(settings: Any) -> None:
 def _clear_cache() -> Iterator[None]:
     from django.core.cache import caches
 
-    from pandjango import throttling
+    from pandjango.edge import allowance
 
     for alias in django_settings.CACHES:
         try:
             caches[alias].clear()
         except Exception:  # a cache that is down must not break unrelated tests
             pass
-    throttling.LOCAL_COUNTS.clear()  # where allowances are kept while the throttle cache is down
+    allowance.LOCAL_COUNTS.clear()  # where allowances are kept while the throttle cache is down
     yield
 
 

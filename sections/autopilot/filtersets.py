@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pandjango.api import PandaFilterSet, filterset_for
+from pandjango.api.filters import PandaFilterSet, filterset_for
 from pandjango.pandadb.models import HarvesterWorkers, SchedConfigJson
 
 WORKER_FILTERS = (

@@ -19,18 +19,14 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
-from pandjango import rawsql
-from pandjango.api import Query, clean_dates, max_summary_rows, value_matches
-from pandjango.columns import columns_of, values_by_column
+from pandjango.api.columns import columns_of, values_by_column
+from pandjango.api.filters import value_matches
+from pandjango.api.output import clean_dates, max_summary_rows
+from pandjango.api.parameters import Query
 from pandjango.pandadb.jobs import Window, find_jobs
-from pandjango.pandadb.models import (
-    HarvesterInstances,
-    HarvesterRelJobsWorkers,
-    HarvesterWorkers,
-    HarvesterWorkerStats,
-    ResourceTypes,
-)
+from pandjango.pandadb.models import HarvesterInstances, HarvesterRelJobsWorkers, HarvesterWorkers, HarvesterWorkerStats, ResourceTypes
 from pandjango.pandadb.queues import all_queues
+from pandjango.rawsql import definition, fromrequest, running
 
 from . import sql
 
@@ -136,10 +132,10 @@ def matching_queues(filters: Mapping[str, str]) -> list[dict[str, Any]]:
 def queue_worker_counts(window: Window, nicknames: list[str] | None) -> Grouped:
     """The workers in the window counted per queue (COMPUTINGSITE) and status: of these
     queues, or of all (None)."""
-    if not rawsql.USE_REGISTRY:
+    if not fromrequest.USE_REGISTRY:
         return worker_counts_by("computingsite", window, None if nicknames is None else Q(computingsite__in=nicknames))
     chosen = {} if nicknames is None else {"computingsite": nicknames}
-    rows = rawsql.run(sql.queue_pilot_counts.name, date_from=window.start, date_to=window.end, **chosen)
+    rows = running.run(sql.queue_pilot_counts.name, date_from=window.start, date_to=window.end, **chosen)
     return grouped_counts(rows[: max_summary_rows() + 1], "computingsite")
 
 
@@ -161,7 +157,7 @@ def queues_by_region(query: Query) -> tuple[list[dict[str, Any]], bool]:
     queues = sorted(matching_queues(query.filters), key=lambda q: (q["cloud"] or "", q["region"] or "", q["nickname"]))
     now = queue_worker_stats()
     # A few chosen queues are named to the database; many, or all, are picked out here.
-    few = any(query.filters.values()) and 0 < len(queues) <= rawsql.MAX_LIST_ITEMS
+    few = any(query.filters.values()) and 0 < len(queues) <= definition.MAX_LIST_ITEMS
     recent = queue_worker_counts(query.window, [q["nickname"] for q in queues] if few else None)
     rows = []
     for queue in queues:

@@ -5,9 +5,10 @@ from typing import Any
 from django.utils import timezone
 from rest_framework.request import Request
 
-from pandjango import api
-from pandjango.columns import column_schemas
-from pandjango.endpoints import SectionView, nullable, rows_of
+from pandjango.api import errors, output, parameters
+from pandjango.api.columns import column_schemas
+from pandjango.api.openapi import nullable, rows_of
+from pandjango.endpoints.base import SectionView
 from pandjango.pandadb.models import HarvesterInstances, HarvesterWorkers, JobsActive4, ResourceTypes
 
 from . import queries
@@ -36,7 +37,7 @@ class PilotList(SectionView):
     endpoint = "autopilot.pilots"
     path_template = "/api/autopilot/pilots/"
     summary = "Recent pilots (Harvester workers), newest LASTUPDATE first"
-    spec = api.QuerySpec(
+    spec = parameters.QuerySpec(
         filterset=WorkerFilterSet,
         default_hours=WINDOW_HOURS,
         is_list=True,
@@ -47,9 +48,9 @@ class PilotList(SectionView):
     )
     data_schema = rows_of(WORKER_PROPERTIES)
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         rows, truncated = queries.recent_workers(query)
-        return api.envelope(rows, window=query.window, limit=query.limit, count=len(rows), truncated=truncated)
+        return output.envelope(rows, window=query.window, limit=query.limit, count=len(rows), truncated=truncated)
 
 
 class PilotDetail(SectionView):
@@ -74,14 +75,14 @@ class PilotDetail(SectionView):
         },
     })
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         harvesterid, workerid = kwargs["harvesterid"], kwargs["workerid"]
         if workerid >= 2**63:  # no PanDA column holds it, and SQLite fails on it
-            raise api.not_found(f"no worker {workerid} of Harvester {harvesterid!r}")
+            raise errors.not_found(f"no worker {workerid} of Harvester {harvesterid!r}")
         worker = queries.worker_detail(harvesterid, workerid)
         if worker is None:
-            raise api.not_found(f"no worker {workerid} of Harvester {harvesterid!r}")
-        return api.envelope(worker)
+            raise errors.not_found(f"no worker {workerid} of Harvester {harvesterid!r}")
+        return output.envelope(worker)
 
 
 class QueuesByRegion(SectionView):
@@ -89,7 +90,7 @@ class QueuesByRegion(SectionView):
     endpoint = "autopilot.queues"
     path_template = "/api/autopilot/queues/"
     summary = "Queues by cloud and region, with their workers now and their workers in the window"
-    spec = api.QuerySpec(filterset=QueueFilterSet, default_hours=WINDOW_HOURS)
+    spec = parameters.QuerySpec(filterset=QueueFilterSet, default_hours=WINDOW_HOURS)
     data_schema = {
         "type": "array",
         "items": object_of({
@@ -111,9 +112,9 @@ class QueuesByRegion(SectionView):
         }),
     }
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         regions, truncated = queries.queues_by_region(query)
-        return api.envelope(regions, window=query.window, count=len(regions), truncated=truncated)
+        return output.envelope(regions, window=query.window, count=len(regions), truncated=truncated)
 
 
 class SubmitHostList(SectionView):
@@ -121,17 +122,17 @@ class SubmitHostList(SectionView):
     endpoint = "autopilot.submithosts"
     path_template = "/api/autopilot/submithosts/"
     summary = "Submission hosts (the workers' SUBMISSIONHOST) with their workers' counts in the window"
-    spec = api.QuerySpec(default_hours=WINDOW_HOURS)
+    spec = parameters.QuerySpec(default_hours=WINDOW_HOURS)
     data_schema = {
         "type": "array",
         "description": f"by submissionhost; {TRUNCATED} (meta.truncated)",
         "items": object_of({"submissionhost": nullable("string"), "workers": IN_WINDOW}),
     }
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         assert query.window is not None
         rows, truncated = queries.submithosts(query.window)
-        return api.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
+        return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
 
 
 class ServiceStatus(SectionView):
@@ -139,7 +140,7 @@ class ServiceStatus(SectionView):
     endpoint = "autopilot.services"
     path_template = "/api/autopilot/services/"
     summary = "Harvester instances: host, owner, version, heartbeat, stale or not, and their workers in the window"
-    spec = api.QuerySpec(default_hours=WINDOW_HOURS)
+    spec = parameters.QuerySpec(default_hours=WINDOW_HOURS)
     data_schema = {
         "type": "array",
         "items": object_of({
@@ -150,12 +151,12 @@ class ServiceStatus(SectionView):
         }),
     }
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         assert query.window is not None
         # Whole seconds: then stale is exactly seconds_since_heartbeat > the limit.
         now = timezone.now().replace(microsecond=0)
         rows, truncated = queries.services(query.window, now)
-        return api.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
+        return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
 
 
 class PilotTypeList(SectionView):
@@ -163,7 +164,7 @@ class PilotTypeList(SectionView):
     endpoint = "autopilot.pilottypes"
     path_template = "/api/autopilot/pilottypes/"
     summary = "Workers by resource type and job type in the window, with RESOURCE_TYPES' core and memory bounds"
-    spec = api.QuerySpec(default_hours=WINDOW_HOURS)
+    spec = parameters.QuerySpec(default_hours=WINDOW_HOURS)
     data_schema = {
         "type": "array",
         "items": object_of({
@@ -178,10 +179,10 @@ class PilotTypeList(SectionView):
         }),
     }
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         assert query.window is not None
         rows, truncated = queries.pilottypes(query.window)
-        return api.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
+        return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
 
 
 class Overview(SectionView):
@@ -189,7 +190,7 @@ class Overview(SectionView):
     endpoint = "autopilot.info"
     path_template = "/api/autopilot/info/"
     summary = "The autopilot at a glance: workers, workers without a job, Harvester instances, freshness"
-    spec = api.QuerySpec(default_hours=WINDOW_HOURS)
+    spec = parameters.QuerySpec(default_hours=WINDOW_HOURS)
     data_schema = object_of({
         "workers": object_of({
             **IN_WINDOW["properties"],
@@ -203,7 +204,7 @@ class Overview(SectionView):
         "newest_worker_update": nullable("string", format="date-time", description="the newest LASTUPDATE of any worker"),
     })
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         assert query.window is not None
         now = timezone.now().replace(microsecond=0)
-        return api.envelope(queries.overview(query.window, now), window=query.window)
+        return output.envelope(queries.overview(query.window, now), window=query.window)

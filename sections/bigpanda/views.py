@@ -23,8 +23,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from pandjango import api, caching
-from pandjango.jobfilters import JobFilterSet
+from pandjango.api import errors, filters, parameters
+from pandjango.api.jobfilters import JobFilterSet
+from pandjango.caching import answers, points
 from pandjango.sections import can_see
 from sections.production import queries as production
 from sections.production.filtersets import TaskFilterSet
@@ -48,7 +49,7 @@ class Count(forms.Field):
     def clean(self, value: Any) -> int | None:
         if value in (None, ""):
             return None
-        if not api.INTEGER.fullmatch(str(value)) or int(value) <= 0:
+        if not filters.INTEGER.fullmatch(str(value)) or int(value) <= 0:
             raise ValidationError("must be a positive integer")
         if self.maximum_key is not None:
             maximum = settings.PANDJANGO["limits"][self.maximum_key]
@@ -112,13 +113,13 @@ class BigPandaView(APIView):
     endpoint: ClassVar[str] = ""
     path: ClassVar[str] = ""
     page: ClassVar[str] = ""  # the Pandjango page of the same selection
-    spec: ClassVar[api.QuerySpec] = api.QuerySpec()
+    spec: ClassVar[parameters.QuerySpec] = parameters.QuerySpec()
     time_format: ClassVar[str] = shapes.LIST_TIME
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.endpoint:
-            caching.register_endpoint(cls.endpoint, cls.path)
+            points.register_endpoint(cls.endpoint, cls.path)
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         # text/json, which BigPanDA's clients may send, is JSON too.
@@ -129,33 +130,33 @@ class BigPandaView(APIView):
         if not wants_json(request):
             return HttpResponseRedirect(self.page_url(request, **kwargs))
         if not can_see(request.user, SECTION):
-            raise api.ApiError(403, "forbidden", f"the {SECTION} section is not open to you")
+            raise errors.ApiError(403, "forbidden", f"the {SECTION} section is not open to you")
         query = self.parse(request, **kwargs)
         for name in NO_OPS:  # they change nothing, so they do not split the cache
             query.normalized.pop(name, None)
-        return caching.cached_answer(
+        return answers.cached_answer(
             request, self.endpoint, query.normalized, kwargs,
             lambda: self.answer(request, query, **kwargs),
             render=lambda data: shapes.dumps(data, self.time_format),
         )
 
-    def parse(self, request: Request, **kwargs: Any) -> api.Query:
-        query = api.parse_query(request, self.spec)
+    def parse(self, request: Request, **kwargs: Any) -> parameters.Query:
+        query = parameters.parse_query(request, self.spec)
         if any(name in query.filters for name in NO_WINDOW_FILTERS):
             query = dataclasses.replace(query, window=None)
         return query
 
     def page_url(self, request: Request, **kwargs: Any) -> str:
         wanted = set(self.spec.filterset.base_filters) if self.spec.filterset else set()
-        wanted |= set(api.WINDOW_PARAMS)
+        wanted |= set(parameters.WINDOW_PARAMS)
         params = {k: v for k, v in request.GET.items() if k in wanted}
         return self.page.format(**kwargs) + (f"?{urlencode(params)}" if params else "")
 
-    def answer(self, request: Request, query: api.Query, **kwargs: Any) -> Any:
+    def answer(self, request: Request, query: parameters.Query, **kwargs: Any) -> Any:
         raise NotImplementedError
 
 
-def _limit(query: api.Query, default: int | None = None) -> int:
+def _limit(query: parameters.Query, default: int | None = None) -> int:
     maximum = settings.PANDJANGO["limits"]["max_limit"]
     return int(query.extra.get("limit") or min(default or maximum, maximum))
 
@@ -167,7 +168,7 @@ class Jobs(BigPandaView):
     endpoint = "bigpanda.jobs"
     path = "/jobs/"
     page = "/production/jobs/"
-    spec = api.QuerySpec(
+    spec = parameters.QuerySpec(
         filterset=JobFilterSet,
         default_hours=12,
         extra={
@@ -176,7 +177,7 @@ class Jobs(BigPandaView):
         },
     )
 
-    def answer(self, request: Request, query: api.Query, **kwargs: Any) -> Any:
+    def answer(self, request: Request, query: parameters.Query, **kwargs: Any) -> Any:
         fields = query.extra["fields"]
         columns = _job_columns(request)
         read = dataclasses.replace(query, fields=columns, sort="-modificationtime", limit=_limit(query))
@@ -210,7 +211,7 @@ class Job(BigPandaView):
     endpoint = "bigpanda.job"
     path = "/job/<pandaid>/"
     time_format = shapes.JOB_TIME
-    spec = api.QuerySpec(extra={"pandaid": Count(None), "batchid": forms.CharField(required=False),
+    spec = parameters.QuerySpec(extra={"pandaid": Count(None), "batchid": forms.CharField(required=False),
                                 "jobname": forms.CharField(required=False), **_no_ops()})
 
     def page_url(self, request: Request, **kwargs: Any) -> str:
@@ -219,11 +220,11 @@ class Job(BigPandaView):
         params = {k: request.GET[k] for k in ("batchid", "jobname") if k in request.GET}
         return "/production/jobs/" + (f"?{urlencode(params)}" if params else "")
 
-    def answer(self, request: Request, query: api.Query, **kwargs: Any) -> Any:
+    def answer(self, request: Request, query: parameters.Query, **kwargs: Any) -> Any:
         pandaid = kwargs.get("pandaid") or self._pandaid(query)
         job = production.job_detail(pandaid, show_personal=_show_personal(request))
         if job is None:
-            raise api.not_found(f"no job with pandaid {pandaid} in any job table")
+            raise errors.not_found(f"no job with pandaid {pandaid} in any job table")
         for extra in ("errors", "worker", "table"):
             job.pop(extra, None)
         metadata = queries.job_metadata([pandaid]).get(pandaid)
@@ -231,17 +232,17 @@ class Job(BigPandaView):
             job["metastruct"] = metadata
         return {"job": job, "files": queries.job_files(pandaid), "dsfiles": []}
 
-    def _pandaid(self, query: api.Query) -> int:
+    def _pandaid(self, query: parameters.Query) -> int:
         given = {k: v for k in ("pandaid", "batchid", "jobname") if (v := query.extra.get(k))}
         if len(given) != 1:
             message = "give one of pandaid, batchid or jobname"
-            raise api.bad_request(message, **{k: message for k in ("pandaid", "batchid", "jobname")})
+            raise errors.bad_request(message, **{k: message for k in ("pandaid", "batchid", "jobname")})
         (name, value), = given.items()
         if name == "pandaid":
             return int(value)
         pandaid = queries.pandaid_of(name, str(value))
         if pandaid is None:
-            raise api.not_found(f"no job with {name} {value} in any job table")
+            raise errors.not_found(f"no job with {name} {value} in any job table")
         return pandaid
 
 
@@ -249,13 +250,13 @@ class Errors(BigPandaView):
     endpoint = "bigpanda.errors"
     path = "/errors/"
     page = "/production/errors/"
-    spec = api.QuerySpec(
+    spec = parameters.QuerySpec(
         filterset=JobFilterSet,
         default_hours=12,
         extra={"limit": Count(), "sortby": Choice("count", "alpha"), **_no_ops()},
     )
 
-    def answer(self, request: Request, query: api.Query, **kwargs: Any) -> Any:
+    def answer(self, request: Request, query: parameters.Query, **kwargs: Any) -> Any:
         failed = query.q & Q(jobstatus__in=["failed", "holding"])
         columns = ["pandaid", "jobstatus", "computingsite", "produsername", "jeditaskid", "prodsourcelabel", *shapes.ERROR_COLUMNS]
         read = dataclasses.replace(query, q=failed, fields=columns, sort="-modificationtime", limit=_limit(query))
@@ -269,7 +270,7 @@ class Tasks(BigPandaView):
     endpoint = "bigpanda.tasks"
     path = "/tasks/"
     page = "/production/tasks/"
-    spec = api.QuerySpec(
+    spec = parameters.QuerySpec(
         filterset=TaskFilterSet,
         default_hours=7 * 24,
         extra={
@@ -278,15 +279,15 @@ class Tasks(BigPandaView):
         },
     )
 
-    def parse(self, request: Request, **kwargs: Any) -> api.Query:
+    def parse(self, request: Request, **kwargs: Any) -> parameters.Query:
         query = super().parse(request, **kwargs)
         tasktype = request.GET.get("tasktype", "")
-        window_given = any(p in request.GET for p in api.WINDOW_PARAMS)
+        window_given = any(p in request.GET for p in parameters.WINDOW_PARAMS)
         if query.window is not None and tasktype.startswith("ana") and not window_given:
-            query = dataclasses.replace(query, window=api.parse_window({"hours": "72"}, 72, {}))
+            query = dataclasses.replace(query, window=parameters.parse_window({"hours": "72"}, 72, {}))
         return query
 
-    def answer(self, request: Request, query: api.Query, **kwargs: Any) -> Any:
+    def answer(self, request: Request, query: parameters.Query, **kwargs: Any) -> Any:
         read = dataclasses.replace(query, fields=list(production.TASK_COLUMNS), sort="-modificationtime", limit=_limit(query, 5000))
         tasks, _ = production.tasks_list(read)
         ids = [task["jeditaskid"] for task in tasks]
@@ -307,13 +308,13 @@ class Task(BigPandaView):
     endpoint = "bigpanda.task"
     path = "/task/<jeditaskid>/"
     page = "/production/tasks/{jeditaskid}/"
-    spec = api.QuerySpec(extra=_no_ops())
+    spec = parameters.QuerySpec(extra=_no_ops())
 
-    def answer(self, request: Request, query: api.Query, **kwargs: Any) -> Any:
+    def answer(self, request: Request, query: parameters.Query, **kwargs: Any) -> Any:
         jeditaskid = kwargs["jeditaskid"]
         task = production.task_detail(jeditaskid)
         if task is None:
-            raise api.not_found(f"no task with jeditaskid {jeditaskid}")
+            raise errors.not_found(f"no task with jeditaskid {jeditaskid}")
         datasets = task.pop("datasets")
         task.pop("job_counts", None)
         return {"task": task, "taskparams": queries.task_params(jeditaskid), "datasets": datasets}

@@ -1,9 +1,9 @@
 """The filters the production section accepts besides the shared job filters
-(pandjango.jobfilters): JEDI task columns."""
+(pandjango.api.jobfilters): JEDI task columns."""
 
 from __future__ import annotations
 
-from pandjango.api import PandaFilterSet, filterset_for
+from pandjango.api.filters import PandaFilterSet, filterset_for
 from pandjango.pandadb.models import JediTasks
 
 TaskFilterSet: type[PandaFilterSet] = filterset_for(

@@ -4,7 +4,7 @@ Counts are made by the database (GROUP BY per job table) and only the per-group 
 come back to Python, where the tables' totals are added up; job rows are never loaded to be
 counted. The jobs summary and the errors summary send one statement of the raw SQL registry
 instead (sql.py: a GROUP BY over the union of the job tables) whenever the request's filters
-are plain values (rawsql.job_params); a wildcard or another filter takes the ORM path, which
+are plain values (fromrequest.job_params); a wildcard or another filter takes the ORM path, which
 gives the same rows.
 """
 
@@ -16,11 +16,12 @@ from typing import Any
 
 from django.db.models import Count, F, Max, Q, QuerySet
 
-from pandjango import rawsql
-from pandjango.api import Query, at_most, clean_dates, max_summary_rows
+from pandjango.api.output import at_most, clean_dates, max_summary_rows
+from pandjango.api.parameters import Query
 from pandjango.pandadb import errorcodes
 from pandjango.pandadb.jobs import FINAL_STATES, JobRows, Window, all_jobs, find_jobs, job_querysets
 from pandjango.pandadb.models import HarvesterRelJobsWorkers, HarvesterWorkers, JediDatasets, JediTasks, JobColumns
+from pandjango.rawsql import fromrequest, running
 
 from . import sql
 from .sql import ERROR_BREAKDOWNS, FINAL_STATE_TABLES, SUMMARY_GROUPS
@@ -142,9 +143,9 @@ def job_counts(
 def jobs_summary(query: Query, tables: list[str] | None, groupby: Sequence[str]) -> tuple[list[dict[str, Any]], bool]:
     """The counts, at most limits.max_summary_rows of them (the largest), and whether more exist."""
     limit = max_summary_rows()
-    params = rawsql.job_params(query)
+    params = fromrequest.job_params(query)
     if params is not None:
-        rows = rawsql.run(sql.jobs_summary.name, **params, tables=tables, groupby=list(groupby), max_rows=limit + 1)
+        rows = running.run(sql.jobs_summary.name, **params, tables=tables, groupby=list(groupby), max_rows=limit + 1)
     else:
         rows = job_counts(query.q, query.window, tables, groupby, limit=limit + 1)
     return at_most(rows, limit)
@@ -202,8 +203,8 @@ def _failed_querysets(query: Query, tables: list[str] | None) -> list[QuerySet[J
 def _failed_params(query: Query) -> dict[str, Any] | None:
     """The raw parameters of the failed-job queries, which fix JOBSTATUS themselves: a
     jobstatus filter only has to let "failed" through."""
-    params = rawsql.job_params(query)
-    params = rawsql.narrowed(params, "jobstatus", ["failed"]) if params is not None else None
+    params = fromrequest.job_params(query)
+    params = fromrequest.narrowed(params, "jobstatus", ["failed"]) if params is not None else None
     if params is not None:
         del params["jobstatus"]
     return params
@@ -259,9 +260,9 @@ def failed_jobs_summary(query: Query, tables: list[str] | None) -> tuple[dict[st
 def _failed_jobs_summary_raw(params: dict[str, Any], tables: list[str], max_rows: int) -> dict[str, list[dict[str, Any]]]:
     if not tables:
         return {"by_code": [], **{name: [] for name in ERROR_BREAKDOWNS}}
-    summary = {"by_code": rawsql.run(sql.failed_jobs_by_code.name, **params, tables=tables, max_rows=max_rows)}
+    summary = {"by_code": running.run(sql.failed_jobs_by_code.name, **params, tables=tables, max_rows=max_rows)}
     for name, column in ERROR_BREAKDOWNS.items():
-        summary[name] = rawsql.run(sql.failed_jobs_by.name, **params, tables=tables, groupby=column, max_rows=max_rows)
+        summary[name] = running.run(sql.failed_jobs_by.name, **params, tables=tables, groupby=column, max_rows=max_rows)
     return summary
 
 

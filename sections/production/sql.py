@@ -1,10 +1,10 @@
-"""The production section's raw SQL (see pandjango/rawsql.py): the job summary over the job
+"""The production section's raw SQL (see pandjango/rawsql/): the job summary over the job
 tables and the failed jobs' summaries, with Oracle hints on the schema's indexes.
 
 Every query takes the window (date_from, date_to), `tables` (default: the job tables the
-window reaches) and the IN-list filters of rawsql.JOB_FILTERS (`jobstatus=["failed"]`,
+window reaches) and the IN-list filters of jobsql.JOB_FILTERS (`jobstatus=["failed"]`,
 `computingsite_not=[...]`, ...). queries.py imports this module and runs them where the
-request's filters are plain values (rawsql.job_params); its ORM path answers the rest.
+request's filters are plain values (fromrequest.job_params); its ORM path answers the rest.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pandjango import rawsql
 from pandjango.pandadb import errorcodes
+from pandjango.rawsql import definition, hints, jobsql, registry
 
 SUMMARY_GROUPS = ("jobstatus", "computingsite", "cloud", "prodsourcelabel", "produsername", "processingtype", "jeditaskid")
 # Failed is a final state: only JOBSARCHIVED4 and the archive hold failed jobs.
@@ -21,24 +21,24 @@ FINAL_STATE_TABLES = ("archived", "archive")
 # The errors summary's breakdowns: its key -> the column counted.
 ERROR_BREAKDOWNS = {"by_site": "computingsite", "by_user": "produsername", "by_task": "jeditaskid"}
 # The failed-job queries fix JOBSTATUS themselves.
-FAILED_FILTERS = {c: kind for c, kind in rawsql.JOB_FILTERS.items() if c != "jobstatus"}
+FAILED_FILTERS = {c: kind for c, kind in jobsql.JOB_FILTERS.items() if c != "jobstatus"}
 
 
-jobs_summary = rawsql.register(rawsql.RawQuery(
+jobs_summary = registry.register(definition.RawQuery(
     name="production.jobs_summary",
     section="production",
     purpose="Jobs counted by the chosen columns over the job tables in the window (/api/production/jobs/summary/)",
     params=(
-        *rawsql.window_params(),
-        rawsql.tables_param(),
-        rawsql.columns_param("groupby", "columns", SUMMARY_GROUPS, "count by these columns", example=["computingsite"]),
-        *rawsql.filter_params(rawsql.JOB_FILTERS),
-        rawsql.row_limit_param(),
+        *jobsql.window_params(),
+        jobsql.tables_param(),
+        jobsql.columns_param("groupby", "columns", SUMMARY_GROUPS, "count by these columns", example=["computingsite"]),
+        *jobsql.filter_params(jobsql.JOB_FILTERS),
+        jobsql.row_limit_param(),
     ),
-    texts=rawsql.job_counts_texts(["groupby"], list(rawsql.JOB_FILTERS), ranked=True),
+    texts=jobsql.job_counts_texts(["groupby"], list(jobsql.JOB_FILTERS), ranked=True),
     returns='[{<each groupby column>: value, "count": n}], biggest count first',
-    hint=rawsql.job_hint((), ["groupby"], list(rawsql.JOB_FILTERS)),
-    finish=rawsql.by_count_of("groupby"),
+    hint=hints.job_hint((), ["groupby"], list(jobsql.JOB_FILTERS)),
+    finish=jobsql.by_count_of("groupby"),
 ))
 
 
@@ -50,11 +50,11 @@ def _failed_by_code_texts() -> dict[str, str]:
     j_codes = ", ".join(f"j.{c}" for c in codes)
     cases = "\n".join(f"           WHEN '{component}' THEN f.{code}" for component, (code, _) in errorcodes.COLUMNS.items())
     texts = {}
-    for vendor in rawsql.VENDORS:
+    for vendor in definition.VENDORS:
         dual = " FROM DUAL" if vendor in ("oracle", "mysql") else ""
         components = "\n    UNION ALL ".join(f"SELECT '{c}' AS component{dual}" for c in errorcodes.COLUMNS)
         hint = "/*+ {hint} */ " if vendor == "oracle" else ""
-        texts[vendor] = f"""SELECT e.component, e.code, SUM(e.n) AS {rawsql.quoted(vendor, "count")}, MAX(e.example) AS example_pandaid
+        texts[vendor] = f"""SELECT e.component, e.code, SUM(e.n) AS {jobsql.quoted(vendor, "count")}, MAX(e.example) AS example_pandaid
 FROM (
   SELECT k.component,
          CASE k.component
@@ -62,21 +62,21 @@ FROM (
          END AS code,
          f.n, f.example
   FROM (
-{rawsql.UNION}
+{jobsql.UNION}
     SELECT {hint}{j_codes}, COUNT(*) AS n, MAX(j.pandaid) AS example
     FROM {{table}} j
     WHERE j.jobstatus = 'failed'
-      AND {rawsql.in_range(vendor, "j.{time}")}
-{rawsql.in_filters("j", list(FAILED_FILTERS), "      ")}{{unique}}
+      AND {jobsql.in_range(vendor, "j.{time}")}
+{jobsql.in_filters("j", list(FAILED_FILTERS), "      ")}{{unique}}
     GROUP BY {j_codes}
-{rawsql.END}
+{jobsql.END}
   ) f
   CROSS JOIN (
     {components}
   ) k
 ) e
 WHERE e.code <> 0
-GROUP BY e.component, e.code{rawsql.largest_first(vendor, "SUM(e.n) DESC, e.component, e.code")}"""
+GROUP BY e.component, e.code{jobsql.largest_first(vendor, "SUM(e.n) DESC, e.component, e.code")}"""
     return texts
 
 
@@ -91,36 +91,36 @@ def _describe_codes(rows: list[dict[str, Any]], values: Mapping[str, Any]) -> li
         }
         for row in rows
     ]
-    return rawsql.by_count(["component", "code"])(described, values)
+    return jobsql.by_count(["component", "code"])(described, values)
 
 
-failed_jobs_by_code = rawsql.register(rawsql.RawQuery(
+failed_jobs_by_code = registry.register(definition.RawQuery(
     name="production.failed_jobs_by_code",
     section="production",
     purpose="Failed jobs in the window counted per (component, error code), with the newest example (errors by_code)",
     params=(
-        *rawsql.window_params(), rawsql.tables_param(FINAL_STATE_TABLES), *rawsql.filter_params(FAILED_FILTERS), rawsql.row_limit_param(),
+        *jobsql.window_params(), jobsql.tables_param(FINAL_STATE_TABLES), *jobsql.filter_params(FAILED_FILTERS), jobsql.row_limit_param(),
     ),
     texts=_failed_by_code_texts(),
     returns='[{"component", "code", "description", "count", "example_pandaid"}], biggest count first',
-    hint=rawsql.job_hint(("jobstatus", "pandaid", *(code for code, _ in errorcodes.COLUMNS.values())), [], list(FAILED_FILTERS)),
+    hint=hints.job_hint(("jobstatus", "pandaid", *(code for code, _ in errorcodes.COLUMNS.values())), [], list(FAILED_FILTERS)),
     finish=_describe_codes,
 ))
 
 
-failed_jobs_by = rawsql.register(rawsql.RawQuery(
+failed_jobs_by = registry.register(definition.RawQuery(
     name="production.failed_jobs_by",
     section="production",
     purpose="Failed jobs in the window counted per site, user or task, with the newest example (errors by_site/by_user/by_task)",
     params=(
-        *rawsql.window_params(),
-        rawsql.tables_param(FINAL_STATE_TABLES),
-        rawsql.columns_param("groupby", "column", tuple(ERROR_BREAKDOWNS.values()), "count by this column", example="computingsite"),
-        *rawsql.filter_params(FAILED_FILTERS),
-        rawsql.row_limit_param(),
+        *jobsql.window_params(),
+        jobsql.tables_param(FINAL_STATE_TABLES),
+        jobsql.columns_param("groupby", "column", tuple(ERROR_BREAKDOWNS.values()), "count by this column", example="computingsite"),
+        *jobsql.filter_params(FAILED_FILTERS),
+        jobsql.row_limit_param(),
     ),
-    texts=rawsql.job_counts_texts(["groupby"], list(FAILED_FILTERS), status="failed", example=True, ranked=True),
+    texts=jobsql.job_counts_texts(["groupby"], list(FAILED_FILTERS), status="failed", example=True, ranked=True),
     returns='[{<groupby column>: value, "count": n, "example_pandaid": pandaid}], biggest count first',
-    hint=rawsql.job_hint(("jobstatus", "pandaid"), ["groupby"], list(FAILED_FILTERS)),
-    finish=rawsql.by_count_of("groupby"),
+    hint=hints.job_hint(("jobstatus", "pandaid"), ["groupby"], list(FAILED_FILTERS)),
+    finish=jobsql.by_count_of("groupby"),
 ))

@@ -12,10 +12,11 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pandjango import api
-from pandjango.columns import column_schemas
-from pandjango.endpoints import ERROR_SCHEMA, SectionView, enveloped, nullable, rows_of
-from pandjango.jobfilters import JobFilterSet
+from pandjango.api import errors, output, parameters
+from pandjango.api.columns import column_schemas
+from pandjango.api.jobfilters import JobFilterSet
+from pandjango.api.openapi import ERROR_SCHEMA, enveloped, nullable, rows_of
+from pandjango.endpoints.base import SectionView
 from pandjango.pandadb import errorcodes
 from pandjango.pandadb.jobs import ALL_TABLES
 from pandjango.pandadb.models import JediDatasets, JediTasks, JobColumns
@@ -104,7 +105,7 @@ class JobsList(SectionView):
     endpoint = "production.jobs"
     path_template = "/api/production/jobs/"
     summary = "Jobs across the job tables, newest first"
-    spec = api.QuerySpec(
+    spec = parameters.QuerySpec(
         filterset=JobFilterSet,
         default_hours=12,
         is_list=True,
@@ -118,9 +119,9 @@ class JobsList(SectionView):
     )
     data_schema = rows_of(JOB_ROW)
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         result = queries.jobs_list(query, query.extra["table"])
-        return api.envelope(result.rows, window=query.window, limit=query.limit, count=len(result.rows), truncated=result.truncated)
+        return output.envelope(result.rows, window=query.window, limit=query.limit, count=len(result.rows), truncated=result.truncated)
 
 
 class JobDetail(SectionView):
@@ -151,12 +152,12 @@ class JobDetail(SectionView):
         },
     }
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         pandaid = kwargs["pandaid"]
         job = queries.job_detail(pandaid, show_personal=request.user.is_staff)
         if job is None:
-            raise api.not_found(f"no job with pandaid {pandaid} in any job table")
-        return api.envelope(job)
+            raise errors.not_found(f"no job with pandaid {pandaid} in any job table")
+        return output.envelope(job)
 
 
 class JobsSummary(SectionView):
@@ -164,7 +165,7 @@ class JobsSummary(SectionView):
     endpoint = "production.summary"
     path_template = "/api/production/jobs/summary/"
     summary = "Job counts in the window, grouped by jobstatus or other columns"
-    spec = api.QuerySpec(
+    spec = parameters.QuerySpec(
         filterset=JobFilterSet,
         default_hours=12,
         extra={"table": JobTables(), "groupby": NameList(queries.SUMMARY_GROUPS, ["jobstatus"])},
@@ -172,11 +173,11 @@ class JobsSummary(SectionView):
     )
     data_schema = rows_of(column_schemas(JobColumns, queries.SUMMARY_GROUPS) | {"count": COUNT})
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         groupby = query.extra["groupby"]
         rows, truncated = queries.jobs_summary(query, query.extra["table"], groupby)
-        return api.envelope(
-            rows, window=query.window, limit=api.max_summary_rows(), count=len(rows), truncated=truncated,
+        return output.envelope(
+            rows, window=query.window, limit=output.max_summary_rows(), count=len(rows), truncated=truncated,
             groupby=groupby, total=sum(r["count"] for r in rows),
         )
 
@@ -186,7 +187,7 @@ class JobsFacets(SectionView):
     endpoint = "production.facets"
     path_template = "/api/production/jobs/facets/"
     summary = "The selection summary of a jobs list: per field, the count of each value"
-    spec = api.QuerySpec(
+    spec = parameters.QuerySpec(
         filterset=JobFilterSet,
         default_hours=12,
         extra={"table": JobTables(), "fields": NameList(queries.FACET_FIELDS, queries.DEFAULT_FACETS)},
@@ -201,9 +202,9 @@ class JobsFacets(SectionView):
         }),
     }
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         facets, truncated = queries.jobs_facets(query, query.extra["table"], query.extra["fields"])
-        return api.envelope(facets, window=query.window, limit=api.max_summary_rows(), truncated=truncated)
+        return output.envelope(facets, window=query.window, limit=output.max_summary_rows(), truncated=truncated)
 
 
 class SessionWithoutCsrf(SessionAuthentication):
@@ -267,11 +268,11 @@ class JobsStatus(SectionView):
     path_template = "/api/production/jobs/status/"
     summary = "The state of many jobs at once, by PandaID (GET, or POST a JSON body)"
     authentication_classes = [TokenAuthentication, SessionWithoutCsrf]
-    spec = api.QuerySpec(extra={"pandaid": PandaIdList()}, extra_help={"pandaid": "comma-separated PandaIDs, e.g. 1,2,3"})
-    post_spec = api.QuerySpec()  # the ids come in the body; the query string takes nothing else
+    spec = parameters.QuerySpec(extra={"pandaid": PandaIdList()}, extra_help={"pandaid": "comma-separated PandaIDs, e.g. 1,2,3"})
+    post_spec = parameters.QuerySpec()  # the ids come in the body; the query string takes nothing else
     data_schema = STATUS_DATA
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         return self.status_of(query.extra["pandaid"])
 
     @extend_schema(
@@ -285,13 +286,13 @@ class JobsStatus(SectionView):
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.check_section(request)
-        api.parse_query(request, self.post_spec)
+        parameters.parse_query(request, self.post_spec)
         # A POST is never cached: each pipeline sends its own list of ids.
         return Response(self.status_of(_pandaids_in_body(request.data)), headers={"X-Cache": "BYPASS", "Cache-Control": "no-store"})
 
     def status_of(self, pandaids: list[int]) -> dict[str, Any]:
         data, missing = queries.jobs_status(pandaids)
-        return api.envelope(data, count=len(data), missing=missing)
+        return output.envelope(data, count=len(data), missing=missing)
 
 
 # The GET answer carries meta.missing too; SectionView describes only the common meta.
@@ -310,18 +311,18 @@ JobsStatus.get = extend_schema(  # type: ignore[attr-defined]
 
 def _pandaids_in_body(body: Any) -> list[int]:
     if not isinstance(body, dict):
-        raise api.bad_request('the body must be a JSON object: {"pandaid": [1, 2, 3]}', pandaid="required")
+        raise errors.bad_request('the body must be a JSON object: {"pandaid": [1, 2, 3]}', pandaid="required")
     unknown = sorted(k for k in body if k != "pandaid")
     if unknown:
-        raise api.bad_request(f"unknown key{'s' if len(unknown) > 1 else ''} in the body: {', '.join(unknown)}", **{k: "unknown key" for k in unknown})
+        raise errors.bad_request(f"unknown key{'s' if len(unknown) > 1 else ''} in the body: {', '.join(unknown)}", **{k: "unknown key" for k in unknown})
     ids = body.get("pandaid")
     if not isinstance(ids, list):
-        raise api.bad_request("pandaid: must be a list of PandaIDs", pandaid="must be a list of PandaIDs, e.g. [1, 2, 3]")
+        raise errors.bad_request("pandaid: must be a list of PandaIDs", pandaid="must be a list of PandaIDs, e.g. [1, 2, 3]")
     try:
         return PandaIdList().clean(ids)
     except ValidationError as exc:
         message = " ".join(exc.messages)
-        raise api.bad_request(f"pandaid: {message}", pandaid=message) from None
+        raise errors.bad_request(f"pandaid: {message}", pandaid=message) from None
 
 
 # ---------------------------------------------------------------------------- errors
@@ -336,7 +337,7 @@ class FailedJobs(SectionView):
     endpoint = "production.errors"
     path_template = "/api/production/errors/"
     summary = "Failed jobs in the window summarised by error code, queue, user and task"
-    spec = api.QuerySpec(filterset=JobFilterSet, default_hours=12, extra={"table": JobTables()}, extra_help=TABLE_HELP)
+    spec = parameters.QuerySpec(filterset=JobFilterSet, default_hours=12, extra={"table": JobTables()}, extra_help=TABLE_HELP)
     data_schema = {
         "type": "object",
         "properties": {
@@ -351,9 +352,9 @@ class FailedJobs(SectionView):
         },
     }
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         summary, truncated = queries.failed_jobs_summary(query, query.extra["table"])
-        return api.envelope(summary, window=query.window, limit=api.max_summary_rows(), truncated=truncated)
+        return output.envelope(summary, window=query.window, limit=output.max_summary_rows(), truncated=truncated)
 
 
 # ---------------------------------------------------------------------------- tasks
@@ -366,7 +367,7 @@ class TasksList(SectionView):
     endpoint = "production.tasks"
     path_template = "/api/production/tasks/"
     summary = "JEDI tasks modified in the window, newest first"
-    spec = api.QuerySpec(
+    spec = parameters.QuerySpec(
         filterset=TaskFilterSet,
         default_hours=7 * 24,
         is_list=True,
@@ -377,9 +378,9 @@ class TasksList(SectionView):
     )
     data_schema = rows_of(TASK_ROW)
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         rows, truncated = queries.tasks_list(query)
-        return api.envelope(rows, window=query.window, limit=query.limit, count=len(rows), truncated=truncated)
+        return output.envelope(rows, window=query.window, limit=query.limit, count=len(rows), truncated=truncated)
 
 
 class TaskDetail(SectionView):
@@ -397,9 +398,9 @@ class TaskDetail(SectionView):
         },
     }
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         jeditaskid = kwargs["jeditaskid"]
         task = queries.task_detail(jeditaskid)
         if task is None:
-            raise api.not_found(f"no task with jeditaskid {jeditaskid}")
-        return api.envelope(task)
+            raise errors.not_found(f"no task with jeditaskid {jeditaskid}")
+        return output.envelope(task)

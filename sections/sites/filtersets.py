@@ -3,7 +3,7 @@ documents, filtered in Python (queries.queue_list): the filterset only validates
 
 from __future__ import annotations
 
-from pandjango.api import PandaFilterSet, filterset_for
+from pandjango.api.filters import PandaFilterSet, filterset_for
 from pandjango.pandadb.models import SchedConfigJson
 
 QUEUE_FILTERS = ("cloud", "region", "tier", "status", "state", "type", "siteid", "atlas_site", "resource_type", "nickname")

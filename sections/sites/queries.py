@@ -11,7 +11,8 @@ from typing import Any
 
 from django.db.models import Count, Max, Q
 
-from pandjango.api import Query, value_matches
+from pandjango.api.filters import value_matches
+from pandjango.api.parameters import Query
 from pandjango.pandadb import errorcodes
 from pandjango.pandadb.jobs import Window, job_querysets
 from pandjango.pandadb.models import HarvesterWorkers

@@ -4,8 +4,9 @@ from typing import Any
 
 from rest_framework.request import Request
 
-from pandjango import api
-from pandjango.endpoints import SectionView, nullable, rows_of
+from pandjango.api import errors, output, parameters
+from pandjango.api.openapi import nullable, rows_of
+from pandjango.endpoints.base import SectionView
 from pandjango.pandadb import errorcodes
 from pandjango.pandadb.queues import NUMBER_KEYS, QUEUE_KEYS, TEXT_KEYS
 
@@ -39,7 +40,7 @@ class QueueList(SectionView):
     endpoint = "sites.list"
     path_template = "/api/sites/"
     summary = "PanDA queues (SCHEDCONFIG_JSON)"
-    spec = api.QuerySpec(
+    spec = parameters.QuerySpec(
         filterset=QueueFilterSet,
         is_list=True,
         sort_fields=QUEUE_KEYS,
@@ -49,9 +50,9 @@ class QueueList(SectionView):
     )
     data_schema = rows_of(QUEUE_PROPERTIES)
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         rows, truncated = queries.queue_list(query)
-        return api.envelope(rows, limit=query.limit, count=len(rows), truncated=truncated)
+        return output.envelope(rows, limit=query.limit, count=len(rows), truncated=truncated)
 
 
 class QueueDetail(SectionView):
@@ -59,7 +60,7 @@ class QueueDetail(SectionView):
     endpoint = "sites.queue"
     path_template = "/api/sites/<nickname>/"
     summary = "One queue: its document, its jobs by jobstatus, its most frequent errors and its workers by status in the window"
-    spec = api.QuerySpec(default_hours=12)
+    spec = parameters.QuerySpec(default_hours=12)
     path_params = {"nickname": "str"}
     not_found = True
     data_schema = {
@@ -82,13 +83,13 @@ class QueueDetail(SectionView):
         "required": [*QUEUE_KEYS, "document", "jobs", "errors", "workers"],
     }
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         nickname = kwargs["nickname"]
         assert query.window is not None
         queue = queries.queue_detail(nickname, query.window)
         if queue is None:
-            raise api.not_found(f"no queue with nickname {nickname!r} in SCHEDCONFIG_JSON")
-        return api.envelope(queue, window=query.window)
+            raise errors.not_found(f"no queue with nickname {nickname!r} in SCHEDCONFIG_JSON")
+        return output.envelope(queue, window=query.window)
 
 
 class CloudList(SectionView):
@@ -96,7 +97,7 @@ class CloudList(SectionView):
     endpoint = "sites.clouds"
     path_template = "/api/sites/clouds/"
     summary = "Clouds (as the queues and jobs name them) with their queues by status and their jobs by jobstatus in the window"
-    spec = api.QuerySpec(default_hours=12)
+    spec = parameters.QuerySpec(default_hours=12)
     data_schema = {
         "type": "array",
         "items": {
@@ -110,7 +111,7 @@ class CloudList(SectionView):
         },
     }
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         assert query.window is not None
         rows = queries.clouds(query.window)
-        return api.envelope(rows, window=query.window, count=len(rows))
+        return output.envelope(rows, window=query.window, count=len(rows))

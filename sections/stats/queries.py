@@ -4,7 +4,7 @@ Each job table is grouped on its own (job_querysets) and the per-table groups ar
 a job caught moving between two tables at the moment of the query may be counted twice,
 which the counts tolerate (they are not a list of jobs). The matrix and the time series send
 one statement of the raw SQL registry instead (sql.py), as do the per-queue sums of the
-sites, whenever the request's filters are plain values (rawsql.in_list_params); a wildcard
+sites, whenever the request's filters are plain values (fromrequest.in_list_params); a wildcard
 takes the ORM path, which gives the same counts.
 """
 
@@ -19,10 +19,12 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from pandjango import rawsql
-from pandjango.api import Query, iso
+from pandjango.api.output import iso
+from pandjango.api.parameters import Query
 from pandjango.pandadb.jobs import Window, job_querysets, tables_for
 from pandjango.pandadb.models import HarvesterWorkers, JobColumns
+from pandjango.rawsql import fromrequest, running
+from sections.stats import timebins
 
 from . import sql
 from .epoch import TimeBucket, seconds_between
@@ -93,11 +95,11 @@ def _ordered_values(field: str, totals: Counter[Hashable], limit: int) -> tuple[
 
 
 def _matrix_counts(query: Query, row_field: str, col_field: str) -> Counter[tuple[Any, ...]]:
-    params = rawsql.job_params(query)
+    params = fromrequest.job_params(query)
     if params is None:
         assert query.window is not None
         return _grouped_counts((qs for _, qs in job_querysets(query.q, query.window)), (row_field, col_field))
-    rows = rawsql.run(sql.jobs_matrix.name, **params, rows=row_field, cols=col_field)
+    rows = running.run(sql.jobs_matrix.name, **params, rows=row_field, cols=col_field)
     return Counter({(row[row_field], row[col_field]): row["count"] for row in rows})
 
 
@@ -125,7 +127,7 @@ def jobs_matrix(query: Query, row_field: str, col_field: str, limit: int) -> Job
 
 # ---------------------------------------------------------------------------- stats.timeseries
 
-BIN_SECONDS = rawsql.BIN_SECONDS
+BIN_SECONDS = timebins.BIN_SECONDS
 JOB_METRICS = ("jobs_finished", "jobs_failed", "jobs_created")
 # The metrics of jobs that ended, and the state they ended in.
 ENDED = {"jobs_finished": "finished", "jobs_failed": "failed"}
@@ -162,16 +164,16 @@ def _metric_raw(metric: str, query: Query) -> tuple[str, dict[str, Any]] | None:
     if metric in PILOT_METRICS:
         pilot_filters = in_list_pilot_filters({**query.extra, **query.filters})
         return None if pilot_filters is None else (sql.pilots_timeseries.name, {**span, **pilot_filters})
-    params = rawsql.job_params(query)
+    params = fromrequest.job_params(query)
     if params is not None and metric in ENDED:
-        params = rawsql.narrowed(params, "jobstatus", [ENDED[metric]])
+        params = fromrequest.narrowed(params, "jobstatus", [ENDED[metric]])
         return None if params is None else (sql.jobs_timeseries.name, {**params, "time": "endtime", "tables": list(FINAL_TABLES)})
     return None if params is None else (sql.jobs_timeseries.name, {**params, "time": "creationtime"})
 
 
 def in_list_pilot_filters(given: Mapping[str, Any]) -> dict[str, list[Any]] | None:
     """The request's pilot filters (its own and the shared computingsite) as IN lists."""
-    return rawsql.in_list_params({name: given[name] for name in PILOT_DIMENSIONS if given.get(name)}, sql.PILOT_FILTERS)
+    return fromrequest.in_list_params({name: given[name] for name in PILOT_DIMENSIONS if given.get(name)}, sql.PILOT_FILTERS)
 
 
 def _bin_counts(metric: str, q: Q, query: Query, bin_size: str, groupby: str) -> Counter[tuple[Any, ...]]:
@@ -179,7 +181,7 @@ def _bin_counts(metric: str, q: Q, query: Query, bin_size: str, groupby: str) ->
     raw = _metric_raw(metric, query)
     if raw is not None:
         name, params = raw
-        rows = rawsql.run(name, **params, bin_seconds=bin_size, groupby=groupby or None)
+        rows = running.run(name, **params, bin_seconds=bin_size, groupby=groupby or None)
         return Counter({(row["bucket"], row[groupby]) if groupby else (row["bucket"],): row["count"] for row in rows})
     assert query.window is not None
     querysets, column = _metric_querysets(metric, q, query.window)
@@ -252,13 +254,13 @@ def _ended_site_sums(query: Query) -> dict[str | None, Counter[str]]:
     """The sums of _site_sums over the finished and failed jobs of the window: the
     registry's stats.site_efficiency in one statement when the filters are plain values,
     else the ORM per table."""
-    params = rawsql.job_params(query)
+    params = fromrequest.job_params(query)
     if params is not None:
-        params = rawsql.narrowed(params, "jobstatus", ["finished", "failed"])
+        params = fromrequest.narrowed(params, "jobstatus", ["finished", "failed"])
     if params is None:
         assert query.window is not None
         return _site_sums(ended_jobs(query.q, query.window, ["finished", "failed"]))
-    rows = rawsql.run(sql.site_efficiency.name, **params)
+    rows = running.run(sql.site_efficiency.name, **params)
     return {row["computingsite"]: Counter({k: row[k] for k in sql.SITE_SUMS}) for row in rows}
 
 

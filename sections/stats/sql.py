@@ -1,4 +1,4 @@
-"""The stats section's raw SQL (see pandjango/rawsql.py): the jobs matrix, counts per time
+"""The stats section's raw SQL (see pandjango/rawsql/): the jobs matrix, counts per time
 bin of jobs and of pilots, and the per-queue sums of the ended jobs. Time bins come back as
 epoch seconds in `bucket`, as queries.TimeBucket gives them. queries.py imports this module
 and runs them where the request's filters are plain values; its ORM path answers the rest.
@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pandjango import rawsql
+from pandjango.rawsql import definition, hints, jobsql, registry
+from sections.stats import timebins
 
 from .epoch import EPOCH_SQL
 
@@ -22,40 +23,40 @@ PILOT_DIMENSIONS = ("computingsite", "harvesterid", "status", "resourcetype", "j
 PILOT_FILTERS = dict.fromkeys(PILOT_DIMENSIONS, "str list")
 
 
-jobs_matrix = rawsql.register(rawsql.RawQuery(
+jobs_matrix = registry.register(definition.RawQuery(
     name="stats.jobs_matrix",
     section="stats",
     purpose="Jobs counted by two columns (rows x cols) over the job tables in the window (/api/stats/jobs/)",
     params=(
-        *rawsql.window_params(),
-        rawsql.tables_param(),
-        rawsql.columns_param("rows", "column", JOB_DIMENSIONS, "the column of the rows", example="cloud"),
-        rawsql.columns_param("cols", "column", JOB_DIMENSIONS, "the column of the columns (not the rows')", example="jobstatus"),
-        *rawsql.filter_params(rawsql.JOB_FILTERS),
+        *jobsql.window_params(),
+        jobsql.tables_param(),
+        jobsql.columns_param("rows", "column", JOB_DIMENSIONS, "the column of the rows", example="cloud"),
+        jobsql.columns_param("cols", "column", JOB_DIMENSIONS, "the column of the columns (not the rows')", example="jobstatus"),
+        *jobsql.filter_params(jobsql.JOB_FILTERS),
     ),
-    texts=rawsql.job_counts_texts(["rows", "cols"], list(rawsql.JOB_FILTERS)),
+    texts=jobsql.job_counts_texts(["rows", "cols"], list(jobsql.JOB_FILTERS)),
     returns='[{<rows column>: value, <cols column>: value, "count": n}], biggest count first',
-    hint=rawsql.job_hint((), ["rows", "cols"], list(rawsql.JOB_FILTERS)),
-    finish=rawsql.by_count_of("rows", "cols"),
+    hint=hints.job_hint((), ["rows", "cols"], list(jobsql.JOB_FILTERS)),
+    finish=jobsql.by_count_of("rows", "cols"),
 ))
 
 
-jobs_timeseries = rawsql.register(rawsql.RawQuery(
+jobs_timeseries = registry.register(definition.RawQuery(
     name="stats.jobs_timeseries",
     section="stats",
     purpose="Jobs counted per time bin of ENDTIME (jobs_finished, jobs_failed) or CREATIONTIME (jobs_created), optionally per column",
     params=(
-        *rawsql.window_params("the time column"),
-        rawsql.bin_param(),
-        rawsql.columns_param("time", "column", ("endtime", "creationtime"), "the time column binned and windowed", example="endtime"),
-        rawsql.columns_param("groupby", "column", JOB_DIMENSIONS, "one count per bin and value of this column", required=False),
-        rawsql.tables_param(),
-        *rawsql.filter_params(rawsql.JOB_FILTERS),
+        *jobsql.window_params("the time column"),
+        timebins.bin_param(),
+        jobsql.columns_param("time", "column", ("endtime", "creationtime"), "the time column binned and windowed", example="endtime"),
+        jobsql.columns_param("groupby", "column", JOB_DIMENSIONS, "one count per bin and value of this column", required=False),
+        jobsql.tables_param(),
+        *jobsql.filter_params(jobsql.JOB_FILTERS),
     ),
-    texts=rawsql.job_timeseries_texts("time", "groupby", list(rawsql.JOB_FILTERS)),
+    texts=timebins.job_timeseries_texts("time", "groupby", list(jobsql.JOB_FILTERS)),
     returns='[{"bucket": epoch seconds of the bin start, [<groupby column>: value,] "count": n}]',
-    hint=rawsql.job_hint((), ["time", "groupby"], list(rawsql.JOB_FILTERS)),
-    finish=rawsql.by_bucket("groupby"),
+    hint=hints.job_hint((), ["time", "groupby"], list(jobsql.JOB_FILTERS)),
+    finish=timebins.by_bucket("groupby"),
 ))
 
 
@@ -64,33 +65,33 @@ def _pilots_timeseries_texts() -> dict[str, str]:
     before SUBMITTIME: its bound changes nothing but lets the database skip the partitions
     before the window."""
     texts = {}
-    for vendor in rawsql.VENDORS:
+    for vendor in definition.VENDORS:
         hint = "/*+ INDEX(w HARV_WORKERS_SUBMITTIME_IDX) */ " if vendor == "oracle" else ""
-        texts[vendor] = f"""SELECT s.bucket[[, {{groupby:s}}]], COUNT(*) AS {rawsql.quoted(vendor, "count")}
+        texts[vendor] = f"""SELECT s.bucket[[, {{groupby:s}}]], COUNT(*) AS {jobsql.quoted(vendor, "count")}
 FROM (
-  SELECT {hint}{rawsql.bucket(vendor, "w.submittime")} AS bucket[[, {{groupby:w}}]]
+  SELECT {hint}{timebins.bucket(vendor, "w.submittime")} AS bucket[[, {{groupby:w}}]]
   FROM {{HARVESTER_WORKERS}} w
-  WHERE {rawsql.in_range(vendor, "w.submittime")}
-    AND {rawsql.in_range(vendor, "w.lastupdate", end=None)}
-{rawsql.in_filters("w", list(PILOT_FILTERS), "    ")}
+  WHERE {jobsql.in_range(vendor, "w.submittime")}
+    AND {jobsql.in_range(vendor, "w.lastupdate", end=None)}
+{jobsql.in_filters("w", list(PILOT_FILTERS), "    ")}
 ) s
 GROUP BY s.bucket[[, {{groupby:s}}]]"""
     return texts
 
 
-pilots_timeseries = rawsql.register(rawsql.RawQuery(
+pilots_timeseries = registry.register(definition.RawQuery(
     name="stats.pilots_timeseries",
     section="stats",
     purpose="Pilots (Harvester workers) submitted per time bin of SUBMITTIME (pilots_submitted), optionally per column",
     params=(
-        *rawsql.window_params("SUBMITTIME"),
-        rawsql.bin_param(),
-        rawsql.columns_param("groupby", "column", PILOT_DIMENSIONS, "one count per bin and value of this column", required=False),
-        *rawsql.filter_params(PILOT_FILTERS, "pilots"),
+        *jobsql.window_params("SUBMITTIME"),
+        timebins.bin_param(),
+        jobsql.columns_param("groupby", "column", PILOT_DIMENSIONS, "one count per bin and value of this column", required=False),
+        *jobsql.filter_params(PILOT_FILTERS, "pilots"),
     ),
     texts=_pilots_timeseries_texts(),
     returns='[{"bucket": epoch seconds of the bin start, [<groupby column>: value,] "count": n}]',
-    finish=rawsql.by_bucket("groupby"),
+    finish=timebins.by_bucket("groupby"),
 ))
 
 
@@ -110,7 +111,7 @@ def _site_sums_texts() -> dict[str, str]:
     per final job table, added up. The wall time counts jobs with both times set, as the
     difference of their epoch seconds (the ORM's seconds_between)."""
     texts = {}
-    for vendor in rawsql.VENDORS:
+    for vendor in definition.VENDORS:
         unset = _UNSET_BEFORE[vendor]
         epoch = EPOCH_SQL[vendor]
         wall = f"{epoch % {'expressions': 'j.endtime'}} - {epoch % {'expressions': 'j.starttime'}}"
@@ -120,7 +121,7 @@ def _site_sums_texts() -> dict[str, str]:
         outer = ", ".join(f"SUM(s.{name}) AS {name}" for name in SITE_SUMS)
         texts[vendor] = f"""SELECT s.computingsite, {outer}
 FROM (
-{rawsql.UNION}
+{jobsql.UNION}
   SELECT {oracle_hint}j.computingsite,
     SUM(CASE WHEN j.jobstatus = 'finished' THEN 1 ELSE 0 END) AS finished,
     SUM(CASE WHEN j.jobstatus = 'failed' THEN 1 ELSE 0 END) AS failed,
@@ -129,12 +130,12 @@ FROM (
     SUM(j.cpuconsumptiontime) AS cpu_sum,
     COUNT(j.cpuconsumptiontime) AS cpu_jobs
   FROM {{table}} j{mysql_hint}
-  WHERE {rawsql.in_range(vendor, "j.endtime")}
-    AND {rawsql.in_range(vendor, "j.{time}", end=None)}
+  WHERE {jobsql.in_range(vendor, "j.endtime")}
+    AND {jobsql.in_range(vendor, "j.{time}", end=None)}
     AND j.jobstatus IN ('finished', 'failed')
-{rawsql.in_filters("j", list(rawsql.JOB_FILTERS), "    ")}{{unique}}
+{jobsql.in_filters("j", list(jobsql.JOB_FILTERS), "    ")}{{unique}}
   GROUP BY j.computingsite
-{rawsql.END}
+{jobsql.END}
 ) s
 GROUP BY s.computingsite"""
     return texts
@@ -146,20 +147,20 @@ def _by_site(rows: list[dict[str, Any]], values: Mapping[str, Any]) -> list[dict
     return sorted(rows, key=lambda r: (r["computingsite"] is None, r["computingsite"] or ""))
 
 
-_site_hint = rawsql.job_hint(_SITE_COLUMNS, (), list(rawsql.JOB_FILTERS))
+_site_hint = hints.job_hint(_SITE_COLUMNS, (), list(jobsql.JOB_FILTERS))
 
-site_efficiency = rawsql.register(rawsql.RawQuery(
+site_efficiency = registry.register(definition.RawQuery(
     name="stats.site_efficiency",
     section="stats",
     purpose="Per queue, jobs that ended in the window (by ENDTIME): finished, failed, wall time and CPU time sums (/api/stats/sites/)",
     params=(
-        *rawsql.window_params("ENDTIME"),
-        rawsql.tables_param(FINAL_TABLES),
-        *rawsql.filter_params(rawsql.JOB_FILTERS),
+        *jobsql.window_params("ENDTIME"),
+        jobsql.tables_param(FINAL_TABLES),
+        *jobsql.filter_params(jobsql.JOB_FILTERS),
     ),
     texts=_site_sums_texts(),
     returns='[{"computingsite", "finished", "failed", "wall_sum", "wall_jobs", "cpu_sum", "cpu_jobs"}], by computingsite',
     hint=_site_hint,
-    hints={"mysql": rawsql.mysql_index_hint(_site_hint)},
+    hints={"mysql": hints.mysql_index_hint(_site_hint)},
     finish=_by_site,
 ))

@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from rest_framework.request import Request
 
-from pandjango import api
-from pandjango.endpoints import SectionView, nullable, rows_of
-from pandjango.jobfilters import JobFilterSet
+from pandjango.api import errors, filters, output, parameters
+from pandjango.api.jobfilters import JobFilterSet
+from pandjango.api.openapi import nullable, rows_of
+from pandjango.endpoints.base import SectionView
 
 from . import queries
 
@@ -26,7 +27,7 @@ AXIS_VALUE: dict[str, Any] = {"description": "a value of row_field (col_field): 
 # pilots_submitted's own filters, on the workers' columns. computingsite (the queue) is a job
 # filter already and means the same for workers; jobtype there is the job's kind (analysis,
 # production...), not the worker's, so workers are only grouped by it.
-PILOT_FILTERS = {name: api.PandaFilter(field_name=name) for name in queries.PILOT_DIMENSIONS if name not in JobFilterSet.base_filters}
+PILOT_FILTERS = {name: filters.PandaFilter(field_name=name) for name in queries.PILOT_DIMENSIONS if name not in JobFilterSet.base_filters}
 SHARED_PILOT_FILTERS = ("computingsite",)
 
 
@@ -49,7 +50,7 @@ class JobsMatrix(SectionView):
     endpoint = "stats.jobs"
     path_template = "/api/stats/jobs/"
     summary = "Job counts as a matrix: rows= by cols= (default cloud by jobstatus), with totals"
-    spec = api.QuerySpec(
+    spec = parameters.QuerySpec(
         filterset=JobFilterSet,
         default_hours=12,
         extra={
@@ -81,13 +82,13 @@ class JobsMatrix(SectionView):
         "required": ["row_field", "col_field", "rows", "cols", "cells", "row_totals", "col_totals", "total"],
     }
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         rows, cols, limit = query.extra["rows"], query.extra["cols"], query.extra["limit"]
         if rows == cols:
-            raise api.bad_request("rows and cols must be different columns", cols="must differ from rows")
+            raise errors.bad_request("rows and cols must be different columns", cols="must differ from rows")
         assert query.window is not None
         matrix = queries.jobs_matrix(query, rows, cols, limit)
-        return api.envelope(matrix.data, window=query.window, limit=limit, count=len(matrix.data["rows"]), truncated=matrix.truncated)
+        return output.envelope(matrix.data, window=query.window, limit=limit, count=len(matrix.data["rows"]), truncated=matrix.truncated)
 
 
 def _pilot_filter_q(extra: dict[str, Any]) -> tuple[Q, list[str]]:
@@ -99,27 +100,27 @@ def _pilot_filter_q(extra: dict[str, Any]) -> tuple[Q, list[str]]:
                 q &= flt.q(extra[name])
             except ValidationError as exc:
                 message = " ".join(exc.messages)
-                raise api.bad_request(f"{name}: {message}", **{name: message}) from None
+                raise errors.bad_request(f"{name}: {message}", **{name: message}) from None
     return q, given
 
 
-def _timeseries_selection(query: api.Query) -> tuple[str, Q]:
+def _timeseries_selection(query: parameters.Query) -> tuple[str, Q]:
     """The metric and its filter, after checking that the filters and groupby fit it."""
     metric, groupby = query.extra["metric"], query.extra["groupby"]
     pilot_q, pilot_filters = _pilot_filter_q(query.extra)
     if metric in queries.PILOT_METRICS:
         job_filters = [name for name in query.filters if name not in SHARED_PILOT_FILTERS]
         if job_filters:
-            raise api.bad_request(
+            raise errors.bad_request(
                 f"job filters do not apply to {metric}", **{name: f"not a filter of {metric}" for name in job_filters}
             )
         if groupby and groupby not in queries.PILOT_DIMENSIONS:
-            raise api.bad_request(f"{metric} cannot be grouped by {groupby}", groupby=f"must be one of {', '.join(queries.PILOT_DIMENSIONS)}")
+            raise errors.bad_request(f"{metric} cannot be grouped by {groupby}", groupby=f"must be one of {', '.join(queries.PILOT_DIMENSIONS)}")
         return metric, pilot_q & query.q  # query.q holds the shared filters only
     if pilot_filters:
-        raise api.bad_request(f"pilot filters do not apply to {metric}", **{name: f"not a filter of {metric}" for name in pilot_filters})
+        raise errors.bad_request(f"pilot filters do not apply to {metric}", **{name: f"not a filter of {metric}" for name in pilot_filters})
     if groupby and groupby not in queries.JOB_DIMENSIONS:
-        raise api.bad_request(f"{metric} cannot be grouped by {groupby}", groupby=f"must be one of {', '.join(queries.JOB_DIMENSIONS)}")
+        raise errors.bad_request(f"{metric} cannot be grouped by {groupby}", groupby=f"must be one of {', '.join(queries.JOB_DIMENSIONS)}")
     return metric, query.q
 
 
@@ -128,7 +129,7 @@ class Timeseries(SectionView):
     endpoint = "stats.timeseries"
     path_template = "/api/stats/timeseries/"
     summary = "Jobs finished, failed or created, or pilots submitted, per time bin"
-    spec = api.QuerySpec(
+    spec = parameters.QuerySpec(
         filterset=JobFilterSet,
         default_hours=24,
         extra={
@@ -168,18 +169,18 @@ class Timeseries(SectionView):
         "required": ["bins", "series"],
     }
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         metric, q = _timeseries_selection(query)
         assert query.window is not None
         bin_size = query.extra["bin"]
         bins = len(queries.bin_starts(query.window, queries.BIN_SECONDS[bin_size]))
         if bins > MAX_BINS:
-            raise api.bad_request(
+            raise errors.bad_request(
                 f"the window holds {bins} bins of {bin_size}, more than {MAX_BINS}",
                 bin=f"{bins} bins: at most {MAX_BINS}; use a larger bin or a shorter window",
             )
         data = queries.timeseries(query, metric, q, bin_size, query.extra["groupby"], query.extra["top"])
-        return api.envelope(data, window=query.window, count=len(data["series"]))
+        return output.envelope(data, window=query.window, count=len(data["series"]))
 
 
 class SiteStats(SectionView):
@@ -187,7 +188,7 @@ class SiteStats(SectionView):
     endpoint = "stats.sites"
     path_template = "/api/stats/sites/"
     summary = "Per queue: jobs finished and failed, efficiency, mean wall time and CPU time"
-    spec = api.QuerySpec(
+    spec = parameters.QuerySpec(
         filterset=JobFilterSet,
         default_hours=12,
         is_list=True,
@@ -206,8 +207,8 @@ class SiteStats(SectionView):
         "cputime_mean": nullable("number", description="mean CPUCONSUMPTIONTIME per job, seconds"),
     })
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         assert query.window is not None
         rows = queries.sort_rows(queries.site_stats(query), query.sort)
         shown = [{f: row[f] for f in query.fields} for row in rows[: query.limit]]
-        return api.envelope(shown, window=query.window, limit=query.limit, count=len(shown), truncated=len(rows) > query.limit)
+        return output.envelope(shown, window=query.window, limit=query.limit, count=len(shown), truncated=len(rows) > query.limit)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from pandjango.legacy_standin import StandinServer, start
+from pandjango.legacy.standin import StandinServer, start
 
 from .conftest import BROWSER_MARKS, Console, screenshot, wait_ready
 

@@ -13,9 +13,9 @@ import pytest
 from django.db import connections
 from playwright.sync_api import Page, expect
 
-from pandjango.legacy_standin import StandinServer, start
+from pandjango.edge.securityheaders import CONTENT_SECURITY_POLICY
+from pandjango.legacy.standin import StandinServer, start
 from pandjango.pandadb.models import JobsArchived4
-from pandjango.securityheaders import CONTENT_SECURITY_POLICY
 
 from .conftest import BROWSER_MARKS, Console, wait_ready
 

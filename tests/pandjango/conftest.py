@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from pandjango import caching
-from pandjango.cachebackends import RESPONSES, caches_from_config
+from pandjango.caching import store
+from pandjango.caching.backends import RESPONSES, caches_from_config
 from pandjango.config import BASE_DIR
 from tests.memcached import Memcached
 
@@ -40,6 +40,6 @@ def memcached_cache(settings: Any, memcached: Memcached) -> Iterator[Memcached]:
         memcached.start()
     memcached.flush()
     settings.CACHES = caches_for(settings, backend="memcached", servers=[memcached.server])
-    caching.health.reset()
+    store.health.reset()
     yield memcached
-    caching.health.reset()
+    store.health.reset()

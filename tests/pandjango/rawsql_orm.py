@@ -12,11 +12,11 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncHour, TruncMinute
 
-from pandjango import rawsql
 from pandjango.pandadb import errorcodes
 from pandjango.pandadb.jobs import Window, job_querysets, tables_for
 from pandjango.pandadb.models import HarvesterWorkers, JobColumns
-from sections.stats import queries, sql
+from pandjango.rawsql import jobsql
+from sections.stats import queries, sql, timebins
 
 FINAL_TABLES = ("archived", "archive")
 
@@ -49,13 +49,13 @@ def _group_counts(querysets: Iterable[QuerySet[Any]], columns: Sequence[str], ex
         if example:
             row["example_pandaid"] = examples[key]
         rows.append(row)
-    return rawsql.by_count(columns)(rows, {})
+    return jobsql.by_count(columns)(rows, {})
 
 
 def _jobs(params: Mapping[str, Any], q: Q, tables: Sequence[str] | None, window: bool = True) -> list[QuerySet[JobColumns]]:
     """The job tables asked for (default: all) that the window reaches, filtered."""
     span = Window(params["date_from"], params["date_to"])
-    q &= filters_q(params, rawsql.JOB_FILTERS)
+    q &= filters_q(params, jobsql.JOB_FILTERS)
     reach = tables_for(span, tables)
     if not reach:  # job_querysets reads every table when given none
         return []
@@ -91,7 +91,7 @@ def failed_jobs_by_code(**params: Any) -> list[dict[str, Any]]:
         {"component": c, "code": code, "description": errorcodes.describe(c, code), "count": n, "example_pandaid": examples[(c, code)]}
         for (c, code), n in counts.items()
     ]
-    return rawsql.by_count(["component", "code"])(rows, {})
+    return jobsql.by_count(["component", "code"])(rows, {})
 
 
 def _epoch(value: datetime) -> int:
@@ -109,7 +109,7 @@ def _bucket_counts(querysets: Iterable[QuerySet[Any]], column: str, seconds: int
             start = _epoch(row["t"]) // seconds * seconds
             counts[(start, row[groupby]) if groupby else (start,)] += row["n"]
     rows = [{"bucket": key[0], **({groupby: key[1]} if groupby else {}), "count": n} for key, n in counts.items()]
-    return rawsql.by_bucket("groupby")(rows, {"groupby": groupby})
+    return timebins.by_bucket("groupby")(rows, {"groupby": groupby})
 
 
 def jobs_timeseries(**params: Any) -> list[dict[str, Any]]:
@@ -118,7 +118,7 @@ def jobs_timeseries(**params: Any) -> list[dict[str, Any]]:
     time, start, end = params["time"], params["date_from"], params["date_to"]
     bounded = Q(**{f"{time}__gte": start, f"{time}__lt": end, "modificationtime__gte": start})
     querysets = [qs.filter(bounded) for qs in _jobs(params, Q(), params.get("tables"), window=False)]
-    return _bucket_counts(querysets, time, rawsql.BIN_SECONDS[params["bin_seconds"]], params.get("groupby"))
+    return _bucket_counts(querysets, time, timebins.BIN_SECONDS[params["bin_seconds"]], params.get("groupby"))
 
 
 def site_efficiency(**params: Any) -> list[dict[str, Any]]:
@@ -137,7 +137,7 @@ def pilots_timeseries(**params: Any) -> list[dict[str, Any]]:
     q = filters_q(params, sql.PILOT_DIMENSIONS)
     start, end = params["date_from"], params["date_to"]
     workers = HarvesterWorkers.objects.filter(q, submittime__gte=start, submittime__lt=end, lastupdate__gte=start)
-    return _bucket_counts([workers], "submittime", rawsql.BIN_SECONDS[params["bin_seconds"]], params.get("groupby"))
+    return _bucket_counts([workers], "submittime", timebins.BIN_SECONDS[params["bin_seconds"]], params.get("groupby"))
 
 
 def queue_pilot_counts(**params: Any) -> list[dict[str, Any]]:
@@ -145,7 +145,7 @@ def queue_pilot_counts(**params: Any) -> list[dict[str, Any]]:
     q = filters_q(params, ("computingsite",))
     workers = HarvesterWorkers.objects.filter(q, lastupdate__gte=params["date_from"], lastupdate__lt=params["date_to"])
     rows = [dict(row) for row in workers.order_by().values("computingsite", "status").annotate(count=Count("*"))]
-    return rawsql.by_count(["computingsite", "status"])(rows, {})
+    return jobsql.by_count(["computingsite", "status"])(rows, {})
 
 
 ORM: dict[str, Callable[..., list[dict[str, Any]]]] = {

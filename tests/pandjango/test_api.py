@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from pandjango.api import iso
-from pandjango.endpoints import ENDPOINTS, SectionView
+from pandjango.api.output import iso
+from pandjango.endpoints.base import ENDPOINTS, SectionView
 from pandjango.pandadb.models import JobsDefined4
 from tests.api_helpers import with_query
 

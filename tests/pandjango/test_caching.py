@@ -1,4 +1,4 @@
-"""The view-level cache of every API endpoint, against a real memcached (pandjango/caching.py)."""
+"""The view-level cache of every API endpoint, against a real memcached (pandjango/caching/)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from pandjango import caching, config
+from pandjango import config
+from pandjango.caching import store
 from sections.production import queries
 from sections.production.views import JobDetail, JobsList
 from tests.memcached import Memcached
@@ -138,7 +139,7 @@ def test_connections_to_memcached_are_kept_between_requests(memcached_cache: Mem
 
 def test_bad_input_never_touches_the_cache(memcached_cache: Memcached, anon_client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(caching.ResponseStore, "_call", lambda self, *args: calls.append(args))
+    monkeypatch.setattr(store.ResponseStore, "_call", lambda self, *args: calls.append(args))
     assert anon_client.get(JOBS, {"hours": "-1"}).status_code == 400
     assert anon_client.get(JOBS, {"nosuch": "1"}).status_code == 400
     assert anon_client.get(JOBS, {"hours": "1", "hours2": "1"}).status_code == 400
@@ -239,7 +240,7 @@ def test_an_expired_entry_is_served_while_another_request_recomputes_it(
     first = anon_client.get(JOBS)
     time.sleep(1.1)
     calls = count_calls(monkeypatch, JobsList)
-    monkeypatch.setattr(caching.ResponseStore, "take_lock", lambda self, key: False)  # someone else holds it
+    monkeypatch.setattr(store.ResponseStore, "take_lock", lambda self, key: False)  # someone else holds it
     stale = anon_client.get(JOBS)
     assert (stale["X-Cache"], stale.content) == ("HIT", first.content)
     assert int(stale["Age"]) >= 1
@@ -250,7 +251,7 @@ def test_a_failing_query_releases_its_lock(memcached_cache: Memcached, anon_clie
     started = time.monotonic()
     assert anon_client.get(f"{JOBS}1/").status_code == 404
     assert anon_client.get(f"{JOBS}1/").status_code == 404
-    assert time.monotonic() - started < caching.LOCK_WAIT_SECONDS / 2
+    assert time.monotonic() - started < store.LOCK_WAIT_SECONDS / 2
 
 
 # ---------------------------------------------------------------------------- memcached failing
@@ -328,14 +329,14 @@ def test_an_answer_over_1_mb_is_stored_compressed(memcached_cache: Memcached, an
     second = anon_client.get(JOBS, params)
     assert (first["X-Cache"], second["X-Cache"]) == ("MISS", "HIT")
     assert second.content == first.content
-    assert memcached_cache.stats()["bytes"] < caching.MEMCACHED_MAX_VALUE
+    assert memcached_cache.stats()["bytes"] < store.MEMCACHED_MAX_VALUE
 
 
 def test_an_answer_too_big_even_compressed_is_not_cached_and_said_so(
     memcached_cache: Memcached, anon_client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(caching, "MEMCACHED_MAX_VALUE", 500)
-    monkeypatch.setattr(caching, "_too_large_warned", {})
+    monkeypatch.setattr(store, "MEMCACHED_MAX_VALUE", 500)
+    monkeypatch.setattr(store, "_too_large_warned", {})
     with caplog.at_level(logging.WARNING, logger="pandjango.caching"):
         states = [anon_client.get(JOBS)["X-Cache"] for _ in range(2)]
     assert states == ["MISS", "MISS"]

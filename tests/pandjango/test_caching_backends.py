@@ -1,4 +1,4 @@
-"""The cache backends built from [cache] (pandjango/cachebackends.py), the developer's file
+"""The cache backends built from [cache] (pandjango/caching/backends.py), the developer's file
 cache, and the cache key on its own."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import orjson
 import pytest
 from django.test import Client
 
-from pandjango.cachebackends import RESPONSES, Blake2Rendezvous, ReadableFileCache, caches_from_config
-from pandjango.caching import MEMCACHED_KEY_BUDGET, lock_key, response_cache_key
+from pandjango.caching.backends import RESPONSES, Blake2Rendezvous, ReadableFileCache, caches_from_config
+from pandjango.caching.store import MEMCACHED_KEY_BUDGET, lock_key, response_cache_key
 from tests.pandjango.conftest import caches_for
 
 JOBS = "/api/production/jobs/"
@@ -33,7 +33,7 @@ CACHE: dict[str, Any] = {
 def test_memcached_gets_every_server_short_timeouts_and_no_silent_retries() -> None:
     built = caches_from_config(CACHE, Path("/srv/pandjango"))
     responses = built[RESPONSES]
-    assert responses["BACKEND"] == "pandjango.cachebackends.PersistentPyMemcacheCache"
+    assert responses["BACKEND"] == "pandjango.caching.backends.PersistentPyMemcacheCache"
     assert responses["LOCATION"] == CACHE["servers"]
     options = responses["OPTIONS"]
     assert (options["connect_timeout"], options["timeout"]) == (0.25, 0.25)
@@ -61,7 +61,7 @@ def test_keys_are_spread_over_the_servers_and_a_lost_server_moves_only_its_own()
 @pytest.mark.no_db
 def test_the_file_backend_writes_under_file_dir() -> None:
     built = caches_from_config({**CACHE, "backend": "file"}, Path("/srv/pandjango"))
-    assert built[RESPONSES]["BACKEND"] == "pandjango.cachebackends.ReadableFileCache"
+    assert built[RESPONSES]["BACKEND"] == "pandjango.caching.backends.ReadableFileCache"
     assert built[RESPONSES]["LOCATION"] == "/srv/pandjango/var/cache"
 
 

@@ -15,7 +15,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from pandjango import caching, config
+from pandjango import config
+from pandjango.caching import points
 from tests.memcached import Memcached
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,13 +118,13 @@ def test_the_meta_endpoints_are_in_the_openapi_document(anon_client: Client) -> 
 def test_an_unknown_endpoint_under_lifetimes_is_a_configuration_error(pandjango_config: Any) -> None:
     pandjango_config("cache.lifetimes", {"production.jbos": 5})
     with pytest.raises(config.ConfigError, match=r'cache.lifetimes."production.jbos" is not an endpoint name'):
-        caching.check_config()
+        points.check_config()
 
 
 def test_a_warm_path_that_is_no_endpoint_is_a_configuration_error(pandjango_config: Any) -> None:
     pandjango_config("cache.warm", ["/api/production/jbos/"])
     with pytest.raises(config.ConfigError, match=r"cache.warm: /api/production/jbos/ is not the path of an API endpoint"):
-        caching.check_config()
+        points.check_config()
 
 
 @pytest.mark.no_db

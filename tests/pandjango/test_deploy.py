@@ -125,7 +125,7 @@ def test_the_gunicorn_config_takes_its_numbers_from_the_environment(monkeypatch:
     conf = runpy.run_path(str(GUNICORN_CONFIG))
     assert (conf["bind"], conf["workers"], conf["forwarded_allow_ips"]) == (["127.0.0.1:9001"], 3, "10.0.0.5")
     assert conf["wsgi_app"] == "pandjango.wsgi:application"
-    assert conf["accesslog"] is None  # pandjango/requestlog.py logs each request
+    assert conf["accesslog"] is None  # pandjango/edge/requestlog.py logs each request
     assert conf["max_requests"] > 0 and conf["max_requests_jitter"] > 0
     assert conf["timeout"] * 1000 > tomllib.loads(PRODUCTION_EXAMPLE.read_text())["limits"]["statement_timeout_ms"]
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from pandjango.endpoints import ENDPOINTS
+from pandjango.endpoints.base import ENDPOINTS
 
 LISTS = ["/api/production/jobs/", "/api/sites/", "/api/autopilot/pilots/", "/api/production/tasks/"]
 WINDOWED = ["/api/production/jobs/", "/api/production/jobs/summary/", "/api/production/errors/", "/api/autopilot/info/", "/api/sites/clouds/"]

@@ -1,5 +1,5 @@
 """/legacy/: the proxy to the old monitor, against a real HTTP server started here (the
-stand-in old monitor of pandjango/legacy_standin.py, on a free loopback port)."""
+stand-in old monitor of pandjango/legacy/standin.py, on a free loopback port)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import orjson
 import pytest
 from django.test import Client
 
-from pandjango.legacy_standin import StandinServer, start
+from pandjango.legacy.standin import StandinServer, start
 
 SLOW_SECONDS = 2.0
 TIMEOUT = 0.5
@@ -222,7 +222,7 @@ def test_a_cache_that_is_down_does_not_stop_the_proxy(anon_client: Client, legac
 
         set = get
 
-    monkeypatch.setattr("pandjango.legacy.cache", DownCache())
+    monkeypatch.setattr("pandjango.legacy.fetch.cache", DownCache())
     response = anon_client.get("/legacy/query?dash=prod")
     assert response.status_code == 200 and response["X-Cache"] == "MISS"
 

@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from pandjango import config
-from pandjango.legacy import MAX_DEPTH, LegacyError, LegacySettings, check_base_url, check_path, nesting_depth, rewrite_url, sanitise, target_url
-from pandjango.legacy_standin import StandinServer, front_page
+from pandjango.legacy.paths import LegacyError, LegacySettings, check_base_url, check_path, target_url
+from pandjango.legacy.sanitise import MAX_DEPTH, nesting_depth, rewrite_url, sanitise
+from pandjango.legacy.standin import StandinServer, front_page
 
 pytestmark = pytest.mark.no_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,7 +186,7 @@ def _free_port() -> int:
 
 def test_the_stand_in_runs_as_a_program_as_the_demo_starts_it() -> None:
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "pandjango.legacy_standin", "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "pandjango.legacy.standin", "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == f"stand-in old monitor at http://127.0.0.1:{port}/server/pandamon/"

@@ -16,8 +16,8 @@ from django.urls import Resolver404, resolve
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.validation import validate_schema
 
-from pandjango.endpoints import ENDPOINTS, SectionView
-from pandjango.meta import PandjangoSchemaGenerator
+from pandjango.endpoints.base import ENDPOINTS, SectionView
+from pandjango.endpoints.meta import PandjangoSchemaGenerator
 from tests.api_helpers import as_json_schema, with_query
 
 # Every path API.md lists, in OpenAPI's {param} form.

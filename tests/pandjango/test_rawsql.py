@@ -15,9 +15,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from sqlglot import exp
 
-from pandjango import rawsql
 from pandjango.pandadb.schema import schema_indexes
 from pandjango.pandadb.tables import TABLE_SCHEMA, qualified_name
+from pandjango.rawsql import definition, hints, jobsql, registry, running, template
 
 NAMES = (
     "autopilot.queue_pilot_counts",
@@ -36,7 +36,7 @@ NOW = timezone.now()
 WINDOW = {"date_from": NOW - timedelta(days=5), "date_to": NOW}  # reaches the archive
 
 
-def _shapes(query: rawsql.RawQuery) -> Iterator[tuple[str, dict[str, Any]]]:
+def _shapes(query: definition.RawQuery) -> Iterator[tuple[str, dict[str, Any]]]:
     """The examples, every optional parameter given, and each choice of each shape parameter."""
     yield "examples", {}
     every: dict[str, Any] = {}
@@ -54,7 +54,7 @@ def _shapes(query: rawsql.RawQuery) -> Iterator[tuple[str, dict[str, Any]]]:
                 yield f"{p.name}={choice}", {**WINDOW, p.name: [choice] if p.kind == "columns" else choice}
 
 
-def _differ(query: rawsql.RawQuery, params: dict[str, Any]) -> bool:
+def _differ(query: definition.RawQuery, params: dict[str, Any]) -> bool:
     """The matrix's rows and cols must differ (its view says so)."""
     values = query.prepare(params, examples=True)
     return query.name != "stats.jobs_matrix" or values["rows"] != values["cols"]
@@ -62,16 +62,16 @@ def _differ(query: rawsql.RawQuery, params: dict[str, Any]) -> bool:
 
 CASES = [
     pytest.param(q.name, params, id=f"{q.name}-{label}")
-    for q in rawsql.all_queries()
+    for q in registry.all_queries()
     for label, params in _shapes(q)
     if _differ(q, params)
 ]
 
 
 def _oracle_tree(name: str, params: dict[str, Any]) -> tuple[exp.Expression, str, dict[str, Any]]:
-    query = rawsql.get(name)
+    query = registry.get(name)
     values = query.prepare(params, examples=True)
-    text = rawsql.render_text(query, "oracle", values)
+    text = template.render_text(query, "oracle", values)
     tree = sqlglot.parse_one(text, read="oracle", error_level=sqlglot.ErrorLevel.RAISE)
     return tree, text, values
 
@@ -87,39 +87,39 @@ def atlas_schemas(pandjango_config: Callable[[str, Any], None]) -> None:
 
 
 def test_every_section_registers_its_queries() -> None:
-    assert tuple(q.name for q in rawsql.all_queries()) == NAMES
+    assert tuple(q.name for q in registry.all_queries()) == NAMES
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_each_query_says_what_it_is_for_and_has_text_for_every_vendor(name: str) -> None:
-    query = rawsql.get(name)
+    query = registry.get(name)
     assert query.purpose and "\n" not in query.purpose
     assert name.startswith(query.section + ".")
-    assert query.describe()["vendors"] == list(rawsql.VENDORS)
+    assert query.describe()["vendors"] == list(definition.VENDORS)
 
 
 def test_an_unknown_query_is_a_clear_error() -> None:
     with pytest.raises(KeyError, match="rawsql list"):
-        rawsql.get("production.nothing")
+        registry.get("production.nothing")
 
 
 def test_it_refuses_a_text_that_binds_what_is_not_a_parameter() -> None:
-    texts = dict.fromkeys(rawsql.VENDORS, "SELECT COUNT(*) FROM {JOBSACTIVE4} j WHERE j.jobstatus = :status")
+    texts = dict.fromkeys(definition.VENDORS, "SELECT COUNT(*) FROM {JOBSACTIVE4} j WHERE j.jobstatus = :status")
     with pytest.raises(ValueError, match=":status, which is not a parameter"):
-        rawsql.register(rawsql.RawQuery("stats.broken", "stats", "broken", (), texts, "[]"))
-    assert "stats.broken" not in rawsql.REGISTRY
+        registry.register(definition.RawQuery("stats.broken", "stats", "broken", (), texts, "[]"))
+    assert "stats.broken" not in registry.REGISTRY
 
 
 def test_it_refuses_a_query_without_text_for_a_vendor() -> None:
     with pytest.raises(ValueError, match="no text for mysql, postgresql, sqlite"):
-        rawsql.register(rawsql.RawQuery("stats.partial", "stats", "partial", (), {"oracle": "SELECT 1 FROM DUAL"}, "[]"))
+        registry.register(definition.RawQuery("stats.partial", "stats", "partial", (), {"oracle": "SELECT 1 FROM DUAL"}, "[]"))
 
 
 def test_unknown_and_missing_parameters_are_refused() -> None:
     with pytest.raises(TypeError, match="unknown parameter hours"):
-        rawsql.run("production.jobs_summary", hours=12, groupby=["jobstatus"])
+        running.run("production.jobs_summary", hours=12, groupby=["jobstatus"])
     with pytest.raises(TypeError, match="date_from is required"):
-        rawsql.run("production.jobs_summary", groupby=["jobstatus"])
+        running.run("production.jobs_summary", groupby=["jobstatus"])
 
 
 @pytest.mark.parametrize(
@@ -128,12 +128,12 @@ def test_unknown_and_missing_parameters_are_refused() -> None:
 )
 def test_a_shape_parameter_outside_its_whitelist_is_refused(param: str, value: Any) -> None:
     with pytest.raises(ValueError):
-        rawsql.render("production.jobs_summary", "oracle", **{"groupby": ["jobstatus"], param: value})
+        registry.render("production.jobs_summary", "oracle", **{"groupby": ["jobstatus"], param: value})
 
 
 def test_a_list_longer_than_oracle_takes_is_refused() -> None:
     with pytest.raises(ValueError, match="more than 1000"):
-        rawsql.render("production.jobs_summary", "oracle", jeditaskid=list(range(1001)))
+        registry.render("production.jobs_summary", "oracle", jeditaskid=list(range(1001)))
 
 
 # ---------------------------------------------------------------------------- the Oracle text
@@ -158,42 +158,42 @@ def test_the_oracle_text_parses_with_its_hint_on_an_index_of_the_schema(name: st
 def test_every_oracle_bind_is_supplied_by_the_parameters(name: str, params: dict[str, Any]) -> None:
     tree, text, values = _oracle_tree(name, params)
     placeholders = {p.name for p in tree.find_all(exp.Placeholder)}
-    supplied = rawsql.binds(rawsql.get(name), values, text)
-    assert placeholders == set(supplied) == set(rawsql.bind_names(text))
+    supplied = template.binds(registry.get(name), values, text)
+    assert placeholders == set(supplied) == set(template.bind_names(text))
     assert "%s" not in text and "?" not in text
 
 
 @pytest.mark.parametrize(("name", "params"), CASES)
 @pytest.mark.parametrize("vendor", ["mysql", "postgresql", "sqlite"])
 def test_the_other_vendors_texts_parse_too(name: str, params: dict[str, Any], vendor: str) -> None:
-    query = rawsql.get(name)
-    text = rawsql.render_text(query, vendor, query.prepare(params, examples=True))
+    query = registry.get(name)
+    text = template.render_text(query, vendor, query.prepare(params, examples=True))
     sqlglot.parse_one(text, read=DIALECTS[vendor], error_level=sqlglot.ErrorLevel.RAISE)
-    assert set(rawsql.bind_names(text)) == set(rawsql.binds(query, query.prepare(params, examples=True), text))
+    assert set(template.bind_names(text)) == set(template.binds(query, query.prepare(params, examples=True), text))
 
 
 @pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("vendor", rawsql.VENDORS)
+@pytest.mark.parametrize("vendor", definition.VENDORS)
 def test_hostile_values_never_reach_the_text(name: str, vendor: str) -> None:
-    query = rawsql.get(name)
+    query = registry.get(name)
     hostile = {p.name: list(HOSTILE) for p in query.params if p.kind == "str list"}
     assert hostile, f"{name} takes no text values"
     values = query.prepare(hostile, examples=True)
-    text = rawsql.render_text(query, vendor, values)
+    text = template.render_text(query, vendor, values)
     for value in HOSTILE:
         assert value not in text
     assert "--" not in text and ";" not in text
-    bound = rawsql.binds(query, values, text)
+    bound = template.binds(query, values, text)
     assert {v for k, v in bound.items() if k.rsplit("_", 1)[0] in hostile} == set(HOSTILE)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_text_depends_on_the_shape_of_the_values_not_on_the_values(name: str) -> None:
-    query = rawsql.get(name)
-    lists = [p for p in query.params if p.kind in rawsql.LIST_KINDS]
+    query = registry.get(name)
+    lists = [p for p in query.params if p.kind in definition.LIST_KINDS]
     one = {p.name: ["a", "b"] if p.kind == "str list" else [1, 2] for p in lists}
     other = {p.name: ["zz", "yy"] if p.kind == "str list" else [7, 8] for p in lists}
-    assert rawsql.render(name, "oracle", **one) == rawsql.render(name, "oracle", **other)
+    assert registry.render(name, "oracle", **one) == registry.render(name, "oracle", **other)
 
 
 @pytest.mark.usefixtures("atlas_schemas")
@@ -211,30 +211,30 @@ def test_the_oracle_text_names_the_schemas_of_the_config(name: str) -> None:
 def test_another_config_gives_other_schema_names(pandjango_config: Callable[[str, Any], None]) -> None:
     pandjango_config("panda.schema_panda", "DOMA_PANDA")
     pandjango_config("panda.schema_archive", "DOMA_PANDAARCH")
-    text = rawsql.render("production.jobs_summary", "oracle", **WINDOW)
+    text = registry.render("production.jobs_summary", "oracle", **WINDOW)
     assert "DOMA_PANDA.JOBSARCHIVED4" in text and "DOMA_PANDAARCH.JOBSARCHIVED" in text
     assert "ATLAS" not in text
-    assert '"doma_panda"."jobsactive4"' in rawsql.render("production.jobs_summary", "postgresql", **WINDOW)
+    assert '"doma_panda"."jobsactive4"' in registry.render("production.jobs_summary", "postgresql", **WINDOW)
 
 
 def test_the_jobs_summary_reads_the_archived_jobs_through_the_ddl_index_that_covers_it() -> None:
-    text = rawsql.render("production.jobs_summary", "oracle", groupby=["computingsite"])
+    text = registry.render("production.jobs_summary", "oracle", groupby=["computingsite"])
     assert "/*+ INDEX(j JOBSARCH4_COMPSITE_5ATTR_IDX) */" in text
 
 
 def test_a_task_filter_reads_through_the_task_indexes() -> None:
-    text = rawsql.render("production.jobs_summary", "oracle", **WINDOW, groupby=["jobstatus"], jeditaskid=[42])
+    text = registry.render("production.jobs_summary", "oracle", **WINDOW, groupby=["jobstatus"], jeditaskid=[42])
     assert "INDEX(j JOBSARC4_JEDITASKID3ATTR_IDX)" in text and "INDEX(j JOBS_JEDITASKID_PANDAID_IDX)" in text
 
 
 def test_the_archive_is_read_on_its_statechangetime_index() -> None:
-    text = rawsql.render("production.jobs_summary", "oracle", **WINDOW, groupby=["produsername"], tables=["archive"])
+    text = registry.render("production.jobs_summary", "oracle", **WINDOW, groupby=["produsername"], tables=["archive"])
     assert "INDEX(j JOBS_STATECHANGETIME_IDX)" in text
     assert "j.statechangetime >= CAST(:date_from AS DATE)" in text and "j.modificationtime" not in text
 
 
 def test_every_union_leaves_out_the_jobs_a_table_read_before_holds() -> None:
-    text = rawsql.render("production.jobs_summary", "postgresql", **WINDOW, groupby=["jobstatus"])
+    text = registry.render("production.jobs_summary", "postgresql", **WINDOW, groupby=["jobstatus"])
     archive_branch = text.split(f"{qualified_name('JOBSARCHIVED', 'postgresql')} j")[1]
     for table in ("JOBSARCHIVED4", "JOBSACTIVE4", "JOBSWAITING4", "JOBSDEFINED4"):
         assert f"NOT EXISTS (SELECT 1 FROM {qualified_name(table, 'postgresql')} later WHERE later.pandaid = j.pandaid)" in archive_branch
@@ -243,37 +243,37 @@ def test_every_union_leaves_out_the_jobs_a_table_read_before_holds() -> None:
 
 
 def test_a_union_that_would_count_a_job_twice_is_refused() -> None:
-    texts = {v: "SELECT COUNT(*) AS n FROM (\n{{union tables}}\nSELECT j.pandaid FROM {table} j\n{{end}}\n) s" for v in rawsql.VENDORS}
+    texts = {v: "SELECT COUNT(*) AS n FROM (\n{{union tables}}\nSELECT j.pandaid FROM {table} j\n{{end}}\n) s" for v in definition.VENDORS}
     with pytest.raises(ValueError, match="each PandaID counts once"):
-        rawsql.register(rawsql.RawQuery(
-            name="production.twice", section="production", purpose="test", params=(*rawsql.window_params(), rawsql.tables_param()),
+        registry.register(definition.RawQuery(
+            name="production.twice", section="production", purpose="test", params=(*jobsql.window_params(), jobsql.tables_param()),
             texts=texts, returns="",
         ))
 
 
 def test_a_mysql_index_hint_names_only_an_index_the_table_has(monkeypatch: pytest.MonkeyPatch) -> None:
     params = {**WINDOW, "tables": ["archived"]}
-    monkeypatch.setattr(rawsql, "_mysql_indexes", None)  # not read: the text shows every hint
-    assert "USE INDEX (JOBSARCH4_MTIMEPRODSLABEL_IDX)" in rawsql.render("stats.site_efficiency", "mysql", **params)
-    monkeypatch.setattr(rawsql, "_mysql_indexes", {"JOBSARCHIVED4": {"JOBSARCH4_MTIMEPRODSLABEL_IDX"}})
-    assert "USE INDEX (JOBSARCH4_MTIMEPRODSLABEL_IDX)" in rawsql.render("stats.site_efficiency", "mysql", **params)
-    monkeypatch.setattr(rawsql, "_mysql_indexes", {"JOBSARCHIVED4": {"JOBSARCH4_PILOTERRCODE_IDX"}})
-    assert "USE INDEX" not in rawsql.render("stats.site_efficiency", "mysql", **params)
+    monkeypatch.setattr(hints, "_mysql_indexes", None)  # not read: the text shows every hint
+    assert "USE INDEX (JOBSARCH4_MTIMEPRODSLABEL_IDX)" in registry.render("stats.site_efficiency", "mysql", **params)
+    monkeypatch.setattr(hints, "_mysql_indexes", {"JOBSARCHIVED4": {"JOBSARCH4_MTIMEPRODSLABEL_IDX"}})
+    assert "USE INDEX (JOBSARCH4_MTIMEPRODSLABEL_IDX)" in registry.render("stats.site_efficiency", "mysql", **params)
+    monkeypatch.setattr(hints, "_mysql_indexes", {"JOBSARCHIVED4": {"JOBSARCH4_PILOTERRCODE_IDX"}})
+    assert "USE INDEX" not in registry.render("stats.site_efficiency", "mysql", **params)
 
 
 def test_the_indexes_of_the_configured_database_are_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from django.db import connections
 
-    monkeypatch.setattr(rawsql, "_mysql_indexes", None)
-    rawsql.read_mysql_indexes(connections["panda"])
-    found = rawsql._mysql_indexes
+    monkeypatch.setattr(hints, "_mysql_indexes", None)
+    hints.read_mysql_indexes(connections["panda"])
+    found = hints._mysql_indexes
     assert found is not None and "JOBSARCH4_COMPSITE_5ATTR_IDX" in found["JOBSARCHIVED4"]
-    rawsql.read_mysql_indexes(connections["panda"])
-    assert rawsql._mysql_indexes is found
+    hints.read_mysql_indexes(connections["panda"])
+    assert hints._mysql_indexes is found
 
 
 def test_a_list_becomes_numbered_binds() -> None:
-    text = rawsql.render("production.jobs_summary", "oracle", jobstatus=["failed", "finished", "closed"], cloud_not=["US"])
+    text = registry.render("production.jobs_summary", "oracle", jobstatus=["failed", "finished", "closed"], cloud_not=["US"])
     assert "j.jobstatus IN (:jobstatus_0, :jobstatus_1, :jobstatus_2)" in text
     assert "(j.cloud NOT IN (:cloud_not_0) OR j.cloud IS NULL)" in text
     assert ":computingsite" not in text  # a filter not given leaves no trace
@@ -281,15 +281,15 @@ def test_a_list_becomes_numbered_binds() -> None:
 
 def test_oracle_compares_date_columns_with_binds_cast_to_date() -> None:
     for name in NAMES:
-        text = rawsql.render(name, "oracle")
+        text = registry.render(name, "oracle")
         assert text.count(":date_") == text.count("CAST(:date_") > 0
         assert re.search(r"CAST\(:date_\w+ AS DATE\)", text)
 
 
 def test_to_pyformat_leaves_literals_and_comments_alone() -> None:
     text = "SELECT strftime('%s', x), 'a:b', y::date /* :c */ FROM t WHERE z = :d AND w IN (:e_0, :e_1)"
-    assert rawsql.to_pyformat(text) == "SELECT strftime('%%s', x), 'a:b', y::date /* :c */ FROM t WHERE z = %(d)s AND w IN (%(e_0)s, %(e_1)s)"
-    assert rawsql.bind_names(text) == ["d", "e_0", "e_1"]
+    assert template.to_pyformat(text) == "SELECT strftime('%%s', x), 'a:b', y::date /* :c */ FROM t WHERE z = %(d)s AND w IN (%(e_0)s, %(e_1)s)"
+    assert template.bind_names(text) == ["d", "e_0", "e_1"]
 
 
 # ---------------------------------------------------------------------------- manage.py rawsql
@@ -307,7 +307,7 @@ def test_the_command_shows_the_oracle_text_the_dba_will_see(capsys: pytest.Captu
     call_command("rawsql", "show", "production.jobs_summary", "--vendor", "oracle", "--param", "jobstatus=failed,finished")
     out = capsys.readouterr().out
     text = "\n".join(line for line in out.splitlines() if not line.startswith("--"))
-    assert text == rawsql.render("production.jobs_summary", "oracle", jobstatus=["failed", "finished"])
+    assert text == registry.render("production.jobs_summary", "oracle", jobstatus=["failed", "finished"])
     assert "/*+ INDEX(j JOBSARCH4_COMPSITE_5ATTR_IDX) */" in text and ":jobstatus_1" in text
     assert "--  groupby" in out  # the parameters are listed above the text
 

@@ -16,9 +16,9 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from pandjango import rawsql
 from pandjango.pandadb.schema import JOB_TABLE_NAMES
 from pandjango.pandadb.tables import qualified_name
+from pandjango.rawsql import running
 
 pytestmark = pytest.mark.mariadb
 
@@ -34,7 +34,7 @@ def _plan_of(name: str, table: str, hours_ago: tuple[int, int], **params: Any) -
     """The EXPLAIN row of the one job table read, in a window from..to hours ago."""
     now = timezone.now()
     window = {"date_from": now - timedelta(hours=hours_ago[0]), "date_to": now - timedelta(hours=hours_ago[1])}
-    rows = [row for row in rawsql.explain(name, tables=[table], **window, **params) if row["table"] == "j"]
+    rows = [row for row in running.explain(name, tables=[table], **window, **params) if row["table"] == "j"]
     assert len(rows) == 1, rows
     return rows[0]
 
@@ -64,7 +64,7 @@ if settings.PANDJANGO["databases"]["panda"]["engine"] == "mysql":
 
     def test_the_jobs_summary_reads_no_job_table_with_a_time_index_in_full() -> None:
         now = timezone.now()
-        plan = rawsql.explain("production.jobs_summary", date_from=now - timedelta(hours=12), date_to=now, groupby=["computingsite"])
+        plan = running.explain("production.jobs_summary", date_from=now - timedelta(hours=12), date_to=now, groupby=["computingsite"])
         scanned = [row for row in plan if row["table"] == "j" and row["type"] == "ALL"]
         # JOBSDEFINED4 and JOBSWAITING4 have no time index (small tables: PANDA-SCHEMA.md).
         assert len(scanned) <= 2, plan

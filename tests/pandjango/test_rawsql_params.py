@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pandjango import rawsql
+from pandjango.rawsql import definition, fromrequest, jobsql, registry
 
 pytestmark = pytest.mark.no_db
 
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.no_db
     ],
 )
 def test_plain_values_become_in_lists(filters: dict[str, str], params: dict[str, Any]) -> None:
-    assert rawsql.in_list_params(filters, rawsql.JOB_FILTERS) == params
+    assert fromrequest.in_list_params(filters, jobsql.JOB_FILTERS) == params
 
 
 @pytest.mark.parametrize(
@@ -40,28 +40,28 @@ def test_plain_values_become_in_lists(filters: dict[str, str], params: dict[str,
         {"cloud": "!U*"},
         {"transformation": "Sim_tf.py"},  # not a filter of the job queries
         {"jobtype": "analysis", "prodsourcelabel": "managed"},  # no label passes both
-        {"jobstatus": "|".join(f"s{i}" for i in range(rawsql.MAX_LIST_ITEMS + 1))},  # more than Oracle's IN takes
+        {"jobstatus": "|".join(f"s{i}" for i in range(definition.MAX_LIST_ITEMS + 1))},  # more than Oracle's IN takes
     ],
 )
 def test_what_has_no_in_list_form_is_left_to_the_orm(filters: dict[str, str]) -> None:
-    assert rawsql.in_list_params(filters, rawsql.JOB_FILTERS) is None
+    assert fromrequest.in_list_params(filters, jobsql.JOB_FILTERS) is None
 
 
 def test_nothing_goes_to_the_registry_when_it_is_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rawsql, "USE_REGISTRY", False)
-    assert rawsql.in_list_params({}, rawsql.JOB_FILTERS) is None
+    monkeypatch.setattr(fromrequest, "USE_REGISTRY", False)
+    assert fromrequest.in_list_params({}, jobsql.JOB_FILTERS) is None
 
 
 def test_narrowing_keeps_the_values_both_let_through() -> None:
-    assert rawsql.narrowed({"cloud": ["CA"]}, "jobstatus", ["failed"]) == {"cloud": ["CA"], "jobstatus": ["failed"]}
-    assert rawsql.narrowed({"jobstatus": ["failed", "finished"]}, "jobstatus", ["failed"]) == {"jobstatus": ["failed"]}
-    assert rawsql.narrowed({"jobstatus_not": ["finished"]}, "jobstatus", ["failed"]) == {"jobstatus": ["failed"]}
-    assert rawsql.narrowed({"jobstatus": ["finished"]}, "jobstatus", ["failed"]) is None
-    assert rawsql.narrowed({"jobstatus_not": ["failed"]}, "jobstatus", ["failed"]) is None
+    assert fromrequest.narrowed({"cloud": ["CA"]}, "jobstatus", ["failed"]) == {"cloud": ["CA"], "jobstatus": ["failed"]}
+    assert fromrequest.narrowed({"jobstatus": ["failed", "finished"]}, "jobstatus", ["failed"]) == {"jobstatus": ["failed"]}
+    assert fromrequest.narrowed({"jobstatus_not": ["finished"]}, "jobstatus", ["failed"]) == {"jobstatus": ["failed"]}
+    assert fromrequest.narrowed({"jobstatus": ["finished"]}, "jobstatus", ["failed"]) is None
+    assert fromrequest.narrowed({"jobstatus_not": ["failed"]}, "jobstatus", ["failed"]) is None
 
 
 def test_every_text_the_registry_sends_names_its_query() -> None:
-    for query in rawsql.all_queries():
-        for vendor in rawsql.VENDORS:
-            text = rawsql.render(query.name, vendor)
+    for query in registry.all_queries():
+        for vendor in definition.VENDORS:
+            text = registry.render(query.name, vendor)
             assert text.startswith(f"/* pandjango:{query.name} */\n"), (query.name, vendor)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from pandjango import rawsql
 from pandjango.pandadb.models import HarvesterWorkers, JobsArchived4
+from pandjango.rawsql import registry, running
 
 from .rawsql_orm import ORM
 
@@ -104,7 +104,7 @@ CASES: dict[str, list[Case]] = {
 
 
 def test_every_registered_query_has_cases_here() -> None:
-    assert {q.name for q in rawsql.all_queries()} == set(CASES) == set(ORM)
+    assert {q.name for q in registry.all_queries()} == set(CASES) == set(ORM)
 
 
 @pytest.mark.parametrize(
@@ -113,34 +113,34 @@ def test_every_registered_query_has_cases_here() -> None:
 )
 def test_the_raw_query_gives_the_rows_of_the_orm(name: str, case: Case, sample: Sample) -> None:
     params = case(sample)
-    raw = rawsql.run(name, **params)
+    raw = running.run(name, **params)
     orm = ORM[name](**params)
     assert raw, f"{name}: the case selects nothing, so it proves nothing"
     assert raw == orm
 
 
 def test_the_rows_are_plain_dicts_of_plain_values(sample: Sample) -> None:
-    rows = rawsql.run("production.jobs_summary", **sample.ago(24), groupby=["jobstatus"])
+    rows = running.run("production.jobs_summary", **sample.ago(24), groupby=["jobstatus"])
     assert all(type(row) is dict and set(row) == {"jobstatus", "count"} for row in rows)
     assert all(type(row["count"]) is int for row in rows)
 
 
 def test_the_summary_comes_biggest_count_first(sample: Sample) -> None:
-    counts = [row["count"] for row in rawsql.run("production.jobs_summary", **sample.ago(96), groupby=["computingsite"])]
+    counts = [row["count"] for row in running.run("production.jobs_summary", **sample.ago(96), groupby=["computingsite"])]
     assert counts == sorted(counts, reverse=True)
 
 
 def test_a_value_matching_nothing_gives_no_rows(sample: Sample) -> None:
-    assert rawsql.run("production.jobs_summary", **sample.ago(12), groupby=["jobstatus"], computingsite=["NO_SUCH_QUEUE"]) == []
+    assert running.run("production.jobs_summary", **sample.ago(12), groupby=["jobstatus"], computingsite=["NO_SUCH_QUEUE"]) == []
 
 
 def test_a_table_the_window_does_not_reach_is_not_read(sample: Sample, django_assert_num_queries: Any) -> None:
     with django_assert_num_queries(0, using="panda"):
-        assert rawsql.run("production.failed_jobs_by", **sample.ago(12), groupby="computingsite", tables=["archive"]) == []
+        assert running.run("production.failed_jobs_by", **sample.ago(12), groupby="computingsite", tables=["archive"]) == []
     assert ORM["production.failed_jobs_by"](**sample.ago(12), groupby="computingsite", tables=["archive"]) == []
 
 
 def test_a_hostile_value_is_only_ever_a_value(sample: Sample) -> None:
     hostile = ["x' OR '1'='1", "a'); DELETE FROM jobsactive4; --", "/* */ UNION SELECT 1"]
-    assert rawsql.run("production.jobs_summary", **sample.ago(96), groupby=["jobstatus"], computingsite=hostile) == []
+    assert running.run("production.jobs_summary", **sample.ago(96), groupby=["jobstatus"], computingsite=hostile) == []
     assert JobsArchived4.objects.exists()

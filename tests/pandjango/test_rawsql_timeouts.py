@@ -23,7 +23,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pandjango import api, rawsql
+from pandjango.api import errors
+from pandjango.rawsql import definition, jobsql, registry, running, template
 
 HEAVY = "stats.heavy_for_tests"
 
@@ -32,17 +33,17 @@ def _heavy_texts() -> dict[str, str]:
     """A cross join of JOBSARCHIVED4 with itself, twice: hours of work on any data."""
     return {
         vendor: "SELECT COUNT(*) AS n FROM {JOBSARCHIVED4} a, {JOBSARCHIVED4} b, {JOBSARCHIVED4} c\n"
-        f"WHERE a.modificationtime >= {rawsql.date_bind(vendor, 'date_from')}"
-        for vendor in rawsql.VENDORS
+        f"WHERE a.modificationtime >= {jobsql.date_bind(vendor, 'date_from')}"
+        for vendor in definition.VENDORS
     }
 
 
 @pytest.fixture
 def heavy_query() -> Iterator[str]:
-    since = rawsql.Param("date_from", "datetime", "since", required=True, example=lambda values: timezone.now() - timedelta(days=30))
-    rawsql.register(rawsql.RawQuery(HEAVY, "stats", "a query that never ends in time", (since,), _heavy_texts(), '[{"n"}]'))
+    since = definition.Param("date_from", "datetime", "since", required=True, example=lambda values: timezone.now() - timedelta(days=30))
+    registry.register(definition.RawQuery(HEAVY, "stats", "a query that never ends in time", (since,), _heavy_texts(), '[{"n"}]'))
     yield HEAVY
-    rawsql.REGISTRY.pop(HEAVY)
+    registry.REGISTRY.pop(HEAVY)
 
 
 @pytest.fixture
@@ -80,7 +81,7 @@ def _long_ago() -> dict[str, Any]:
 
 class RawProbe(APIView):
     def get(self, request: Request) -> Response:
-        return Response(rawsql.run(HEAVY, **_long_ago()))
+        return Response(running.run(HEAVY, **_long_ago()))
 
 
 class CursorProbe(APIView):
@@ -88,18 +89,18 @@ class CursorProbe(APIView):
 
     def get(self, request: Request) -> Response:
         connection = connections["panda"]
-        text = rawsql.render(HEAVY, connection.vendor)
-        query = rawsql.get(HEAVY)
+        text = registry.render(HEAVY, connection.vendor)
+        query = registry.get(HEAVY)
         values = query.prepare(_long_ago())
-        with connection.cursor() as cursor, rawsql.statement_time_limit(connection):
-            cursor.execute(rawsql.to_pyformat(text), rawsql.binds(query, values, text, connection))
+        with connection.cursor() as cursor, running.statement_time_limit(connection):
+            cursor.execute(template.to_pyformat(text), template.binds(query, values, text, connection))
             return Response(cursor.fetchall())
 
 
 class QuickProbe(APIView):
     def get(self, request: Request) -> Response:
         now = timezone.now()
-        return Response(rawsql.run("production.jobs_summary", date_from=now - timedelta(hours=12), date_to=now, groupby=["jobstatus"]))
+        return Response(running.run("production.jobs_summary", date_from=now - timedelta(hours=12), date_to=now, groupby=["jobstatus"]))
 
 
 urlpatterns = [
@@ -112,20 +113,20 @@ urlpatterns = [
 @pytest.mark.usefixtures("tight_timeout")
 def test_a_registered_query_past_the_timeout_is_a_503_with_retry_after(heavy_query: str) -> None:
     started = time.monotonic()
-    with pytest.raises(api.ApiError) as info:
-        rawsql.run(heavy_query, **_long_ago())
+    with pytest.raises(errors.ApiError) as info:
+        running.run(heavy_query, **_long_ago())
     assert time.monotonic() - started < 10
     assert info.value.status == 503 and info.value.code == "query_timeout"
-    assert info.value.headers["Retry-After"] == str(api.RETRY_AFTER_SECONDS)
+    assert info.value.headers["Retry-After"] == str(errors.RETRY_AFTER_SECONDS)
     assert "limits.statement_timeout_ms" in info.value.message
 
 
 @pytest.mark.usefixtures("tight_timeout")
 def test_the_connection_serves_the_next_query_after_a_timeout(heavy_query: str) -> None:
-    with pytest.raises(api.ApiError):
-        rawsql.run(heavy_query, **_long_ago())
+    with pytest.raises(errors.ApiError):
+        running.run(heavy_query, **_long_ago())
     now = timezone.now()
-    assert rawsql.run("production.jobs_summary", date_from=now - timedelta(hours=12), date_to=now, groupby=["jobstatus"])
+    assert running.run("production.jobs_summary", date_from=now - timedelta(hours=12), date_to=now, groupby=["jobstatus"])
 
 
 @pytest.mark.urls(__name__)
@@ -136,7 +137,7 @@ def test_an_endpoint_whose_query_times_out_answers_503_json(probe: str) -> None:
     response = client.get(f"/api/probe/{probe}/")
     assert response.status_code == 503
     assert response["Content-Type"].startswith("application/json")
-    assert response["Retry-After"] == str(api.RETRY_AFTER_SECONDS)
+    assert response["Retry-After"] == str(errors.RETRY_AFTER_SECONDS)
     assert orjson.loads(response.content)["error"] == {
         "status": 503,
         "code": "query_timeout",
@@ -148,7 +149,7 @@ def test_an_endpoint_whose_query_times_out_answers_503_json(probe: str) -> None:
 def test_a_lost_database_is_a_503_too() -> None:
     from django.db import OperationalError
 
-    error = api.database_error(OperationalError(2006, "MySQL server has gone away"))
+    error = errors.database_error(OperationalError(2006, "MySQL server has gone away"))
     assert error is not None and (error.status, error.code) == (503, "database_unavailable")
     assert error.headers["Retry-After"]
 
@@ -156,6 +157,6 @@ def test_a_lost_database_is_a_503_too() -> None:
 def test_any_other_database_error_stays_an_error() -> None:
     from django.db import OperationalError, ProgrammingError
 
-    assert api.database_error(OperationalError(1054, "Unknown column 'x' in 'field list'")) is None
-    assert api.database_error(ProgrammingError("no such table: x")) is None
-    assert api.database_error(ValueError("not a database error")) is None
+    assert errors.database_error(OperationalError(1054, "Unknown column 'x' in 'field list'")) is None
+    assert errors.database_error(ProgrammingError("no such table: x")) is None
+    assert errors.database_error(ValueError("not a database error")) is None

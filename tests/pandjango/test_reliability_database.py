@@ -30,10 +30,11 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import connections
 from django.test import Client, RequestFactory
 
-from pandjango import api, rawsql
-from pandjango.endpoints import ENDPOINTS, SectionView
+from pandjango.api import errors, parameters
+from pandjango.endpoints.base import ENDPOINTS, SectionView
 from pandjango.pandadb.models import JobsActive4
 from pandjango.pandadb.tables import qualified_name
+from pandjango.rawsql import running
 from tests.memcached import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "panda"])
@@ -126,7 +127,7 @@ def worker(staff_user: User) -> Iterator[Worker]:
 
 def assert_unavailable(answer: Answer, code: str = "database_unavailable") -> dict[str, Any]:
     assert answer.status == 503, (answer.status, answer.body[:300])
-    assert answer.headers["Retry-After"] == str(api.RETRY_AFTER_SECONDS)
+    assert answer.headers["Retry-After"] == str(errors.RETRY_AFTER_SECONDS)
     error: dict[str, Any] = answer.json()["error"]
     assert (error["status"], error["code"]) == (503, code)
     return error
@@ -150,7 +151,7 @@ def test_every_api_endpoint_answers_503_json_with_retry_after_while_the_database
 def test_healthz_answers_503_and_says_it_is_the_panda_database(worker: Worker, tmp_path: Path, vendor: str) -> None:
     with unreachable("panda", tmp_path):
         answer = worker.get("/healthz")
-    assert answer.status == 503 and answer.headers["Retry-After"] == str(api.RETRY_AFTER_SECONDS)
+    assert answer.status == 503 and answer.headers["Retry-After"] == str(errors.RETRY_AFTER_SECONDS)
     body = answer.json()
     assert body["status"] == "unavailable" and body["cache"] == "ok"
     assert body["database"] == ("unavailable: panda database: OperationalError" + (" 2002" if vendor == "mysql" else ""))
@@ -195,7 +196,7 @@ def test_a_page_that_cannot_read_its_database_says_so_with_503(
     pandjango_config("sections.production.state", "beta")  # who may see it: the signed-in user, from the database
     with unreachable("default", tmp_path):
         answer = worker.get("/production/jobs/")
-    assert answer.status == 503 and answer.headers["Retry-After"] == str(api.RETRY_AFTER_SECONDS)
+    assert answer.status == 503 and answer.headers["Retry-After"] == str(errors.RETRY_AFTER_SECONDS)
     assert answer.headers["Content-Type"].startswith("text/html")
     assert b"The database is unavailable; retry later." in answer.body
     assert worker.get("/production/jobs/").status == 200
@@ -217,7 +218,7 @@ def slow_jobs_list(monkeypatch: pytest.MonkeyPatch, pandjango_config: Callable[[
     pandjango_config("limits.statement_timeout_ms", 50)
     view = ENDPOINTS["production.jobs"]
 
-    def slow(self: SectionView, request: Any, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def slow(self: SectionView, request: Any, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         connection = connections["panda"]
         with connection.cursor() as cursor:
             if vendor == "mysql":
@@ -233,7 +234,7 @@ def slow_jobs_list(monkeypatch: pytest.MonkeyPatch, pandjango_config: Callable[[
                     cursor.execute("RESET statement_timeout")
             else:
                 table = qualified_name("JOBSARCHIVED4")
-                with rawsql.statement_time_limit(connection):
+                with running.statement_time_limit(connection):
                     cursor.execute(f"SELECT COUNT(*) FROM {table} a, {table} b, {table} c")
         raise AssertionError("the statement was not stopped")
 
@@ -270,7 +271,7 @@ if settings.PANDJANGO["databases"]["panda"]["engine"] == "mysql":
         view = ENDPOINTS["production.jobs"]
         original = view.get_data
 
-        def dropped(self: SectionView, request: Any, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+        def dropped(self: SectionView, request: Any, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
             assert JobsActive4.objects.exists()
             kill(connections["panda"].connection.thread_id())
             return original(self, request, query, **kwargs)

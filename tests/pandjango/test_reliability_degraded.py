@@ -12,8 +12,8 @@ import orjson
 import pytest
 from django.test import Client
 
-from pandjango import throttling
-from pandjango.endpoints import ENDPOINTS, SectionView
+from pandjango.edge import allowance
+from pandjango.endpoints.base import ENDPOINTS, SectionView
 from tests.memcached import Memcached, free_port
 
 SAMPLE_PARAMS = {"meta.search": "q=ANALY", "production.status": "pandaid=1,2", "stats.timeseries": "metric=jobs_finished"}
@@ -70,10 +70,10 @@ def test_with_both_down_healthz_says_degraded_but_stays_in_service(anon_client: 
 
 @pytest.mark.usefixtures("memcached_and_legacy_down")
 def test_with_both_down_anonymous_clients_are_still_rate_limited(anon_client: Client, pandjango_config: Callable[[str, Any], None]) -> None:
-    throttling.LOCAL_COUNTS.clear()
+    allowance.LOCAL_COUNTS.clear()
     pandjango_config("limits.anon_requests_per_minute", 2)
     # Each request costs 1, however long it took uncached and whatever its window.
     pandjango_config("limits.anon_cost_per_second", 0)
     pandjango_config("limits.anon_cost_per_window_day", 0)
     assert [anon_client.get("/api/sites/clouds/").status_code for _ in range(3)] == [200, 200, 429]
-    throttling.LOCAL_COUNTS.clear()
+    allowance.LOCAL_COUNTS.clear()

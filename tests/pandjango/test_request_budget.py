@@ -1,5 +1,5 @@
 """Every request's queries on the PanDA database share one time budget
-(limits.request_seconds, pandjango/budget.py): past it the request ends with a 503
+(limits.request_seconds, pandjango/api/budget.py): past it the request ends with a 503
 query_timeout JSON with Retry-After, long before gunicorn would kill the worker, on every
 vendor, for the ORM's queries and the raw SQL registry's alike. A cached answer spends nothing."""
 
@@ -18,8 +18,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pandjango import api, budget, rawsql
+from pandjango.api import budget, errors
 from pandjango.pandadb.models import JobsArchived4
+from pandjango.rawsql import running
 from sections.production.queries import FACET_FIELDS
 from tests.pandjango.test_rawsql_timeouts import _long_ago, heavy_query  # noqa: F401 (a fixture)
 
@@ -32,7 +33,7 @@ class HeavyProbe(APIView):
 
     def get(self, request: Request) -> Response:
         time.sleep(0.01)
-        return Response(rawsql.run("stats.heavy_for_tests", **_long_ago()))
+        return Response(running.run("stats.heavy_for_tests", **_long_ago()))
 
 
 class ManyQueriesProbe(APIView):
@@ -54,7 +55,7 @@ urlpatterns = [
 def assert_query_timeout(response: Any) -> dict[str, Any]:
     assert response.status_code == 503, response.content[:300]
     assert response["Content-Type"].startswith("application/json")
-    assert response["Retry-After"] == str(api.RETRY_AFTER_SECONDS)
+    assert response["Retry-After"] == str(errors.RETRY_AFTER_SECONDS)
     error: dict[str, Any] = orjson.loads(response.content)["error"]
     assert error["code"] == "query_timeout"
     return error

@@ -1,4 +1,4 @@
-"""The request log (pandjango/requestlog.py): one JSON line per request with what an operator
+"""The request log (pandjango/edge/requestlog.py): one JSON line per request with what an operator
 needs, and unhandled errors logged with their traceback but never shown to the client.
 
 The error tests use this module as the URLconf: the project's URLs plus two views that fail."""

@@ -18,9 +18,9 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import path
 
-from pandjango.legacy_standin import StandinServer, start
-from pandjango.legacy_views import LEGACY_CSP
-from pandjango.securityheaders import CONTENT_SECURITY_POLICY
+from pandjango.edge.securityheaders import CONTENT_SECURITY_POLICY
+from pandjango.legacy.standin import StandinServer, start
+from pandjango.legacy.views import LEGACY_CSP
 from pandjango.urls import urlpatterns as site_urlpatterns
 
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates"

@@ -18,9 +18,10 @@ from django.http import HttpResponse
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from pandjango import throttling
-from pandjango.cachebackends import caches_from_config
+from pandjango.caching import backends
+from pandjango.caching.backends import caches_from_config
 from pandjango.config import BASE_DIR
+from pandjango.edge import allowance
 from tests.memcached import Memcached
 from tests.pandjango.test_legacy import legacy, old_monitor  # noqa: F401 (fixtures: the proxy pointed at a stand-in old monitor)
 
@@ -33,11 +34,11 @@ def three_a_minute(pandjango_config: Callable[[str, Any], None]) -> Iterator[Non
     pandjango_config("limits.anon_requests_per_minute", 3)
     pandjango_config("limits.anon_cost_per_second", 0)
     pandjango_config("limits.anon_cost_per_window_day", 0)
-    throttling.LOCAL_COUNTS.clear()
-    throttling.shared_counts.reset()
+    allowance.LOCAL_COUNTS.clear()
+    allowance.shared_counts.reset()
     yield
-    throttling.LOCAL_COUNTS.clear()
-    throttling.shared_counts.reset()
+    allowance.LOCAL_COUNTS.clear()
+    allowance.shared_counts.reset()
 
 
 @pytest.fixture
@@ -152,13 +153,13 @@ def test_a_computed_answer_costs_its_seconds_window_and_columns_and_a_hit_costs_
     computed, hit = HttpResponse(headers={"X-Cache": "MISS"}), HttpResponse(headers={"X-Cache": "HIT"})
     params = {"days": "30", "fields": "jobstatus,cloud,computingsite"}
     # The defaults: 60 a second, 2 a day of window and column.
-    assert throttling.request_cost(params, computed, 2.0, 12) == 1 + 2 * 60 + 30 * 3 * 2
-    assert throttling.request_cost({}, computed, 0.5, 12) == 1 + 30 + 0.5 * 1 * 2
-    assert throttling.request_cost(params, hit, 2.0, 12) == 1
+    assert allowance.request_cost(params, computed, 2.0, 12) == 1 + 2 * 60 + 30 * 3 * 2
+    assert allowance.request_cost({}, computed, 0.5, 12) == 1 + 30 + 0.5 * 1 * 2
+    assert allowance.request_cost(params, hit, 2.0, 12) == 1
     # A list's fields choose what each row carries: only its window counts.
-    assert throttling.request_cost(params, computed, 0.0, 12, is_list=True) == 1 + 30 * 1 * 2
+    assert allowance.request_cost(params, computed, 0.0, 12, is_list=True) == 1 + 30 * 1 * 2
     refused = HttpResponse(status=400)
-    assert throttling.request_cost(params, refused, 0.0, 12) == 1
+    assert allowance.request_cost(params, refused, 0.0, 12) == 1
 
 
 # ---------------------------------------------------------------------------- /legacy/
@@ -214,8 +215,8 @@ def test_sign_in_failures_for_one_account_end_in_429_and_the_right_password_is_r
     assert not signed_in(client)
     # From another address the account is still refused: the limit is the account's.
     assert sign_in(Client(REMOTE_ADDR="10.0.0.7"), "shifter", "pw").status_code == 429
-    later = throttling.clock() + 15 * 60
-    monkeypatch.setattr(throttling, "clock", lambda: later)
+    later = allowance.clock() + 15 * 60
+    monkeypatch.setattr(allowance, "clock", lambda: later)
     assert sign_in(client, "shifter", "pw").status_code == 302
     assert signed_in(client)
 
@@ -250,7 +251,7 @@ def test_a_successful_sign_in_costs_nothing(staff_user: User) -> None:
 def test_the_rate_and_the_proxies_come_from_the_config(settings: Any) -> None:
     assert settings.PANDJANGO["limits"]["anon_requests_per_minute"] == 600
     assert settings.REST_FRAMEWORK["NUM_PROXIES"] == settings.PANDJANGO["server"]["num_proxies"] == 0
-    assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] == ["pandjango.throttling.AnonymousRateThrottle"]
+    assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] == ["pandjango.edge.throttling.AnonymousRateThrottle"]
 
 
 @pytest.fixture
@@ -260,7 +261,7 @@ def throttle_on_memcached(settings: Any, memcached: Memcached) -> Iterator[Memca
     memcached.flush()
     settings.CACHES = {
         **settings.CACHES,
-        throttling.THROTTLE: {
+        backends.THROTTLE: {
             "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
             "LOCATION": [memcached.server],
             "KEY_PREFIX": "pandjango.throttle",
@@ -303,10 +304,10 @@ def _memcached_keys(memcached: Memcached) -> list[str]:
 
 def test_the_counts_live_in_their_own_cache_on_memcached_with_errors_reported() -> None:
     built = caches_from_config({"backend": "memcached", "servers": ["127.0.0.1:1"], "timeout_seconds": 0.5}, BASE_DIR)
-    assert built[throttling.THROTTLE]["KEY_PREFIX"] == "pandjango.throttle"
-    assert built[throttling.THROTTLE]["OPTIONS"]["ignore_exc"] is False
+    assert built[backends.THROTTLE]["KEY_PREFIX"] == "pandjango.throttle"
+    assert built[backends.THROTTLE]["OPTIONS"]["ignore_exc"] is False
     local = caches_from_config({"backend": "memory"}, BASE_DIR)
-    assert local[throttling.THROTTLE]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert local[backends.THROTTLE]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
 
 
 def test_the_production_example_counts_clients_behind_one_proxy() -> None:

@@ -18,8 +18,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from pandjango import rawsql
-from pandjango.api import iso
+from pandjango.api.output import iso
+from pandjango.rawsql import fromrequest
 
 MARKER = re.compile(r"/\* pandjango:([\w.]+) \*/")
 
@@ -60,6 +60,6 @@ def both_paths(client: Client, url: str, params: dict[str, Any], monkeypatch: py
     """The same request answered by the registry, then by the ORM (the registry switched off)."""
     raw = answer(client, url, params)
     with monkeypatch.context() as m:
-        m.setattr(rawsql, "USE_REGISTRY", False)
+        m.setattr(fromrequest, "USE_REGISTRY", False)
         orm = answer(client, url, params)
     return raw, orm

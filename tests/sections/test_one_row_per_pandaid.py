@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from pandjango import rawsql
 from pandjango.pandadb.jobs import PRECEDENCE
 from pandjango.pandadb.models import JOB_MODELS, JobsActive4, JobsArchived, JobsArchived4
+from pandjango.rawsql import fromrequest
 from tests.api_helpers import FixedWindow
 
 
 @pytest.fixture(params=["registry", "orm"])
 def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setattr(rawsql, "USE_REGISTRY", request.param == "registry")
+    monkeypatch.setattr(fromrequest, "USE_REGISTRY", request.param == "registry")
     yield request.param
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import Resolver404
 
-from pandjango import caching
+from pandjango.caching import answers, points
 
 
 class Command(BaseCommand):
@@ -29,16 +29,16 @@ class Command(BaseCommand):
             self.warm(options["paths"])
 
     def show(self) -> None:
-        described = caching.cache_description()
+        described = points.cache_description()
         where = {"memcached": ", ".join(described.get("servers", [])), "file": described.get("file_dir", "")}.get(described["backend"], "")
         self.stdout.write(f"backend: {described['backend']}" + (f" ({where})" if where else ""))
         self.stdout.write(f"config: {described['config']}")
         self.stdout.write(f"default lifetime: {described['default']} s (cache.default)")
-        points = described["endpoints"]
-        width = max([len(p["endpoint"]) for p in points] + [8])
+        endpoints = described["endpoints"]
+        width = max([len(p["endpoint"]) for p in endpoints] + [8])
         self.stdout.write("")
         self.stdout.write(f"{'endpoint':<{width}}  {'lifetime':>8}  set by           path")
-        for p in points:
+        for p in endpoints:
             lifetime = f"{p['lifetime']} s" if p["lifetime"] else "off"
             self.stdout.write(f"{p['endpoint']:<{width}}  {lifetime:>8}  {p['set_by']:<15}  {p['path']}")
         self.stdout.write("")
@@ -56,12 +56,12 @@ class Command(BaseCommand):
             self.stderr.write(f"note: the cache backend is {backend}: warming here does not reach the server's processes")
         failed = []
         for path in paths:
-            if caching.endpoint_view(path) is None:
+            if points.endpoint_view(path) is None:
                 self.stderr.write(f"{path}: not the path of an API endpoint")
                 failed.append(path)
                 continue
             try:
-                warmed = caching.warm(path)
+                warmed = answers.warm(path)
             except Resolver404:
                 warmed = None
             if warmed is None or warmed.status != 200:

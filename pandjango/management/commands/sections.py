@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
-from pandjango.legacy import check_base_url, legacy_settings, section_tab_url, tab_problems
+from pandjango.legacy.paths import check_base_url, legacy_settings, section_tab_url, tab_problems
 from pandjango.sections import OFF, PUBLIC, SECTIONS, beta_group_name, section_state
 
 SEEN_BY = {PUBLIC: "everyone", "beta": "beta testers and staff", OFF: "nobody"}

@@ -14,7 +14,7 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.test import Client
 from django.utils import timezone
 
-from pandjango.api import iso
+from pandjango.api.output import iso
 from pandjango.pandadb.models import HarvesterInstances, HarvesterRelJobsWorkers, HarvesterWorkers
 from tests.api_helpers import assert_matches_schema, with_query
 

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.test import Client
 from django.utils.dateparse import parse_datetime
 
-from pandjango.api import iso
+from pandjango.api.output import iso
 from pandjango.pandadb import errorcodes
 from pandjango.pandadb.models import JOB_MODELS, HarvesterRelJobsWorkers, HarvesterWorkers, JobsActive4, JobsArchived4
 from sections.production import queries

@@ -10,7 +10,7 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from pandjango.api import iso
+from pandjango.api.output import iso
 from pandjango.pandadb.jobs import FINAL_STATES
 from pandjango.pandadb.models import JOB_MODELS
 

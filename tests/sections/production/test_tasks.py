@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.test import Client
 from django.utils import timezone
 
-from pandjango.api import iso
+from pandjango.api.output import iso
 from pandjango.pandadb.jobs import PRECEDENCE
 from pandjango.pandadb.models import JOB_MODELS, JediDatasets, JediTasks
 from sections.production import queries

@@ -9,7 +9,7 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from pandjango.api import PandaFilter, value_matches
+from pandjango.api.filters import PandaFilter, value_matches
 from pandjango.pandadb.models import JobsArchived4
 from pandjango.pandadb.queues import NUMBER_KEYS, QUEUE_KEYS
 from sections.sites import queries, views

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from pandjango.api import iso
+from pandjango.api.output import iso
 from pandjango.pandadb.jobs import Window
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from pandjango import rawsql
+from pandjango.rawsql import registry
 from tests.sections.rawsql_paths import answer, both_paths, fixed_window
 
 URL = "/api/stats/sites/"
@@ -61,21 +61,21 @@ def test_the_registry_and_the_orm_give_the_same_answer(
 
 
 def test_mariadb_reads_the_final_tables_through_their_time_indexes() -> None:
-    archived = rawsql.render(NAME, "mysql", **last(12))
+    archived = registry.render(NAME, "mysql", **last(12))
     assert "`jobsarchived4` j USE INDEX (JOBSARCH4_MTIMEPRODSLABEL_IDX)" in archived
     assert "jobsarchived` j" not in archived  # the archive is not reached in 12 hours
-    both = rawsql.render(NAME, "mysql", **last(96))
+    both = registry.render(NAME, "mysql", **last(96))
     assert "j USE INDEX (JOBSARCH4_MTIMEPRODSLABEL_IDX)" in both and "`jobsarchived` j USE INDEX (JOBS_STATECHANGETIME_IDX)" in both
 
 
 def test_oracle_reads_them_through_the_same_indexes() -> None:
-    text = rawsql.render(NAME, "oracle", **last(96))
+    text = registry.render(NAME, "oracle", **last(96))
     assert "/*+ INDEX(j JOBSARCH4_MTIMEPRODSLABEL_IDX) */" in text and "/*+ INDEX(j JOBS_STATECHANGETIME_IDX) */" in text
-    tasks = rawsql.render(NAME, "mysql", **last(96), jeditaskid=[42])
+    tasks = registry.render(NAME, "mysql", **last(96), jeditaskid=[42])
     assert "USE INDEX (JOBSARC4_JEDITASKID3ATTR_IDX)" in tasks and "USE INDEX (JOBS_JEDITASKID_PANDAID_IDX)" in tasks
 
 
 @pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
 def test_the_other_vendors_get_no_hint(vendor: str) -> None:
-    text = rawsql.render(NAME, vendor, **last(96))
+    text = registry.render(NAME, vendor, **last(96))
     assert "INDEX" not in text and "/*+" not in text

@@ -10,7 +10,7 @@ cached; `db_queries` and `db_ms` count and time every query sent to every databa
 request was answered (an execute wrapper: it works with DEBUG off); `user_class` is the kind
 of viewer (pandjango.sections.visibility_class). A 5xx line is logged at ERROR.
 
-An unhandled error is logged with its traceback where it is caught (pandjango.middleware for
+An unhandled error is logged with its traceback where it is caught (pandjango.edge.middleware for
 /api/, Django's "django.request" logger for pages); the client gets an error without details.
 """
 

@@ -17,8 +17,10 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.request import Request
 
-from pandjango import api, search
-from pandjango.endpoints import ERROR_SCHEMA, META_SCHEMA, SectionView, enveloped, rows_of
+from pandjango.api import errors, output, parameters
+from pandjango.api.openapi import ERROR_SCHEMA, META_SCHEMA, enveloped, rows_of
+from pandjango.endpoints import search
+from pandjango.endpoints.base import SectionView
 
 META = "meta"
 
@@ -31,14 +33,14 @@ class MetaView(SectionView):
 
     def check_section(self, request: HttpRequest) -> None:
         if self.staff_only and not request.user.is_staff:
-            raise api.ApiError(403, "forbidden", f"{self.path_template} is for staff only")
+            raise errors.ApiError(403, "forbidden", f"{self.path_template} is for staff only")
 
 
 class Search(MetaView):
     endpoint = "meta.search"
     path_template = "/api/search/"
     summary = "Quick search: what a PandaID, batch id, JEDI task id, pilot TPID, queue nickname or user name names"
-    spec = api.QuerySpec(
+    spec = parameters.QuerySpec(
         extra={
             "q": forms.CharField(
                 max_length=200,
@@ -57,9 +59,9 @@ class Search(MetaView):
         "label": {"type": "string"},
     })
 
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
         hits = search.quick_search(query.extra["q"], request.user)
-        return api.envelope(hits, count=len(hits))
+        return output.envelope(hits, count=len(hits))
 
 
 # ---------------------------------------------------------------------------- plain views

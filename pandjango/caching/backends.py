@@ -2,7 +2,7 @@
 file cache whose entries are files a person can read and delete.
 
 Three aliases: `default` (Django's own uses), `responses` (the API answers,
-pandjango/caching.py) and `throttle` (anonymous clients' request counts, pandjango/throttling.py).
+pandjango/caching/) and `throttle` (anonymous clients' request counts, pandjango/edge/throttling.py).
 `responses` and `throttle` report a failing memcached, so that a request can be served uncached
 and counted in its own process; `default` ignores memcached errors.
 """
@@ -28,7 +28,7 @@ THROTTLE = "throttle"
 # the requests it would have served are answered uncached (X-Cache: BYPASS).
 DEAD_RETRY_SECONDS = 5.0
 
-_PYMEMCACHE = "pandjango.cachebackends.PersistentPyMemcacheCache"
+_PYMEMCACHE = "pandjango.caching.backends.PersistentPyMemcacheCache"
 _LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 
 
@@ -92,7 +92,7 @@ def _default_and_responses(cache: dict[str, Any], base_dir: Path) -> dict[str, d
         directory = Path(cache["file_dir"])
         if not directory.is_absolute():
             directory = base_dir / directory
-        return {"default": local_default, RESPONSES: {"BACKEND": "pandjango.cachebackends.ReadableFileCache", "LOCATION": str(directory)}}
+        return {"default": local_default, RESPONSES: {"BACKEND": "pandjango.caching.backends.ReadableFileCache", "LOCATION": str(directory)}}
     if backend == "memory":
         return {"default": local_default, RESPONSES: {"BACKEND": _LOCMEM, "LOCATION": RESPONSES, "OPTIONS": {"MAX_ENTRIES": 2000}}}
     return {"default": local_default, RESPONSES: {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

@@ -6,7 +6,7 @@ their sum would run into gunicorn's worker timeout. QueryBudgetMiddleware gives 
 a deadline and installs, on the PanDA connection, an execute wrapper that the ORM's queries
 and the raw SQL registry's alike go through. Before each statement it checks what is left:
 nothing left is QueryBudgetSpent (a DatabaseError, answered as every timed-out query is: a
-503 query_timeout with Retry-After, pandjango.api.database_error); less left than the
+503 query_timeout with Retry-After, pandjango.api.errors.database_error); less left than the
 statement timeout (sessions are opened with at most the budget, settings.py) shrinks that
 statement's timeout to what is left:
   MariaDB     SET STATEMENT max_statement_time=<s> FOR <the statement>
@@ -36,7 +36,7 @@ from django.http import HttpRequest, HttpResponse
 
 from pandjango.pandadb.router import PANDA_ALIAS
 
-log = logging.getLogger("pandjango.budget")
+log = logging.getLogger("pandjango.api.budget")
 
 # How often SQLite calls the progress handler, in virtual machine instructions.
 SQLITE_CHECK_EVERY = 10000

@@ -10,10 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pandjango import api, caching
-from pandjango.endpoints import ERROR_SCHEMA, enveloped, rows_of
+from pandjango.api import errors, output
+from pandjango.api.openapi import ERROR_SCHEMA, enveloped, rows_of
+from pandjango.caching import points
 
-PING = api.dumps({"status": "ok"})
+PING = output.dumps({"status": "ok"})
 
 CACHE_SCHEMA = enveloped({
     "type": "object",
@@ -37,7 +38,7 @@ CACHE_SCHEMA = enveloped({
 
 def _no_parameters(request: Request) -> None:
     if request.query_params:
-        raise api.bad_request(f"{request.path} takes no parameters", **{name: "unknown parameter" for name in request.query_params})
+        raise errors.bad_request(f"{request.path} takes no parameters", **{name: "unknown parameter" for name in request.query_params})
 
 
 class CachingPoints(APIView):
@@ -49,9 +50,9 @@ class CachingPoints(APIView):
     )
     def get(self, request: Request) -> Response:
         if not request.user.is_staff:
-            raise api.ApiError(403, "forbidden", "/api/meta/cache/ is for staff only")
+            raise errors.ApiError(403, "forbidden", "/api/meta/cache/ is for staff only")
         _no_parameters(request)
-        return Response(api.envelope(caching.cache_description()))
+        return Response(output.envelope(points.cache_description()))
 
 
 class Ping(APIView):

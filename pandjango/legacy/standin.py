@@ -1,6 +1,6 @@
 """A small stand-in for the old PanDA monitor, for the demo and the legacy proxy's tests.
 
-    python -m pandjango.legacy_standin --port 8010
+    python -m pandjango.legacy.standin --port 8010
 
 serves http://127.0.0.1:8010/server/pandamon/query?... with pages shaped like the old
 monitor's (its tab bar, the clouds and production dashboards, a job page, the task list),

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from pandjango.api import PandaFilter, PandaFilterSet
+from pandjango.api.filters import PandaFilter, PandaFilterSet
 from pandjango.pandadb.models import JobsActive4
 
 # API.md: jobtype is derived from prodsourcelabel.

@@ -1,8 +1,8 @@
 """Answers under /api/ are always JSON, even Django's own 404/500 and even with DEBUG on.
 
 A database that is out of reach or a query past its time limit, wherever it is raised, is a
-503 with Retry-After (pandjango.api.database_error decides which errors): JSON under /api/,
-a page saying so for people. DRF views answer it in pandjango.api.exception_handler; this
+503 with Retry-After (pandjango.api.errors.database_error decides which errors): JSON under /api/,
+a page saying so for people. DRF views answer it in pandjango.api.errors.exception_handler; this
 catches it in every other view."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from pandjango import api
+from pandjango.api import errors
 
 log = logging.getLogger("pandjango.errors")
 
@@ -37,23 +37,23 @@ class JsonErrorsMiddleware:
                 405: ("method_not_allowed", f"{request.method} is not allowed here"),
                 500: ("server_error", "internal error; it has been logged"),
             }[response.status_code]
-            replaced = api.json_error_response(response.status_code, code, message)
+            replaced = errors.json_error_response(response.status_code, code, message)
             if response.has_header("Allow"):
                 replaced["Allow"] = response["Allow"]  # a 405 says what is allowed (RFC 9110)
             return replaced
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        unavailable = api.database_error(exception)
+        unavailable = errors.database_error(exception)
         if unavailable is not None:
             return database_unavailable(request, unavailable, exception)
         if not _is_api(request):
             return None
         if isinstance(exception, (TooManyFieldsSent, RequestDataTooBig)):
             # Django's own limits on parameters and body size: bad input, said as such.
-            return api.json_error_response(400, "bad_request", str(exception))
+            return errors.json_error_response(400, "bad_request", str(exception))
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return api.json_error_response(500, "server_error", "internal error; it has been logged")
+        return errors.json_error_response(500, "server_error", "internal error; it has been logged")
 
 
 # A page reads only Django's own database (its data comes from the API), hence no "PanDA".
@@ -63,11 +63,11 @@ PAGE_MESSAGES = {
 }
 
 
-def database_unavailable(request: HttpRequest, error: api.ApiError, exception: Exception) -> HttpResponse:
+def database_unavailable(request: HttpRequest, error: errors.ApiError, exception: Exception) -> HttpResponse:
     log.warning("503 %s on %s %s: %s", error.code, request.method, request.path, exception)
     response: HttpResponse
     if _is_api(request):
-        response = api.json_error_response(error.status, error.code, error.message)
+        response = errors.json_error_response(error.status, error.code, error.message)
     else:
         # Who is signed in may be the very thing the database cannot say: the page does not ask.
         context = {"status": error.status, "message": PAGE_MESSAGES[error.code], "user": AnonymousUser()}
@@ -89,6 +89,6 @@ class QueryStringLimitMiddleware:
         limit = settings.PANDJANGO["limits"]["max_query_string"]
         if len(request.META.get("QUERY_STRING", "")) > limit:
             message = f"the query string is longer than {limit} characters (limits.max_query_string); send long lists of PandaIDs by POST"
-            return api.json_error_response(414, "uri_too_long", message)
+            return errors.json_error_response(414, "uri_too_long", message)
         return self.get_response(request)
 

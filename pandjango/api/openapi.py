@@ -1,28 +1,15 @@
-"""The base of every section's API view, and the registry of endpoints.
-
-A view names its endpoint ("production.jobs"), its section and its QuerySpec, and answers
-`get_data(request, query, **kwargs)` with a plain dict (usually `api.envelope(...)`). The
-path of a request is the same for all: section open to this user? -> parse and validate
--> (cache) -> query -> envelope -> orjson bytes.
-"""
+"""The OpenAPI pieces every endpoint shares: the envelope and error schemas, and the parameters of a QuerySpec."""
 
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
+from drf_spectacular.utils import OpenApiParameter
 
-from pandjango import api, caching
-from pandjango.sections import can_see
-
-ENDPOINTS: dict[str, type[SectionView]] = {}
+from pandjango.api import parameters
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -88,7 +75,7 @@ def _extra_parameter(name: str, form_field: forms.Field, description: str) -> Op
     )
 
 
-# A window's times, as the document says them (api._parse_time also takes a date alone).
+# A window's times, as the document says them (parameters._parse_time also takes a date alone).
 DATE_TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 
 
@@ -96,7 +83,7 @@ def _integer(minimum: int, maximum: int) -> dict[str, Any]:
     return {"type": "integer", "minimum": minimum, "maximum": maximum}
 
 
-def _openapi_parameters(spec: api.QuerySpec, path_params: dict[str, str]) -> list[OpenApiParameter]:
+def _openapi_parameters(spec: parameters.QuerySpec, path_params: dict[str, str]) -> list[OpenApiParameter]:
     params = [OpenApiParameter(name, str if kind == "str" else int, OpenApiParameter.PATH) for name, kind in path_params.items()]
     if spec.filterset is not None:
         for name, flt in spec.filterset.base_filters.items():
@@ -122,51 +109,3 @@ def _openapi_parameters(spec: api.QuerySpec, path_params: dict[str, str]) -> lis
         params.append(_extra_parameter(name, form_field, spec.extra_help.get(name, "")))
     params.append(OpenApiParameter("refresh", str, description="1: recompute instead of using the cache (staff only)"))
     return params
-
-
-class SectionView(APIView):
-    section: ClassVar[str] = ""
-    endpoint: ClassVar[str] = ""  # "section.name": the cache and the /api/ index use it
-    path_template: ClassVar[str] = ""  # "/api/production/jobs/<pandaid>/", for the index
-    spec: ClassVar[api.QuerySpec] = api.QuerySpec()
-    path_params: ClassVar[dict[str, str]] = {}
-    summary: ClassVar[str] = ""
-    data_schema: ClassVar[dict[str, Any]] = {"type": "object"}
-    not_found: ClassVar[bool] = False  # may answer 404
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if not cls.endpoint:
-            return
-        ENDPOINTS[cls.endpoint] = cls
-        responses: dict[int, Any] = {200: enveloped(cls.data_schema), 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 503: ERROR_SCHEMA}
-        if cls.not_found:
-            responses[404] = ERROR_SCHEMA
-
-        def get(self: SectionView, request: Request, *args: Any, **kw: Any) -> HttpResponse:
-            return SectionView.answer(self, request, **kw)
-
-        cls.get = extend_schema(  # type: ignore[attr-defined]
-            summary=cls.summary,
-            parameters=_openapi_parameters(cls.spec, cls.path_params),
-            responses=responses,
-            tags=[cls.section],
-            operation_id=cls.endpoint.replace(".", "_"),
-        )(get)
-
-    def check_section(self, request: HttpRequest) -> None:
-        if not can_see(request.user, self.section):
-            raise api.ApiError(403, "forbidden", f"the {self.section} section is not open to you")
-
-    def options(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
-        # DRF's answer names and describes the view: not for a section this user may not see.
-        self.check_section(request)
-        return super().options(request, *args, **kwargs)
-
-    def answer(self, request: Request, **kwargs: Any) -> HttpResponse:
-        self.check_section(request)
-        query = api.parse_query(request, self.spec)
-        return caching.cached_answer(request, self.endpoint, query.normalized, kwargs, lambda: self.get_data(request, query, **kwargs))
-
-    def get_data(self, request: Request, query: api.Query, **kwargs: Any) -> dict[str, Any]:
-        raise NotImplementedError

@@ -1,4 +1,4 @@
-"""/legacy/<path>?<query>: the old monitor's pages inside Pandjango's frame (pandjango/legacy.py
+"""/legacy/<path>?<query>: the old monitor's pages inside Pandjango's frame (pandjango/legacy/
 does the fetching and the sanitising). Failures say what went wrong, with the status: a
 page for people, JSON for API clients (Accept: application/json)."""
 
@@ -9,8 +9,9 @@ import logging
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from pandjango import api
-from pandjango.legacy import LegacyError, LegacySettings, check_base_url, forwarded_headers, legacy_settings, legacy_tabs, load_page
+from pandjango.api import errors, output
+from pandjango.legacy.fetch import forwarded_headers, load_page
+from pandjango.legacy.paths import LegacyError, LegacySettings, check_base_url, legacy_settings, legacy_tabs
 from pandjango.pages import frame_context
 
 log = logging.getLogger("pandjango.legacy")
@@ -66,10 +67,10 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def failure(request: HttpRequest, exc: LegacyError) -> HttpResponse:
     if _wants_json(request):
-        body = api.error_body(exc.status, exc.code, exc.message)
+        body = errors.error_body(exc.status, exc.code, exc.message)
         if exc.upstream_status is not None:
             body["error"]["upstream_status"] = exc.upstream_status
-        response = HttpResponse(api.dumps(body), status=exc.status, content_type="application/json")
+        response = HttpResponse(output.dumps(body), status=exc.status, content_type="application/json")
     else:
         context = frame_context(request, "", page=None, error=exc, legacy_path=request.path, legacy_tabs=legacy_tabs(request.user))
         response = render(request, "legacy.html", context, status=exc.status)

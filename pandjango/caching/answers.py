@@ -1,0 +1,172 @@
+"""Per-endpoint caching of the API's answers: one mechanism, at the view level, for every
+endpoint. `SectionView.answer` calls `cached_answer` after the section check and the
+parameter validation, so bad input never touches the cache.
+
+- Caching points and lifetimes come from the config file: `cache.default`, and
+  `cache.lifetimes` per endpoint name ("production.jobs" = 120); 0 turns caching off.
+- The key (`response_cache_key`) is the endpoint name, its path parameters, the normalised
+  query parameters (order-independent, defaults applied) and the viewer's visibility class.
+- The value is the response bytes as they went out (with their generated_at), after a
+  one-line header (ETag, creation time, encoding); compressed when over memcached's item size.
+- Stampede protection: a lock key taken with cache.add. The request that takes it
+  recomputes; the others get the previous value, or wait for the new one.
+- The cache is optional: when it fails, the request is answered uncached (X-Cache: BYPASS),
+  a warning is logged once per interval, and caching resumes by itself when it is back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.template.response import SimpleTemplateResponse
+from django.urls import resolve
+from django.utils.http import parse_etags
+
+from pandjango.api import errors, output
+from pandjango.caching.store import LOCK_WAIT_SECONDS, REFRESH_ENVIRON, Entry, ResponseStore, response_cache_key, response_store
+from pandjango.sections import ANONYMOUS, visibility_class
+
+HIT, MISS, BYPASS = "HIT", "MISS", "BYPASS"
+
+
+def lifetime_for(endpoint: str) -> int:
+    cache = settings.PANDJANGO["cache"]
+    return int(cache["lifetimes"].get(endpoint, cache["default"]))
+
+
+# ---------------------------------------------------------------------------- the view level
+
+
+def refresh_requested(request: HttpRequest) -> bool:
+    """`refresh=1` recomputes an answer: staff only."""
+    if request.META.get(REFRESH_ENVIRON) == "1":
+        return True
+    raw = request.GET.get("refresh")
+    if raw in (None, "", "0"):
+        return False
+    if raw != "1":
+        raise errors.bad_request("refresh must be 1", refresh="must be 1 (staff only)")
+    if not request.user.is_staff:
+        raise errors.ApiError(
+            403, "forbidden", "refresh=1 is for staff only: everyone else gets the cached answer", {"refresh": "staff only"}
+        )
+    return True
+
+
+def cached_answer(
+    request: HttpRequest,
+    endpoint: str,
+    params: Mapping[str, str],
+    path_params: Mapping[str, Any],
+    compute: Callable[[], Any],
+    render: Callable[[Any], bytes] = output.dumps,
+) -> HttpResponse:
+    """The answer of a validated request: from the cache, or `compute()` rendered (by
+    `render`, orjson unless said) and stored, with X-Cache, Cache-Control, ETag, and 304
+    for a matching If-None-Match."""
+    refresh = refresh_requested(request)
+    visibility = visibility_class(request.user)
+    lifetime = lifetime_for(endpoint)
+    store = response_store()
+
+    def rendered() -> bytes:
+        return render(compute())
+
+    if store is None or lifetime == 0:
+        entry, state = Entry.of(rendered()), BYPASS
+    else:
+        key = response_cache_key(endpoint, params, visibility, path_params, store.key_budget)
+        entry, state = _lookup(store, key, lifetime, refresh, rendered)
+    return _respond(request, entry, state, lifetime, visibility)
+
+
+def _lookup(store: ResponseStore, key: str, lifetime: int, refresh: bool, compute: Callable[[], bytes]) -> tuple[Entry, str]:
+    if refresh:
+        return _recompute(store, key, lifetime, compute)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    pause = 0.005
+    while True:
+        cached = store.get(key)
+        if cached is not None and cached.age() < lifetime:
+            return cached, HIT
+        if store.failed:
+            break
+        if store.take_lock(key):
+            try:
+                return _recompute(store, key, lifetime, compute)
+            finally:
+                store.release_lock(key)
+        if store.failed:
+            break
+        if cached is not None:
+            return cached, HIT  # expired, and another request is recomputing it
+        if time.monotonic() >= deadline:
+            break  # the other request is slow: compute it here too
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+    return _recompute(store, key, lifetime, compute)
+
+
+def _recompute(store: ResponseStore, key: str, lifetime: int, compute: Callable[[], bytes]) -> tuple[Entry, str]:
+    entry = Entry.of(compute())
+    if not store.failed:
+        store.put(key, entry, lifetime)
+    return entry, BYPASS if store.failed else MISS
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    if not header:
+        return False
+    tags = parse_etags(header)
+    return "*" in tags or etag in (tag.removeprefix("W/") for tag in tags)
+
+
+def _respond(request: HttpRequest, entry: Entry, state: str, lifetime: int, visibility: str) -> HttpResponse:
+    response: HttpResponse
+    if _etag_matches(request.META.get("HTTP_IF_NONE_MATCH", ""), entry.etag):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(entry.body, content_type="application/json")
+    response["ETag"] = entry.etag
+    response["X-Cache"] = state
+    # What a signed-in user sees may hold personal data: no shared cache may keep it.
+    response["Cache-Control"] = f"max-age={lifetime}" if visibility == ANONYMOUS else f"private, max-age={lifetime}"
+    if state == HIT:
+        response["Age"] = str(int(entry.age()))
+    return response
+
+
+# ---------------------------------------------------------------------------- the warmer
+
+
+@dataclass(frozen=True)
+class Warmed:
+    path: str
+    status: int
+    cache: str
+    size: int
+    seconds: float
+
+
+def warm(path: str) -> Warmed:
+    """Requests `path` (with its query) as an anonymous viewer, recomputing and storing its
+    answer, as `manage.py cache warm` does for each path of cache.warm."""
+    from django.test import RequestFactory  # only the command needs it, not the server
+
+    match = resolve(urlsplit(path).path)
+    request = RequestFactory().get(path)
+    request.META[REFRESH_ENVIRON] = "1"
+    request.user = AnonymousUser()
+    started = time.perf_counter()
+    response = match.func(request, *match.args, **match.kwargs)
+    if isinstance(response, SimpleTemplateResponse):
+        response.render()
+    seconds = time.perf_counter() - started
+    return Warmed(path, response.status_code, response.get("X-Cache", "-"), len(response.content), seconds)

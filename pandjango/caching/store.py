@@ -1,0 +1,239 @@
+"""The response store: cache keys, entries (the bytes that go out, compressed), and the cache's health."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import orjson
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.memcached import BaseMemcachedCache
+
+from pandjango.caching.backends import RESPONSES, ReadableFileCache
+
+# Set in the WSGI environ by `manage.py cache warm`: recompute and store. A client cannot set
+# it (a header only ever reaches the environ as HTTP_*).
+REFRESH_ENVIRON = "pandjango.cache_refresh"
+
+# memcached refuses keys over 250 bytes; this leaves room for the key prefix, the version
+# and the "lock:" of the lock key. Other backends take longer keys, so file names stay readable.
+MEMCACHED_KEY_BUDGET = 200
+OTHER_KEY_BUDGET = 2000
+# memcached's default item size is 1 MiB, key and item header included.
+log = logging.getLogger("pandjango.caching")
+_too_large_warned: dict[str, float] = {}
+
+MEMCACHED_MAX_VALUE = 1_000_000
+COMPRESS_LEVEL = 1
+# An entry stays in the cache this long past its lifetime, to be served while one request
+# recomputes it; it is never served stale otherwise.
+STALE_SECONDS = 300
+# How long a request waits for another one computing the same cold entry.
+LOCK_WAIT_SECONDS = 10.0
+WARN_INTERVAL_SECONDS = 60.0
+
+ENTRY_FORMAT = 1
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------------- keys and entries
+
+
+def _quote(value: str) -> str:
+    # Readable, and free of what memcached refuses (spaces, control characters) and of the
+    # key's own separators.
+    return quote(value, safe=",|!*-_.:+@~")
+
+
+def _digest(data: bytes, size: int) -> str:
+    return hashlib.blake2b(data, digest_size=size).hexdigest()
+
+
+def response_cache_key(
+    endpoint: str,
+    params: Mapping[str, str],
+    visibility: str,
+    path_params: Mapping[str, Any] | None = None,
+    budget: int = MEMCACHED_KEY_BUDGET,
+) -> str:
+    """`endpoint:visibility:pathparams?query`, the query sorted by name (`fields` last: it is
+    long, and a readable file name cut short still shows the rest). Hashed past `budget`."""
+    path = "&".join(f"{name}={_quote(str(value))}" for name, value in sorted((path_params or {}).items()))
+    names = sorted(params, key=lambda name: (name == "fields", name))
+    query = "&".join(f"{name}={_quote(params[name])}" for name in names)
+    key = f"{endpoint}:{visibility}:{path}?{query}"
+    if len(key) > budget:
+        key = f"{endpoint}:{visibility}:#{_digest(key.encode(), 20)}"
+    return key
+
+
+def lock_key(key: str) -> str:
+    return "lock:" + key
+
+
+def etag_of(body: bytes) -> str:
+    return f'"{_digest(body, 16)}"'
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An answer as it went out: the body and its ETag, and when it was computed."""
+
+    body: bytes
+    etag: str
+    created: float
+
+    @classmethod
+    def of(cls, body: bytes) -> Entry:
+        return cls(body, etag_of(body), time.time())
+
+    def age(self) -> float:
+        return max(0.0, time.time() - self.created)
+
+    def pack(self, key: str, compressed: bool) -> bytes:
+        payload = zlib.compress(self.body, COMPRESS_LEVEL) if compressed else self.body
+        header = {
+            "format": ENTRY_FORMAT,
+            "key": key,
+            "etag": self.etag,
+            "created": self.created,
+            "encoding": "zlib" if compressed else "identity",
+            "bytes": len(self.body),
+        }
+        return orjson.dumps(header) + b"\n" + payload
+
+    @classmethod
+    def unpack(cls, raw: Any, key: str) -> Entry | None:
+        """The entry stored under `key`, or None for anything else (another format, or
+        another key under the same hash)."""
+        if not isinstance(raw, bytes):
+            return None
+        head, _, payload = raw.partition(b"\n")
+        try:
+            header = orjson.loads(head)
+            if header["format"] != ENTRY_FORMAT or header["key"] != key:
+                return None
+            body = zlib.decompress(payload) if header["encoding"] == "zlib" else payload
+            return cls(body, str(header["etag"]), float(header["created"]))
+        except (orjson.JSONDecodeError, zlib.error, KeyError, TypeError, ValueError):
+            return None
+
+
+# ---------------------------------------------------------------------------- the store
+
+
+class CacheHealth:
+    """Whether the responses cache answers: a warning when it fails (at most once per
+    interval), a line when it is back."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.down_since: float | None = None
+        self._last_warning = float("-inf")
+
+    def failed(self, exc: Exception) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if self.down_since is None:
+                self.down_since = now
+            if now - self._last_warning < WARN_INTERVAL_SECONDS:
+                return
+            self._last_warning = now
+        log.warning("response cache unavailable (%s: %s): answering uncached (X-Cache: BYPASS) until it is back", type(exc).__name__, exc)
+
+    def succeeded(self) -> None:
+        if self.down_since is None:
+            return
+        with self._lock:
+            down_since, self.down_since = self.down_since, None
+        if down_since is not None:
+            log.warning("response cache reachable again after %.0f s: caching resumed", time.monotonic() - down_since)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.down_since = None
+            self._last_warning = float("-inf")
+
+
+class ResponseStore:
+    """The responses cache for one request. No call raises: a failure reads as a miss, and
+    `failed` tells the request it is being answered uncached."""
+
+    def __init__(self, cache: BaseCache) -> None:
+        self.cache = cache
+        memcached = isinstance(cache, BaseMemcachedCache)
+        # Only the file cache needs long keys (readable file names); the others keep
+        # memcached's budget, so a key behaves the same in the demo as in production.
+        self.key_budget = OTHER_KEY_BUDGET if isinstance(cache, ReadableFileCache) else MEMCACHED_KEY_BUDGET
+        self.max_value = MEMCACHED_MAX_VALUE if memcached else None
+        self.failed = False
+
+    def _call(self, method: Callable[..., T], *args: Any) -> T | None:
+        try:
+            result = method(*args)
+        except Exception as exc:  # any error of an optional cache: answer uncached, never 500
+            self.failed = True
+            health.failed(exc)
+            return None
+        health.succeeded()
+        return result
+
+    def get(self, key: str) -> Entry | None:
+        return Entry.unpack(self._call(self.cache.get, key), key)
+
+    def take_lock(self, key: str) -> bool:
+        return bool(self._call(self.cache.add, lock_key(key), b"1", _lock_seconds()))
+
+    def release_lock(self, key: str) -> None:
+        self._call(self.cache.delete, lock_key(key))
+
+    def put(self, key: str, entry: Entry, lifetime: int) -> None:
+        value = entry.pack(key, compressed=False)
+        if self.max_value is not None and len(value) > self.max_value:
+            value = entry.pack(key, compressed=True)
+            if len(value) > self.max_value:
+                _warn_too_large(key, len(entry.body), len(value), self.max_value)
+                return
+        self._call(self.cache.set, key, value, lifetime + STALE_SECONDS)
+
+
+def _lock_seconds() -> int:
+    # Held at most as long as a query may run (the statement timeout), plus rendering.
+    return int(settings.PANDJANGO["limits"]["statement_timeout_ms"] / 1000) + 10
+
+
+def _warn_too_large(key: str, size: int, compressed: int, limit: int) -> None:
+    endpoint = key.split(":", 1)[0]
+    now = time.monotonic()
+    if now - _too_large_warned.get(endpoint, float("-inf")) < WARN_INTERVAL_SECONDS:
+        return
+    _too_large_warned[endpoint] = now
+    log.warning(
+        "not cached: %s is %d bytes, %d compressed, over the %d bytes memcached accepts; "
+        "every such request is computed (narrow it with limit or fields)",
+        key, size, compressed, limit,
+    )
+
+
+def response_store() -> ResponseStore | None:
+    """The responses cache, or None when caching is off (backend "none")."""
+    if RESPONSES not in settings.CACHES:
+        return None
+    cache = caches[RESPONSES]
+    if isinstance(cache, DummyCache):
+        return None
+    return ResponseStore(cache)
+
+
+health = CacheHealth()

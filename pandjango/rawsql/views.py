@@ -1,0 +1,56 @@
+"""/api/meta/queries/: the registry, for staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from rest_framework.request import Request
+
+from pandjango.api import output, parameters
+from pandjango.api.openapi import rows_of
+from pandjango.endpoints.meta import MetaView
+from pandjango.rawsql.definition import KINDS, VENDORS
+from pandjango.rawsql.registry import all_queries
+from pandjango.rawsql.template import render_text
+
+# ---------------------------------------------------------------------------- /api/meta/queries/
+
+
+class Queries(MetaView):
+    """The registry, for staff: every raw query with its parameters and vendors; with
+    vendor=oracle (or another), each query's text as rendered with its example parameters."""
+
+    endpoint = "meta.queries"
+    path_template = "/api/meta/queries/"
+    summary = "The raw SQL registry: each heavy query's name, section, purpose, parameters and vendors (staff only)"
+    staff_only = True
+    spec = parameters.QuerySpec(
+        extra={"vendor": forms.ChoiceField(choices=[("", ""), *((v, v) for v in VENDORS)], required=False)},
+        extra_help={"vendor": f"one of {', '.join(VENDORS)}: include each query's text for it, with the example parameters"},
+    )
+    data_schema = rows_of({
+        "name": {"type": "string"},
+        "section": {"type": "string"},
+        "purpose": {"type": "string"},
+        "params": rows_of({
+            "name": {"type": "string"},
+            "type": {"type": "string", "enum": list(KINDS)},
+            "required": {"type": "boolean"},
+            "help": {"type": "string"},
+            "choices": {"type": "array", "items": {"type": "string"}, "nullable": True},
+        }),
+        "returns": {"type": "string"},
+        "vendors": {"type": "array", "items": {"type": "string", "enum": list(VENDORS)}},
+        "text": {"type": "string", "description": "with vendor= only"},
+    })
+
+    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
+        vendor = query.extra["vendor"]
+        data = []
+        for raw in all_queries():
+            entry = raw.describe()
+            if vendor:
+                entry["text"] = render_text(raw, vendor, raw.prepare({}, examples=True))
+            data.append(entry)
+        return output.envelope(data, count=len(data))

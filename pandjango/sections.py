@@ -12,7 +12,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-SECTIONS = ("autopilot", "production", "sites", "stats")
+from pandjango.config import SECTION_NAMES
+
+# The sections, as the config knows them ([sections] in config/*.toml).
+SECTIONS = SECTION_NAMES
 PUBLIC, BETA_STATE, OFF = "public", "beta", "off"
 
 ANONYMOUS, BETA, STAFF = "anonymous", "beta", "staff"

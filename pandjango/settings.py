@@ -47,10 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "pandjango.apps.PandjangoConfig",
     "pandjango.pandadb",
-    "sections.autopilot",
-    "sections.production",
-    "sections.sites",
-    "sections.stats",
+    *(f"sections.{name}" for name in _config.SECTION_NAMES),
     "sections.bigpanda",
 ]
 

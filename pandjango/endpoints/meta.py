@@ -53,7 +53,7 @@ class Search(MetaView):
         extra_help={"q": "what to look for (at most 200 characters); a queue matches by its full name or the start of it, in any case"},
     )
     data_schema = rows_of({
-        "kind": {"type": "string", "enum": sorted(search.SECTION_OF_KIND)},
+        "kind": {"type": "string", "enum": sorted(search.KINDS)},
         "id": {"type": "string"},
         "url": {"type": "string", "description": "the page of the hit (the API path without /api)"},
         "label": {"type": "string"},

@@ -3,8 +3,9 @@ a date column, and the start of the time bin a date falls into.
 
 PanDA keeps UTC in date columns without a zone, so every form reads the stored value as UTC
 whatever the session's time zone (hence TIMESTAMPDIFF on MariaDB, not UNIX_TIMESTAMP).
-The bin size is a literal from a closed set, never a bound value: Oracle and PostgreSQL
-with server-side binding would not see `GROUP BY f(col, :1)` as the selected `f(col, :2)`.
+In the ORM the bin size is a literal from a closed set, never a bound value: Oracle and
+PostgreSQL with server-side binding would not see `GROUP BY f(col, :1)` as the selected
+`f(col, :2)`. The raw queries bind it, in a derived table grouped on outside (bucket()).
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ BUCKET_SQL = {
     "postgresql": "(({epoch}) / {n}) * {n}",
     "oracle": "FLOOR(({epoch}) / {n}) * {n}",
 }
+
+
+# The bin sizes the time series offer.
+BIN_SECONDS = {"5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
+
+
+def bucket(vendor: str, column: str) -> str:
+    """The raw SQL form of TimeBucket, for the registry's templates: the epoch seconds of the
+    start of the :bin_seconds-long bin holding `column`. Used in a derived table and grouped
+    on outside, so no GROUP BY repeats a bind."""
+    return BUCKET_SQL[vendor].format(epoch=EPOCH_SQL[vendor] % {"expressions": column}, n=":bin_seconds")
 
 
 def _for_vendor(texts: dict[str, str], connection: BaseDatabaseWrapper) -> str:

@@ -24,10 +24,9 @@ from pandjango.api.parameters import Query
 from pandjango.pandadb.jobs import Window, job_querysets, tables_for
 from pandjango.pandadb.models import HarvesterWorkers, JobColumns
 from pandjango.rawsql import fromrequest, running
-from sections.stats import timebins
 
 from . import sql
-from .epoch import TimeBucket, seconds_between
+from .epoch import BIN_SECONDS, TimeBucket, seconds_between
 
 # The job columns a matrix or a series may be grouped by, and the pilot columns.
 JOB_DIMENSIONS = sql.JOB_DIMENSIONS
@@ -127,7 +126,6 @@ def jobs_matrix(query: Query, row_field: str, col_field: str, limit: int) -> Job
 
 # ---------------------------------------------------------------------------- stats.timeseries
 
-BIN_SECONDS = timebins.BIN_SECONDS
 JOB_METRICS = ("jobs_finished", "jobs_failed", "jobs_created")
 # The metrics of jobs that ended, and the state they ended in.
 ENDED = {"jobs_finished": "finished", "jobs_failed": "failed"}

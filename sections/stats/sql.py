@@ -6,13 +6,50 @@ and runs them where the request's filters are plain values; its ORM path answers
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pandjango.rawsql import definition, hints, jobsql, registry
-from sections.stats import timebins
+from sections.stats.epoch import BIN_SECONDS, EPOCH_SQL, bucket
 
-from .epoch import EPOCH_SQL
+
+def bin_param() -> definition.Param:
+    return definition.Param("bin_seconds", "choice", "width of a time bin", required=True, choices=BIN_SECONDS, example="1h")
+
+
+def job_timeseries_texts(time_param: str, groupby: str, filters: Sequence[str]) -> dict[str, str]:
+    """Jobs counted per time bin of the `time_param` column (in the window; MODIFICATIONTIME,
+    never before it, bounds the index range), optionally by a `groupby` column."""
+    texts = {}
+    for vendor in definition.VENDORS:
+        hint = "/*+ {hint} */ " if vendor == "oracle" else ""
+        texts[vendor] = f"""SELECT s.bucket[[, {{{groupby}:s}}]], SUM(s.n) AS {jobsql.quoted(vendor, "count")}
+FROM (
+{jobsql.UNION}
+  SELECT t.bucket[[, {{{groupby}:t}}]], COUNT(*) AS n
+  FROM (
+    SELECT {hint}{bucket(vendor, "{" + time_param + ":j}")} AS bucket[[, {{{groupby}:j}}]]
+    FROM {{table}} j
+    WHERE {jobsql.in_range(vendor, "{" + time_param + ":j}")}
+      AND {jobsql.in_range(vendor, "j.{time}", end=None)}
+{jobsql.in_filters("j", filters, "      ")}{{unique}}
+  ) t
+  GROUP BY t.bucket[[, {{{groupby}:t}}]]
+{jobsql.END}
+) s
+GROUP BY s.bucket[[, {{{groupby}:s}}]]"""
+    return texts
+
+
+def by_bucket(param: str) -> definition.Finish:
+    """Time bins in order, then by the value of the column a shape parameter chose."""
+
+    def order(rows: list[dict[str, Any]], values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        column = values.get(param)
+        return sorted(rows, key=lambda r: (r["bucket"], column is not None and r[column] is None, "" if not column or r[column] is None else r[column]))
+
+    return order
+
 
 JOB_DIMENSIONS = (
     "jobstatus", "computingsite", "cloud", "prodsourcelabel", "produsername", "processingtype",
@@ -47,16 +84,16 @@ jobs_timeseries = registry.register(definition.RawQuery(
     purpose="Jobs counted per time bin of ENDTIME (jobs_finished, jobs_failed) or CREATIONTIME (jobs_created), optionally per column",
     params=(
         *jobsql.window_params("the time column"),
-        timebins.bin_param(),
+        bin_param(),
         jobsql.columns_param("time", "column", ("endtime", "creationtime"), "the time column binned and windowed", example="endtime"),
         jobsql.columns_param("groupby", "column", JOB_DIMENSIONS, "one count per bin and value of this column", required=False),
         jobsql.tables_param(),
         *jobsql.filter_params(jobsql.JOB_FILTERS),
     ),
-    texts=timebins.job_timeseries_texts("time", "groupby", list(jobsql.JOB_FILTERS)),
+    texts=job_timeseries_texts("time", "groupby", list(jobsql.JOB_FILTERS)),
     returns='[{"bucket": epoch seconds of the bin start, [<groupby column>: value,] "count": n}]',
     hint=hints.job_hint((), ["time", "groupby"], list(jobsql.JOB_FILTERS)),
-    finish=timebins.by_bucket("groupby"),
+    finish=by_bucket("groupby"),
 ))
 
 
@@ -69,7 +106,7 @@ def _pilots_timeseries_texts() -> dict[str, str]:
         hint = "/*+ INDEX(w HARV_WORKERS_SUBMITTIME_IDX) */ " if vendor == "oracle" else ""
         texts[vendor] = f"""SELECT s.bucket[[, {{groupby:s}}]], COUNT(*) AS {jobsql.quoted(vendor, "count")}
 FROM (
-  SELECT {hint}{timebins.bucket(vendor, "w.submittime")} AS bucket[[, {{groupby:w}}]]
+  SELECT {hint}{bucket(vendor, "w.submittime")} AS bucket[[, {{groupby:w}}]]
   FROM {{HARVESTER_WORKERS}} w
   WHERE {jobsql.in_range(vendor, "w.submittime")}
     AND {jobsql.in_range(vendor, "w.lastupdate", end=None)}
@@ -85,13 +122,13 @@ pilots_timeseries = registry.register(definition.RawQuery(
     purpose="Pilots (Harvester workers) submitted per time bin of SUBMITTIME (pilots_submitted), optionally per column",
     params=(
         *jobsql.window_params("SUBMITTIME"),
-        timebins.bin_param(),
+        bin_param(),
         jobsql.columns_param("groupby", "column", PILOT_DIMENSIONS, "one count per bin and value of this column", required=False),
         *jobsql.filter_params(PILOT_FILTERS, "pilots"),
     ),
     texts=_pilots_timeseries_texts(),
     returns='[{"bucket": epoch seconds of the bin start, [<groupby column>: value,] "count": n}]',
-    finish=timebins.by_bucket("groupby"),
+    finish=by_bucket("groupby"),
 ))
 
 

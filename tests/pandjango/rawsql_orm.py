@@ -16,7 +16,8 @@ from pandjango.pandadb import errorcodes
 from pandjango.pandadb.jobs import Window, job_querysets, tables_for
 from pandjango.pandadb.models import HarvesterWorkers, JobColumns
 from pandjango.rawsql import jobsql
-from sections.stats import queries, sql, timebins
+from sections.stats import queries, sql
+from sections.stats.epoch import BIN_SECONDS
 
 FINAL_TABLES = ("archived", "archive")
 
@@ -109,7 +110,7 @@ def _bucket_counts(querysets: Iterable[QuerySet[Any]], column: str, seconds: int
             start = _epoch(row["t"]) // seconds * seconds
             counts[(start, row[groupby]) if groupby else (start,)] += row["n"]
     rows = [{"bucket": key[0], **({groupby: key[1]} if groupby else {}), "count": n} for key, n in counts.items()]
-    return timebins.by_bucket("groupby")(rows, {"groupby": groupby})
+    return sql.by_bucket("groupby")(rows, {"groupby": groupby})
 
 
 def jobs_timeseries(**params: Any) -> list[dict[str, Any]]:
@@ -118,7 +119,7 @@ def jobs_timeseries(**params: Any) -> list[dict[str, Any]]:
     time, start, end = params["time"], params["date_from"], params["date_to"]
     bounded = Q(**{f"{time}__gte": start, f"{time}__lt": end, "modificationtime__gte": start})
     querysets = [qs.filter(bounded) for qs in _jobs(params, Q(), params.get("tables"), window=False)]
-    return _bucket_counts(querysets, time, timebins.BIN_SECONDS[params["bin_seconds"]], params.get("groupby"))
+    return _bucket_counts(querysets, time, BIN_SECONDS[params["bin_seconds"]], params.get("groupby"))
 
 
 def site_efficiency(**params: Any) -> list[dict[str, Any]]:
@@ -137,7 +138,7 @@ def pilots_timeseries(**params: Any) -> list[dict[str, Any]]:
     q = filters_q(params, sql.PILOT_DIMENSIONS)
     start, end = params["date_from"], params["date_to"]
     workers = HarvesterWorkers.objects.filter(q, submittime__gte=start, submittime__lt=end, lastupdate__gte=start)
-    return _bucket_counts([workers], "submittime", timebins.BIN_SECONDS[params["bin_seconds"]], params.get("groupby"))
+    return _bucket_counts([workers], "submittime", BIN_SECONDS[params["bin_seconds"]], params.get("groupby"))
 
 
 def queue_pilot_counts(**params: Any) -> list[dict[str, Any]]:

@@ -203,7 +203,8 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["pandjango.api.output.OrjsonRenderer"],
+    # JSON unless ?format=csv (or Accept: text/csv): pandjango/api/csvformat.py.
+    "DEFAULT_RENDERER_CLASSES": ["pandjango.api.output.OrjsonRenderer", "pandjango.api.csvformat.CsvRenderer"],
     "DEFAULT_PARSER_CLASSES": ["pandjango.api.output.OrjsonParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so that a wrong token is a 401 that says how to authenticate.

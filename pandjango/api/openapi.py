@@ -108,4 +108,5 @@ def _openapi_parameters(spec: parameters.QuerySpec, path_params: dict[str, str])
     for name, form_field in spec.extra.items():
         params.append(_extra_parameter(name, form_field, spec.extra_help.get(name, "")))
     params.append(OpenApiParameter("refresh", str, description="1: recompute instead of using the cache (staff only)"))
+    params.append(OpenApiParameter("format", str, enum=["json", "csv"], description="csv: the data's rows as CSV (default json)"))
     return params

@@ -28,7 +28,8 @@ from pandjango.pandadb.jobs import Window
 
 WINDOW_PARAMS = ("hours", "days", "date_from", "date_to")
 LIST_PARAMS = ("limit", "sort", "fields")
-CONTROL_PARAMS = ("refresh",)  # handled by the caching layer
+# Handled by the caching layer (refresh) and DRF's choice of renderer (format=json|csv).
+CONTROL_PARAMS = ("refresh", "format")
 
 
 @dataclass(frozen=True)

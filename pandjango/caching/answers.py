@@ -29,7 +29,7 @@ from django.template.response import SimpleTemplateResponse
 from django.urls import resolve
 from django.utils.http import parse_etags
 
-from pandjango.api import errors, output
+from pandjango.api import csvformat, errors, output
 from pandjango.caching.store import LOCK_WAIT_SECONDS, REFRESH_ENVIRON, Entry, ResponseStore, response_cache_key, response_store
 from pandjango.sections import ANONYMOUS, visibility_class
 
@@ -69,9 +69,13 @@ def cached_answer(
     render: Callable[[Any], bytes] = output.dumps,
 ) -> HttpResponse:
     """The answer of a validated request: from the cache, or `compute()` rendered (by
-    `render`, orjson unless said) and stored, with X-Cache, Cache-Control, ETag, and 304
-    for a matching If-None-Match."""
+    `render`, orjson unless said, CSV when asked: `wants_csv`) and stored, with X-Cache,
+    Cache-Control, ETag, and 304 for a matching If-None-Match."""
     refresh = refresh_requested(request)
+    as_csv = render is output.dumps and wants_csv(request)
+    if as_csv:
+        # Its own entry: a CSV answer and a JSON answer never share one.
+        params, render = {**params, "format": "csv"}, csvformat.render_answer
     visibility = visibility_class(request.user)
     lifetime = lifetime_for(endpoint)
     store = response_store()
@@ -84,7 +88,16 @@ def cached_answer(
     else:
         key = response_cache_key(endpoint, params, visibility, path_params, store.key_budget)
         entry, state = _lookup(store, key, lifetime, refresh, rendered)
-    return _respond(request, entry, state, lifetime, visibility)
+    response = _respond(request, entry, state, lifetime, visibility)
+    if as_csv:
+        response["Content-Type"] = f"{csvformat.MEDIA_TYPE}; charset=utf-8"
+        response["Content-Disposition"] = f'attachment; filename="{csvformat.filename(endpoint)}"'
+    return response
+
+
+def wants_csv(request: HttpRequest) -> bool:
+    """DRF chose the CSV renderer (`?format=csv`, or Accept: text/csv)."""
+    return getattr(getattr(request, "accepted_renderer", None), "format", None) == csvformat.CsvRenderer.format
 
 
 def _lookup(store: ResponseStore, key: str, lifetime: int, refresh: bool, compute: Callable[[], bytes]) -> tuple[Entry, str]:

@@ -112,7 +112,7 @@ def test_choices_and_required_parameters_are_typed(document: dict[str, Any]) -> 
     assert set(params["metric"]["schema"]["enum"]) == {"jobs_finished", "jobs_failed", "jobs_created", "pilots_submitted"}
     assert set(params["bin"]["schema"]["enum"]) == {"5m", "15m", "1h", "1d"} and params["bin"]["schema"]["default"] == "1h"
     assert params["top"]["schema"]["type"] == "integer"
-    assert document["paths"]["/api/search/"]["get"]["parameters"][0]["name"] == "q"
+    assert [p["name"] for p in document["paths"]["/api/search/"]["get"]["parameters"]] == ["format", "q", "refresh"]
 
 
 @pytest.mark.parametrize(

@@ -54,3 +54,12 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 control_socket_disable = True
 
 proc_name = "pandjango"
+
+
+def child_exit(server: object, worker: object) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR set (docs/deploy.md), /metrics adds up every worker's
+    figures from that folder; a worker that is gone is marked so."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

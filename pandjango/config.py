@@ -7,6 +7,7 @@ line that names the key and the file.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass
@@ -140,6 +141,12 @@ SPEC: dict[str, Any] = {
         "signin_failures_per_address": Key(int, 30),
         "signin_window_minutes": Key(int, 15),
     },
+    # Who may read /metrics (pandjango/edge/metrics.py): a client of these networks, or one
+    # sending the token the variable named by token_env holds ("": no token).
+    "metrics": {
+        "allowed_networks": Key(list, ["127.0.0.0/8", "::1/128"], items=str),
+        "token_env": Key(str, ""),
+    },
 }
 
 
@@ -205,6 +212,11 @@ def _validate_tables(cfg: dict[str, Any], path: Path) -> None:
         table, key = name.split(".")
         if cfg[table][key] < 0:
             raise ConfigError(f"{path}: {name} must be >= 0")
+    for cidr in cfg["metrics"]["allowed_networks"]:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise ConfigError(f"{path}: metrics.allowed_networks: {cidr!r} is not a network (CIDR, e.g. 10.0.0.0/8)") from None
     if cfg["limits"]["default_limit"] > cfg["limits"]["max_limit"]:
         raise ConfigError(f"{path}: limits.default_limit must not exceed limits.max_limit")
 

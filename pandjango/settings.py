@@ -20,6 +20,8 @@ try:
         PANDJANGO["server"]["secret_key_env"],
         PANDJANGO["_path"],
     ) if not PANDJANGO["server"]["insecure_dev_secret_key"] else ""
+    # The bearer token of /metrics (pandjango/edge/metrics.py), when metrics.token_env names one.
+    METRICS_TOKEN = _config.secret_from_env("metrics.token_env", PANDJANGO["metrics"]["token_env"], PANDJANGO["_path"])
 except _config.ConfigError as exc:
     # One line naming the key and the file, not a traceback.
     sys.stderr.write(f"pandjango: configuration error: {exc}\n")
@@ -238,8 +240,8 @@ if _server["secure"]:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    # A load balancer or monitoring probe may ask the server itself, over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # A load balancer, monitoring probe or Prometheus may ask the server itself, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

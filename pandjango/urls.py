@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from pandjango import pages, views
 from pandjango.caching import views as cache_views
+from pandjango.edge import metrics
 from pandjango.endpoints import meta
 from pandjango.legacy import views as legacy_views
 from pandjango.rawsql import views as rawsql_views
@@ -25,6 +26,7 @@ urlpatterns = [
     path("api/meta/queries/", rawsql_views.Queries.as_view(), name="api-meta-queries"),
     path("api/meta/ping/", cache_views.Ping.as_view(), name="api-meta-ping"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),

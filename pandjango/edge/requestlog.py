@@ -27,6 +27,7 @@ import orjson
 from django.db import connections
 from django.http import HttpRequest, HttpResponseBase
 
+from pandjango.edge import metrics
 from pandjango.sections import visibility_class
 
 log = logging.getLogger("pandjango.request")
@@ -85,8 +86,9 @@ class RequestLogMiddleware:
             response = self.get_response(request)
         seconds = time.perf_counter() - start
         try:
+            metrics.observe(request, response, seconds, queries.count, queries.seconds)
             line = request_line(request, response, seconds, queries)
             log.log(logging.ERROR if response.status_code >= 500 else logging.INFO, orjson.dumps(line).decode())
-        except Exception:  # logging must never turn an answer into an error
+        except Exception:  # logging and metrics must never turn an answer into an error
             logging.getLogger("pandjango.errors").exception("could not log %s %s", request.method, request.path)
         return response

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from pandjango.config import SHARE_DIR as REPO
 
@@ -178,7 +179,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     config = home / "serve.toml"
     config.write_text(SERVE_CONFIG)
     port = _free_port()
-    env = environment(config, PANDJANGO_HOME=str(home), PANDJANGO_BIND=f"127.0.0.1:{port}", PANDJANGO_WORKERS="1")
+    # Two workers adding up their metrics in one folder, as docs/deploy.md says.
+    (home / "metrics").mkdir()
+    env = environment(
+        config, PANDJANGO_HOME=str(home), PANDJANGO_BIND=f"127.0.0.1:{port}", PANDJANGO_WORKERS="2", PROMETHEUS_MULTIPROC_DIR=str(home / "metrics")
+    )
     for command in (["migrate", "--noinput"], ["pandadb", "createschema"]):  # a server creates no database itself
         done = manage(env, *command)
         assert done.returncode == 0, done.stderr
@@ -201,6 +206,19 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_metrics_add_up_the_requests_of_every_worker(served: Served) -> None:
+    for _ in range(12):
+        assert httpx.get(f"{served.url}/healthz", timeout=10).status_code == 200
+    text = httpx.get(f"{served.url}/metrics", timeout=10).text
+    [count] = [
+        sample.value
+        for family in text_string_to_metric_families(text) if family.name == "pandjango_requests"
+        for sample in family.samples if sample.name == "pandjango_requests_total" and sample.labels["endpoint"] == "healthz"
+    ]
+    assert count >= 12 + 1  # and the fixture's own wait for /healthz
+    assert list((served.home / "metrics").glob("counter_*.db"))  # prometheus_client's multiprocess files
 
 
 def test_plain_http_is_sent_to_https(served: Served) -> None:

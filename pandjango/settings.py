@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",  # API tokens for dashboards and pipelines: manage.py apitoken, the admin
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files for /api/docs/, served by us
     "pandjango.apps.PandjangoConfig",
     "pandjango.pandadb",
     *(f"sections.{name}" for name in _config.SECTION_NAMES),
@@ -229,6 +230,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The PanDA monitor's JSON API: jobs, tasks, errors, queues, pilots, statistics.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from our static files, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Production hardening, switched on by server.secure in the config file.

@@ -1,6 +1,7 @@
 from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from pandjango import pages, views
 from pandjango.caching import views as cache_views
@@ -20,6 +21,8 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("api/", views.api_index, name="api-index"),
     path("api/schema/", views.SectionSchemaView.as_view(generator_class=meta.PandjangoSchemaGenerator), name="api-schema"),
+    # Swagger UI over /api/schema/, its script and styles served by us (drf-spectacular-sidecar).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="apidocs.html"), name="api-docs"),
     path("api/search/", meta.Search.as_view(), name="api-search"),
     path("api/meta/beta/", views.BetaTesters.as_view(), name="api-meta-beta"),
     path("api/meta/cache/", cache_views.CachingPoints.as_view(), name="api-meta-cache"),

@@ -67,15 +67,12 @@ bench: setup
 	$(BIN)/python bench/run.py $(ARGS)
 
 # The installable wheel, into $(DIST): `pip install dist/pandjango-*.whl` gives the `pandjango`
-# command. An installed wheel has no node_modules, so every static file is collected into the
-# package first (pandjango/collected_static/, as the demo's settings find them).
+# command. The build itself (setup.py) copies the static files into the package, node_modules'
+# front-end libraries included: `node` installs them first. `pip install .` does the same.
 DIST ?= dist
 .PHONY: wheel
 wheel: venv node
-	rm -rf build pandjango/collected_static var/wheel-static
-	PANDJANGO_CONFIG=config/pandjango.toml PANDJANGO_HOME=var/wheel-static $(BIN)/python manage.py collectstatic --noinput -v0
-	mv var/wheel-static/var/staticfiles pandjango/collected_static
-	rm -rf var/wheel-static
+	rm -rf build
 	$(BIN)/pip wheel --no-deps --no-build-isolation -q . -w $(DIST)
 
 clean:

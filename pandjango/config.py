@@ -18,10 +18,22 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 # The folders that ship with the code (templates/, config/, static/, node_modules/) sit beside
 # the package in a source checkout. An installed wheel carries templates/ and config/ inside
 # the package, in share/ (pyproject.toml), and every static file in collected_static/
-# (`make wheel`).
+# (copied there by the build: setup.py).
 INSTALLED = (PACKAGE_DIR / "share").is_dir()
 SHARE_DIR = PACKAGE_DIR / "share" if INSTALLED else PACKAGE_DIR.parent
 COLLECTED_STATIC = PACKAGE_DIR / "collected_static"
+# Where the static files come from in a source checkout, as (URL prefix under /static/,
+# folder): ours, and the dist folders of the front-end libraries `npm ci` installs from
+# package.json. settings.STATICFILES_DIRS serves them; the package build (setup.py) copies
+# them into the package as collected_static/, which an installed package serves.
+STATIC_SOURCES: tuple[tuple[str, str], ...] = (
+    ("", "static"),
+    ("vendor/jquery", "node_modules/jquery/dist"),
+    ("vendor/jquery-ui", "node_modules/jquery-ui/dist"),
+    ("vendor/datatables", "node_modules/datatables.net/js"),
+    ("vendor/datatables", "node_modules/datatables.net-dt/css"),
+    ("vendor/uplot", "node_modules/uplot/dist"),
+)
 
 
 def _home() -> Path:

@@ -173,17 +173,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
-STATICFILES_DIRS = [
-    SHARE_DIR / "static",
-    # The front-end libraries, installed from package.json by `npm ci`; only their dist folders.
-    ("vendor/jquery", SHARE_DIR / "node_modules" / "jquery" / "dist"),
-    ("vendor/jquery-ui", SHARE_DIR / "node_modules" / "jquery-ui" / "dist"),
-    ("vendor/datatables", SHARE_DIR / "node_modules" / "datatables.net" / "js"),
-    ("vendor/datatables", SHARE_DIR / "node_modules" / "datatables.net-dt" / "css"),
-    ("vendor/uplot", SHARE_DIR / "node_modules" / "uplot" / "dist"),
-]
+# static/ and the front-end libraries installed from package.json by `npm ci` (only their
+# dist folders): config.STATIC_SOURCES.
+STATICFILES_DIRS: list[Any] = [(prefix, SHARE_DIR / folder) if prefix else SHARE_DIR / folder for prefix, folder in _config.STATIC_SOURCES]
 if _config.INSTALLED:
-    # An installed wheel has neither static/ nor node_modules/: `make wheel` collected them.
+    # An installed package has neither static/ nor node_modules/: its build copied them (setup.py).
     STATICFILES_DIRS = [_config.COLLECTED_STATIC]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

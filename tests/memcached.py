@@ -1,5 +1,12 @@
 """A real memcached for the tests: Debian's /usr/bin/memcached on a free port, which a test
-may stop and start again (the failure tests)."""
+may stop and start again (the failure tests).
+
+Run as a program, it starts the memcached servers that the config of $PANDJANGO_CONFIG names
+when its cache backend is memcached, runs the command given, and stops them (the PostgreSQL
+run of `make test` caches in memcached throughout):
+
+    PANDJANGO_CONFIG=config/test/postgresql.toml python -m tests.memcached .venv/bin/pytest
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,9 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
+import tomllib
 from typing import Any
 
 from pymemcache.client.base import Client
@@ -22,8 +31,8 @@ def free_port() -> int:
 
 
 class Memcached:
-    def __init__(self, memory_mb: int = 64) -> None:
-        self.port = free_port()
+    def __init__(self, memory_mb: int = 64, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.memory_mb = memory_mb
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -76,3 +85,35 @@ class Memcached:
             return {k.decode(): v for k, v in client.stats().items()}
         finally:
             client.close()
+
+
+def configured_ports(config_path: str) -> list[int]:
+    """The ports of the config's memcached servers (all on 127.0.0.1), or [] for another backend."""
+    with open(config_path, "rb") as f:
+        cache = tomllib.load(f).get("cache", {})
+    if cache.get("backend") != "memcached":
+        return []
+    ports = []
+    for server in cache.get("servers", ["127.0.0.1:11211"]):
+        host, _, port = server.rpartition(":")
+        if host not in ("127.0.0.1", "localhost"):
+            raise SystemExit(f"{config_path}: the tests start memcached on 127.0.0.1 only, not {server}")
+        ports.append(int(port))
+    return ports
+
+
+def main(command: list[str]) -> int:
+    if not os.environ.get("PANDJANGO_CONFIG"):
+        raise SystemExit("PANDJANGO_CONFIG names no config file")
+    servers = [Memcached(port=port) for port in configured_ports(os.environ["PANDJANGO_CONFIG"])]
+    try:
+        for server in servers:
+            server.start()
+        return subprocess.call(command)
+    finally:
+        for server in servers:
+            server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

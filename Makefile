@@ -56,10 +56,23 @@ pytest-sqlite: setup
 pytest-mariadb: setup
 	PANDJANGO_CONFIG=config/test/mariadb.toml $(BIN)/pytest -m "not browser and not once"
 
+# The PostgreSQL run caches in memcached, as production does: tests.memcached starts one on
+# the port its config names, for the length of the run.
 pytest-postgresql: setup
-	PANDJANGO_CONFIG=config/test/postgresql.toml $(BIN)/pytest -m "not browser and not once"
+	PANDJANGO_CONFIG=config/test/postgresql.toml $(BIN)/python -m tests.memcached $(BIN)/pytest -m "not browser and not once"
 
 test: setup lint typecheck pytest-sqlite pytest-mariadb pytest-postgresql
+
+# Mutation testing of the guard code (docs/testing.md), not part of `make test`: mutmut, with
+# tests/mutation/setup.cfg, in a copy of the tree under $(MUTATION_DIR), on SQLite.
+MUTATION_DIR ?= /tmp/pandjango-mutation
+.PHONY: mutation
+mutation: setup
+	rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR)/var
+	tar --exclude=./.venv --exclude=./node_modules --exclude=./var --exclude=./.git -cf - . | tar -xf - -C $(MUTATION_DIR)
+	cp tests/mutation/setup.cfg $(MUTATION_DIR)/setup.cfg
+	cd $(MUTATION_DIR) && PANDJANGO_CONFIG=$(MUTATION_DIR)/config/test/sqlite.toml $(CURDIR)/$(BIN)/mutmut run --max-children 2
+	cd $(MUTATION_DIR) && $(CURDIR)/$(BIN)/mutmut results
 
 # The benchmark (bench/run.py, docs/benchmarks.md): seeds or reuses a MariaDB database of ours,
 # loads gunicorn + memcached with wrk, writes bench/results/latest.md. ARGS=--small: a quick run.

@@ -18,13 +18,27 @@ $(function () {
     return { status: xhr.status, code: "http_error", message: `The server answered ${xhr.status} ${xhr.statusText || ""}`.trim(), fields: {} };
   }
 
+  // The rows of an answer carry the URL they came from (not enumerable: never drawn), so that
+  // PJ.table can offer them as CSV: a list, or each list of an answer of lists (facets, errors).
+  function markSource(body, url) {
+    const data = body && body.data;
+    const mark = (rows) => Object.defineProperty(rows, "pjSource", { value: url });
+    if (Array.isArray(data)) {
+      mark(data);
+    } else if (data && typeof data === "object") {
+      const lists = Object.keys(data).map((k) => data[k]);
+      if (lists.length && lists.every(Array.isArray)) lists.forEach(mark);
+    }
+    return body;
+  }
+
   PJ.api = {
     // GET /api<path>?<params>; resolves with the decoded body ({data, meta}).
     get(path, params) {
       const url = PJ.url(`/api${path}`, params);
       return $.ajax({ url: url, dataType: "json", timeout: 120000, headers: { Accept: "application/json" } })
         .then(
-          (body) => body,
+          (body) => markSource(body, url),
           (xhr, textStatus) => $.Deferred().reject(failure(xhr, textStatus)).promise()
         );
     },

@@ -7,7 +7,7 @@ $(function () {
   const PJ = window.PJ;
 
   // columns: [{key, title, value(row), format(value, row), link(row), cls(row), type: "num"|"string", sortValue(row)}]
-  // opts: {id, order: [[index, "asc"|"desc"]], pageLength, caption, emptyText}
+  // opts: {id, order: [[index, "asc"|"desc"]], pageLength, caption, emptyText, csv: API URL}
   PJ.table = function ($container, rows, columns, opts) {
     const options = opts || {};
     const $table = PJ.el("table", { class: "display compact pj-table" });
@@ -16,6 +16,13 @@ $(function () {
     $table.append(PJ.el("thead").append($tr));
     $container.append($table);
 
+    // The same answer as a CSV file, when the rows came straight from the API (PJ.api.get
+    // marks them) or the view names the URL (opts.csv).
+    const source = options.csv || rows.pjSource;
+    if (source) {
+      const href = `${source}${source.indexOf("?") < 0 ? "?" : "&"}format=csv`;
+      $table.before(PJ.el("a", { class: "pj-csv ui-button ui-corner-all", href: href, download: "", title: "These rows as a CSV file" }, "CSV"));
+    }
     const valueOf = (c, row) => (c.value ? c.value(row) : row[c.key]);
     const saved = options.id ? PJ.state.recall(`table:${options.id}`) : undefined;
 
@@ -75,7 +82,11 @@ $(function () {
     });
     return out;
   }
-  PJ.flatRows = (data) => (Array.isArray(data) ? data : []).map((r) => flatten({}, "", r));
+  PJ.flatRows = function (data) {
+    const rows = (Array.isArray(data) ? data : []).map((r) => flatten({}, "", r));
+    if (data && data.pjSource) Object.defineProperty(rows, "pjSource", { value: data.pjSource });
+    return rows;
+  };
 
   // "pilots.by_state.running" -> "state: running"; "pilots.total" -> "pilots".
   PJ.columnTitle = function (key) {

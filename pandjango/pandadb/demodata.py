@@ -1,7 +1,9 @@
 """A realistic, deterministic PanDA database for the demo, the tests and the benchmarks.
 
 The same seed and reference time give the same rows. Jobs sit in the table their state
-belongs to (PANDA-SCHEMA.md); times are consistent (creation <= start <= end <= modification);
+belongs to (PANDA-SCHEMA.md); times are consistent (creation <= start <= end <= modification,
+nothing starts after the reference time, a pilot starts before its job); a task in a final
+state (done, finished, failed, broken, aborted) has only jobs that ended;
 about 10% of finished jobs fail with a code of the right component and its diag. Queues are
 SCHEDCONFIG_JSON documents with the keys real ones have (plus one with keys missing and, where
 the column is text, one of broken JSON); pilots are Harvester workers in their real statuses,
@@ -25,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import errorcodes
+from .jobs import FINAL_STATES
 
 UNSET = datetime(1970, 1, 1)  # PanDA's "not set" marker for dates (naive; made aware on insert)
 
@@ -88,6 +91,8 @@ LABEL_WEIGHTS = [("managed", 60), ("user", 30), ("panda", 3), ("ptest", 3), ("pr
 # Where an unfinished job is, by how far along it is.
 WAITING_STATES = ["pending", "defined", "assigned", "waiting", "activated", "throttled"]
 RUNNING_STATES = ["sent", "starting", "running", "running", "running", "holding", "transferring", "merging"]
+# JEDI's task states after which a task runs no more jobs.
+FINAL_TASK_STATES = frozenset({"done", "finished", "failed", "broken", "aborted"})
 TABLE_OF_STATE = {
     "pending": "defined", "defined": "defined", "assigned": "defined", "waiting": "defined",
     "activated": "active", "throttled": "active", "sent": "active", "starting": "active",
@@ -358,6 +363,8 @@ def _worker(rnd: random.Random, n: int, q: Queue, submitted: datetime, now: date
     host = SUBMISSIONHOSTS[n % len(SUBMISSIONHOSTS)]
     batchid = f"{20_000_000 + n}.0"
     started = submitted + timedelta(minutes=rnd.randint(1, 30))
+    if job is not None:  # its pilot started before the job did, and so never in the future
+        started = min(started, job["starttime"] - timedelta(seconds=60))
     pilotstatus: str | None = None
     if job is None:
         ended = started + timedelta(seconds=rnd.randint(20, 900))
@@ -400,7 +407,7 @@ def _worker(rnd: random.Random, n: int, q: Queue, submitted: datetime, now: date
         "njobs": 1 if job is not None else 0, "submissionhost": f"{host},{host}.cern.ch:9618",
         "harvesterhost": HARVESTER_INSTANCES[q.harvester][0], "jdl": f"/data/atlpan/harvester/jdl/{q.nickname}.sdf",
         "jobtype": "user" if q.is_analysis else "managed",
-        "pilotstarttime": started + timedelta(seconds=40) if pilotstatus else None,
+        "pilotstarttime": min(now, started + timedelta(seconds=40)) if pilotstatus else None,
         "pilotendtime": ended_at if pilotstatus == "finished" else None, "pilotstatus": pilotstatus,
         "pilotstatussynctime": lastupdate if pilotstatus else None, "minramcount": 2000 * q.corecount,
     }
@@ -438,13 +445,17 @@ def generate_jobs(rnd: random.Random, queues: list[Queue], tasks: list[dict[str,
     span = days * 86400
     pilot_n = 0
     row_id = 1
+    # A task in a final state has only jobs that ended: a job still waiting or running
+    # belongs to a task that is not over.
+    unfinished_tasks = [t for t in tasks if t["status"] not in FINAL_TASK_STATES] or tasks
     for i in range(jobs):
-        task = tasks[rnd.randrange(len(tasks))]
+        created = now - timedelta(seconds=span * (1 - (i + rnd.random()) / jobs))
+        state, started, ended, modified = _job_state(rnd, created, now)
+        candidates = tasks if state in FINAL_STATES else unfinished_tasks
+        task = candidates[rnd.randrange(len(candidates))]
         label = task["prodsourcelabel"] if rnd.random() < 0.9 else _pick_label(rnd)
         analysis = label in ("user", "panda")
         q = rnd.choice([x for x in online if x.is_analysis == analysis] or online) if i % 50 else rnd.choice(queues)
-        created = now - timedelta(seconds=span * (1 - (i + rnd.random()) / jobs))
-        state, started, ended, modified = _job_state(rnd, created, now)
         table = TABLE_OF_STATE[state]
         tables: tuple[str, ...] = (table,)
         if table == "archived" and modified < boundary:

@@ -9,13 +9,14 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from pandjango.pandadb.models import JOB_MODELS, JediDatasets, MetaTable
 
@@ -123,7 +124,9 @@ def test_rucios_collector_reads_the_queues_of_running_analysis_jobs(anon_client:
 
 
 def test_a_sites_collectd_plugin_splits_the_text_into_jobs(anon_client: Client) -> None:
-    job = JOB_MODELS["active"]._default_manager.filter(jobstatus="running").first()
+    # A running job at a CE with jobs in the plugin's window (the last hour).
+    recent = timezone.now() - timedelta(minutes=50)
+    job = JOB_MODELS["active"]._default_manager.filter(jobstatus="running", modificationtime__gte=recent).order_by("pandaid").first()
     assert job is not None
     params = f"hours=1&fields=pandaid,modificationhost,jobstatus&computingelement={job.computingelement}"
     text = anon_client.get(f"/jobs/?{params}", headers={"Accept": "application/json"}).content.decode()

@@ -206,7 +206,10 @@ def timeseries(query: Query, metric: str, q: Q, bin_size: str, groupby: str, top
     else:
         series = _top_series(per_name, top, len(starts))
     bins = [iso(datetime.fromtimestamp(s, UTC)) for s in starts]
-    return {"metric": metric, "bin": bin_size, "groupby": groupby or None, "bins": bins, "series": series}
+    # A bin the window cuts counts only part of its time: a plot must not read it as a drop.
+    partial = {"first": bool(starts) and starts[0] < window.start.timestamp(),
+               "last": bool(starts) and starts[-1] + seconds > window.end.timestamp()}
+    return {"metric": metric, "bin": bin_size, "groupby": groupby or None, "bins": bins, "partial": partial, "series": series}
 
 
 def _top_series(per_name: dict[Any, list[int]], top: int, size: int) -> list[dict[str, Any]]:

@@ -160,6 +160,12 @@ class Timeseries(SectionView):
             "bin": {"type": "string"},
             "groupby": nullable("string"),
             "bins": {"type": "array", "items": {"type": "string", "format": "date-time"}},
+            "partial": {
+                "type": "object",
+                "description": "whether the window cuts the first (last) bin, which then counts only part of its time",
+                "properties": {"first": {"type": "boolean"}, "last": {"type": "boolean"}},
+                "required": ["first", "last"],
+            },
             "series": rows_of({
                 "name": nullable("string", description="the groupby value, the metric without groupby, or \"other\""),
                 "values": {"type": "array", "items": {"type": "integer"}},

@@ -50,6 +50,17 @@ def test_its_bins_are_aligned_and_cover_the_window(get_json, last_hours, bin_siz
     assert all(len(s["values"]) == len(starts) for s in data["series"])
 
 
+def test_it_says_which_end_bins_the_window_cuts(get_json) -> None:
+    aligned = {"date_from": "2026-01-01T00:00:00Z", "date_to": "2026-01-01T06:00:00Z"}
+    data = get_json(URL, **aligned, metric="jobs_created", bin="1h")["data"]
+    assert len(data["bins"]) == 6 and data["partial"] == {"first": False, "last": False}
+    cut = {"date_from": "2026-01-01T00:20:00Z", "date_to": "2026-01-01T05:40:00Z"}
+    data = get_json(URL, **cut, metric="jobs_created", bin="1h")["data"]
+    assert len(data["bins"]) == 6 and data["partial"] == {"first": True, "last": True}
+    data = get_json(URL, **{**cut, "date_to": "2026-01-01T06:00:00Z"}, metric="pilots_submitted", bin="1h")["data"]
+    assert data["partial"] == {"first": True, "last": False}
+
+
 def test_empty_bins_are_there_with_zero(get_json, last_hours) -> None:
     # The seed starts 4 days ago: the first day of a 6-day window has no job.
     window = last_hours(24 * 6)

@@ -7,13 +7,18 @@ $(function () {
   const PJ = window.PJ;
 
   // columns: [{key, title, value(row), format(value, row), link(row), cls(row), type: "num"|"string", sortValue(row)}]
-  // opts: {id, order: [[index, "asc"|"desc"]], pageLength, caption, emptyText, csv: API URL}
+  // opts: {id, order: [[index, "asc"|"desc"]], pageLength, caption, emptyText, csv: API URL, footer: [cell per column]}
   PJ.table = function ($container, rows, columns, opts) {
     const options = opts || {};
     const $table = PJ.el("table", { class: "display compact pj-table" });
     const $tr = PJ.el("tr");
     columns.forEach((c) => $tr.append(PJ.el("th", c.help ? { title: c.help } : null, c.title || PJ.fmt.title(c.key))));
     $table.append(PJ.el("thead").append($tr));
+    if (options.footer) {  // one cell per column: a text, or {text, href}
+      const $foot = PJ.el("tr");
+      options.footer.forEach((f) => $foot.append(PJ.el("th").append(f && f.href ? PJ.el("a", { href: f.href }, f.text) : document.createTextNode(f === null || f === undefined ? "" : String(f.text !== undefined ? f.text : f)))));
+      $table.append(PJ.el("tfoot").append($foot));
+    }
     $container.append($table);
 
     // The same answer as a CSV file, when the rows came straight from the API (PJ.api.get
@@ -62,6 +67,7 @@ $(function () {
       })),
     });
     if (saved && saved.page) dt.page(saved.page).draw(false);
+    fitWidth(dt, columns);
     if (options.id) {
       const save = () => PJ.state.remember(`table:${options.id}`, {
         order: dt.order(), page: dt.page(), length: dt.page.len(), search: dt.search(),
@@ -70,6 +76,29 @@ $(function () {
     }
     return dt;
   };
+
+  // A table wider than its box hides its last columns (never the first two, nor one marked
+  // keep) until it fits; a note names them, and its button shows them again (the box then
+  // scrolls sideways). A table drawn out of sight has no width yet and is left as it is.
+  function fitWidth(dt, columns) {
+    const box = $(dt.table().container()).find(".dt-layout-table")[0];
+    if (!box || !box.clientWidth) return;
+    const hidden = [];
+    for (let i = columns.length - 1; i >= 2 && box.scrollWidth > box.clientWidth + 1; i--) {
+      if (columns[i].keep) continue;
+      dt.column(i).visible(false);
+      hidden.unshift(columns[i].title || PJ.fmt.title(columns[i].key));
+    }
+    if (!hidden.length) return;
+    const $note = PJ.el("div", { class: "pj-hidden-columns pj-muted" }, `Hidden to fit the page: ${hidden.join(", ")}. `);
+    $note.append(PJ.el("button", { type: "button", class: "pj-show-columns" }, `show ${hidden.length === 1 ? "it" : "them"}`));
+    $note.data("table", dt).insertBefore(box);
+  }
+  $(document).on("click", ".pj-show-columns", function () {
+    const $note = $(this).closest(".pj-hidden-columns");
+    $note.data("table").columns().visible(true);
+    $note.remove();
+  });
 
   // Rows with nested counts ({"pilots": {"by_state": {"running": 3}}}) as flat columns
   // ("pilots.by_state.running").

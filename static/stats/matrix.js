@@ -13,6 +13,9 @@ $(function () {
       return {
         rowValues: data.rows, colValues: data.cols,
         cell: (i, j) => (grid[i] && grid[i][j]) || 0,
+        // The answer's totals count the whole selection, also rows and columns cut by limit.
+        rowTotal: Array.isArray(data.row_totals) ? (i) => data.row_totals[i] : null,
+        colTotals: data.col_totals, total: data.total,
       };
     }
     const rows = Array.isArray(data) ? data : [];
@@ -65,6 +68,7 @@ $(function () {
             row.__total += n;
             total[j] = (total[j] || 0) + n;
           });
+          if (m.rowTotal) row.__total = m.rowTotal(i);
           return row;
         });
         ctx.body.append(PJ.el("p", { class: "pj-muted" }, `Jobs by ${rowKey} and ${colKey}; click a number for those jobs.`));
@@ -74,9 +78,14 @@ $(function () {
             link: (r) => (r[`c${j}`] ? PJ.link.jobs($.extend({}, filters, { [rowKey]: r.__row, [colKey]: cv })) : null),
             cls: (r) => `pj-cell ${r[`c${j}`] && colKey === "jobstatus" ? PJ.stateClass(cv) : ""}`,
           })))
-          .concat([{ key: "__total", title: "total", type: "num", link: (r) => PJ.link.jobs($.extend({}, filters, { [rowKey]: r.__row })) }]);
+          .concat([{ key: "__total", title: "total", type: "num", keep: true, link: (r) => PJ.link.jobs($.extend({}, filters, { [rowKey]: r.__row })) }]);
+        const colTotals = Array.isArray(m.colTotals) ? m.colTotals : total;
+        const grandTotal = typeof m.total === "number" ? m.total : total.reduce((a, b) => a + (b || 0), 0);
+        const footer = [{ text: "total" }]
+          .concat(m.colValues.map((cv, j) => ({ text: colTotals[j] || 0, href: PJ.link.jobs($.extend({}, filters, { [colKey]: cv })) })))
+          .concat([{ text: grandTotal, href: PJ.link.jobs(filters) }]);
         const $wrap = PJ.el("div", { class: "pj-matrix" }).appendTo(ctx.body);
-        PJ.table($wrap, rows, columns, { id: "matrix", order: [[0, "asc"]], pageLength: 100 });
+        PJ.table($wrap, rows, columns, { id: "matrix", order: [[0, "asc"]], pageLength: 100, footer: footer });
       });
     },
   });

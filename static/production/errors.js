@@ -1,8 +1,24 @@
 /* Production: the errors summary (/production/errors/): failed jobs by error code, queue,
-   user and task. Each line opens the list of those failed jobs. */
+   user and task, and the top codes per hour. Each line opens the list of those failed jobs. */
 $(function () {
   "use strict";
   const PJ = window.PJ;
+
+  const TOP_CODES = 5;
+
+  // The most frequent codes' failed jobs per time bin, one line each, when the stats
+  // section is open to this user.
+  function topCodesPerHour(ctx, byCode) {
+    const codes = byCode.filter((r) => PJ.errorColumn[r.component]).slice(0, TOP_CODES);
+    if (!codes.length || PJ.state.sections().indexOf("stats") < 0) return;
+    const hours = ctx.params.hours || 12;
+    const bin = PJ.binFor(hours);
+    const $slot = PJ.el("div", { class: "pj-plot-slot", "data-plot": "errors-top-codes" }).appendTo(ctx.body);
+    PJ.plotSeries(ctx.api, $slot, codes.map((r) => ({
+      name: `${r.component} ${r.code}`,
+      params: $.extend({}, ctx.params, { metric: "jobs_failed", bin: bin, hours: hours, [PJ.errorColumn[r.component]]: r.code }),
+    })), { title: `The top ${codes.length} error codes: failed jobs per ${bin === "1d" ? "day" : "hour"}`, yLabel: "failed jobs", height: 220 });
+  }
 
   PJ.views.register("production", {
     name: "errors",
@@ -22,6 +38,7 @@ $(function () {
       ctx.load().then(function (body) {
         const data = body.data || {};
         const $cols = PJ.el("div", { class: "pj-columns" });
+        topCodesPerHour(ctx, data.by_code || []);
         ctx.body.append(PJ.heading("By error code"));
         PJ.table(ctx.body, data.by_code || [], [
           { key: "component", link: (r) => null },

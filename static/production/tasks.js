@@ -1,5 +1,5 @@
 /* Production: JEDI tasks (/production/tasks/) and one task (/production/tasks/<jeditaskid>/)
-   with its datasets and its jobs by state. */
+   with its progress over time, its datasets and its jobs by state. */
 $(function () {
   "use strict";
   const PJ = window.PJ;
@@ -43,6 +43,23 @@ $(function () {
     },
   });
 
+  const MAX_HOURS = 30 * 24;
+
+  // Its progress: its jobs finished and failed so far, by their end times, from its creation
+  // to its end (or now; at most the last 30 days), when the stats section is open to this user.
+  function progressPlot(ctx, jeditaskid, task) {
+    if (PJ.state.sections().indexOf("stats") < 0 || !task.creationdate) return;
+    const end = Math.min(Date.now(), task.endtime ? Date.parse(task.endtime) + 3600000 : Infinity);
+    const hours = Math.min(MAX_HOURS, Math.max(1, Math.ceil((end - Date.parse(task.creationdate)) / 3600000)));
+    const window = { jeditaskid: jeditaskid, date_from: new Date(end - hours * 3600000).toISOString().replace(/\.\d+Z$/, "Z"),
+      date_to: new Date(end).toISOString().replace(/\.\d+Z$/, "Z"), bin: PJ.binFor(hours) };
+    const $slot = PJ.el("div", { class: "pj-plot-slot", "data-plot": "task-progress" }).appendTo(ctx.body);
+    PJ.plotSeries(ctx.api, $slot, [
+      { name: "finished", params: $.extend({ metric: "jobs_finished" }, window) },
+      { name: "failed", params: $.extend({ metric: "jobs_failed" }, window) },
+    ], { title: "Progress: its jobs finished and failed so far", yLabel: "jobs", colours: ["#2ca02c", "#d62728"], height: 200, cumulative: true });
+  }
+
   PJ.views.register("production", {
     name: "task",
     title: "Task",
@@ -56,6 +73,7 @@ $(function () {
         const task = data.task || data;
         ctx.body.append(PJ.el("p").append(PJ.el("a", { href: PJ.link.jobs({ jeditaskid: jeditaskid }) }, "all jobs of this task"),
           " · ", PJ.el("a", { href: PJ.link.jobs({ jeditaskid: jeditaskid, jobstatus: "failed" }) }, "its failed jobs")));
+        progressPlot(ctx, jeditaskid, task);
         const jobs = data.jobs || data.job_counts || data.jobstatus || null;
         if (jobs) {
           ctx.body.append(PJ.heading("Jobs by state"),

@@ -1,5 +1,5 @@
 /* Sites: one queue (/sites/<nickname>/): its keys, its CEs and whole SCHEDCONFIG_JSON
-   document, its jobs by state, most frequent errors and Harvester workers by status in the
+   document, its finished and failed jobs per hour, its jobs by state, most frequent errors and Harvester workers by status in the
    window, each leading to the matching jobs or workers. */
 $(function () {
   "use strict";
@@ -37,6 +37,17 @@ $(function () {
     ], { id: id, order: [[1, "desc"]], pageLength: 25 });
   }
 
+  // Its finished and failed jobs per time bin, when the stats section is open to this user.
+  function endedPerHour(ctx, nickname, hours) {
+    if (PJ.state.sections().indexOf("stats") < 0) return;
+    const window = { computingsite: nickname, hours: hours || 12, bin: PJ.binFor(hours || 12) };
+    const $slot = PJ.el("div", { class: "pj-plot-slot", "data-plot": "queue-ended" }).appendTo(ctx.body);
+    PJ.plotSeries(ctx.api, $slot, [
+      { name: "finished", params: $.extend({ metric: "jobs_finished" }, window) },
+      { name: "failed", params: $.extend({ metric: "jobs_failed" }, window) },
+    ], { title: `Finished and failed jobs per ${window.bin === "1d" ? "day" : "hour"}`, yLabel: "jobs", colours: ["#2ca02c", "#d62728"], height: 200 });
+  }
+
   PJ.views.register("sites", {
     name: "queue",
     title: "Queue",
@@ -59,6 +70,7 @@ $(function () {
         }
         const jobs = PJ.counts(queue.jobs, "jobstatus");
         ctx.body.append(statusLine(queue, jobs));
+        endedPerHour(ctx, nickname, hours);
 
         const $cols = PJ.el("div", { class: "pj-columns" }).appendTo(ctx.body);
         const $jobs = PJ.el("div").append(PJ.heading("Jobs by state")).appendTo($cols);

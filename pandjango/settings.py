@@ -202,6 +202,7 @@ LOGOUT_REDIRECT_URL = "/"
 REST_FRAMEWORK = {
     # JSON unless ?format=csv (or Accept: text/csv): pandjango/api/csvformat.py.
     "DEFAULT_RENDERER_CLASSES": ["pandjango.api.output.OrjsonRenderer", "pandjango.api.csvformat.CsvRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "pandjango.api.csvformat.FormatNegotiation",
     "DEFAULT_PARSER_CLASSES": ["pandjango.api.output.OrjsonParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so that a wrong token is a 401 that says how to authenticate.

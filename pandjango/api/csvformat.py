@@ -27,9 +27,10 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
-from pandjango.api import output
+from pandjango.api import errors, output
 
 MEDIA_TYPE = "text/csv"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -137,6 +138,24 @@ class CsvRenderer(BaseRenderer):
         if response is not None and (response.status_code >= 400 or not isinstance(data, Mapping) or "data" not in data):
             response["Content-Type"] = "application/json"
             return output.dumps(data)
-        if data is None:
-            return b""
-        return render_answer(data)
+        endpoint = getattr((renderer_context or {}).get("view"), "endpoint", "")
+        if response is not None and endpoint:
+            response["Content-Disposition"] = f'attachment; filename="{filename(endpoint)}"'
+        # No rows: an empty line, since DRF drops the Content-Type of an empty body.
+        return render_answer(data) or b"\r\n"
+
+
+class FormatNegotiation(DefaultContentNegotiation):
+    """DRF's choice of renderer, with an unknown `format=` a 400 naming it (DRF's own is a 404)."""
+
+    def select_renderer(self, request: Any, renderers: Iterable[BaseRenderer], format_suffix: str | None = None) -> tuple[BaseRenderer, str]:
+        if request.query_params.get("format") == "":
+            self.filter_renderers(renderers, "")
+        return super().select_renderer(request, renderers, format_suffix)  # type: ignore[no-any-return]
+
+    def filter_renderers(self, renderers: Iterable[BaseRenderer], format: str) -> list[BaseRenderer]:
+        chosen = [renderer for renderer in renderers if renderer.format == format]
+        if not chosen:
+            known = ", ".join(str(renderer.format) for renderer in renderers)
+            raise errors.bad_request(f"format must be one of {known}", format=f"must be one of {known}")
+        return chosen

@@ -77,9 +77,10 @@ def test_a_csv_answer_and_a_json_answer_never_share_a_cache_entry(anon_client: C
     assert again_json["ETag"] != again_csv["ETag"]
 
 
-def test_an_unknown_format_is_refused_as_json(anon_client: Client) -> None:
+def test_an_unknown_format_is_a_400_naming_it(anon_client: Client) -> None:
     response = anon_client.get("/api/production/jobs/", {"format": "xml"})
-    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.json()["error"]["fields"] == {"format": "must be one of json, csv"}
 
 
 def test_the_matrix_is_one_line_per_cell(anon_client: Client) -> None:
@@ -113,3 +114,13 @@ def test_the_flat_forms_quote_and_defuse_what_a_spreadsheet_would_run() -> None:
     ]
     status = {"11": {"jobstatus": "running"}, "12": {"jobstatus": "failed"}}
     assert csvformat.flat_rows(status) == [{"key": "11", "jobstatus": "running"}, {"key": "12", "jobstatus": "failed"}]
+
+
+def test_an_empty_format_is_a_400_too(anon_client: Client) -> None:
+    assert anon_client.get("/api/production/jobs/", {"format": ""}).status_code == 400
+
+
+def test_the_status_post_answers_csv_too_even_with_no_job_found(anon_client: Client) -> None:
+    response = anon_client.post("/api/production/jobs/status/?format=csv", {"pandaid": [2]}, content_type="application/json")
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="production-status.csv"'

@@ -10,16 +10,24 @@ inside and outside the monitor, a 500, a slow page, pages that drip their header
 one byte at a time, oversized pages (with and without a Content-Length), a page nested
 100,000 deep and a sign-in form with a password field. It records every request's headers,
 so that a test can check what the proxy forwarded.
+
+Given the PanDA database of the demo (an SQLite file, `--database`, or the one the
+configuration names), its clouds, production, stats, task and job pages show that database's
+figures, read through a read-only connection; without one they show made-up figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import sqlite3
 import threading
 import time
 import zlib
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -44,14 +52,65 @@ PNG_PIXEL = bytes.fromhex(
 )
 
 
+# The job tables a page of "the last hours" reads, as the old monitor did.
+JOB_TABLES = ("jobsdefined4", "jobswaiting4", "jobsactive4", "jobsarchived4")
+DAYS_SHOWN = 7
+
+
+def _since(hours: float) -> str:
+    """A time as the SQLite PanDA database stores it (UTC, no zone)."""
+    return (datetime.now(UTC) - timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class PandaFigures:
+    """The old monitor's figures, read from the demo's PanDA database (SQLite, read-only)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def _rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(f"file:{Path(self.path).resolve()}?mode=ro", uri=True, timeout=5) as conn:
+            return list(conn.execute(sql, params))
+
+    def jobs_by_cloud(self, hours: float, label: str | None = None) -> Counter[tuple[str, str]]:
+        """Jobs modified in the last hours per (cloud, jobstatus), each PandaID once."""
+        where = "modificationtime >= ?" + (" AND prodsourcelabel = ?" if label else "")
+        params = (_since(hours), label) if label else (_since(hours),)
+        union = " UNION ".join(f"SELECT pandaid, cloud, jobstatus FROM {t} WHERE {where}" for t in JOB_TABLES)
+        rows = self._rows(f"SELECT cloud, jobstatus, COUNT(*) FROM ({union}) GROUP BY cloud, jobstatus", *(params * len(JOB_TABLES)))
+        return Counter({(str(cloud), str(state)): n for cloud, state, n in rows})
+
+    def finished_by_day(self, days: list[str]) -> Counter[tuple[str, str]]:
+        """Finished jobs per (cloud, day of their end), over the given days."""
+        union = " UNION ".join(
+            f"SELECT pandaid, cloud, endtime FROM {t} WHERE jobstatus = 'finished' AND endtime >= ?" for t in ("jobsarchived4", "jobsarchived")
+        )
+        rows = self._rows(f"SELECT cloud, substr(endtime, 1, 10), COUNT(*) FROM ({union}) GROUP BY 1, 2", days[0], days[0])
+        return Counter({(str(cloud), day): n for cloud, day, n in rows})
+
+    def recent_tasks(self, limit: int) -> list[tuple[Any, ...]]:
+        return self._rows("SELECT jeditaskid, taskname, status FROM jedi_tasks ORDER BY modificationtime DESC, jeditaskid LIMIT ?", limit)
+
+    def job(self, pandaid: str) -> tuple[Any, ...] | None:
+        if not pandaid.isdigit():
+            return None
+        for table in (*JOB_TABLES, "jobsarchived"):
+            found = self._rows(f"SELECT jobstatus, computingsite, prodsourcelabel FROM {table} WHERE pandaid = ?", int(pandaid))
+            if found:
+                return found[0]
+        return None
+
+
 class StandinServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], slow_seconds: float = 3.0, big_bytes: int = 3_000_000, drip_seconds: float = 4.0) -> None:
+    def __init__(self, address: tuple[str, int], slow_seconds: float = 3.0, big_bytes: int = 3_000_000, drip_seconds: float = 4.0,
+                 database: str | None = None) -> None:
         super().__init__(address, StandinHandler)
         self.slow_seconds = slow_seconds
         self.drip_seconds = drip_seconds
         self.big_bytes = big_bytes
+        self.figures = PandaFigures(database) if database else None
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
 
@@ -110,47 +169,77 @@ def front_page(server: StandinServer) -> str:
     return _frame(server, "Panda monitor", body)
 
 
+def _jobs_by_cloud(server: StandinServer, label: str | None = None) -> tuple[tuple[str, ...], Any]:
+    """The clouds and a count(cloud, state) of the last 12 hours: the database's, or made up."""
+    if server.figures is None:
+        return CLOUDS, lambda c, s: _count(c, s)
+    counts = server.figures.jobs_by_cloud(12, label)
+    return tuple(sorted({c for c, _ in counts})), lambda c, s: counts[(c, s)]
+
+
 def clouds_page(server: StandinServer) -> str:
+    clouds, count = _jobs_by_cloud(server)
     head = "".join(f"<th>{s}</th>" for s in JOB_STATES)
     rows = "".join(
-        f'<tr><td><a href="query?dash=clouds&amp;cloud={c}">{c}</a></td>'
-        + "".join(f"<td>{_count(c, s)}</td>" for s in JOB_STATES)
+        f'<tr><td><a href="query?dash=clouds&amp;cloud={html.escape(c)}">{html.escape(c)}</a></td>'
+        + "".join(f"<td>{count(c, s)}</td>" for s in JOB_STATES)
         + "</tr>"
-        for c in CLOUDS
+        for c in clouds
     )
     body = f"<p>Jobs in the last 12 hours, by cloud.</p><table border=\"1\"><tr><th>Cloud</th>{head}</tr>{rows}</table>"
     return _frame(server, "Clouds", body)
 
 
 def production_page(server: StandinServer) -> str:
+    clouds, count = _jobs_by_cloud(server, "managed")
     rows = "".join(
-        f'<tr><td><a href="query?job=*&amp;cloud={c}&amp;type=managed">{c}</a></td><td>{_count(c, "running")}</td>'
-        f"<td>{_count(c, 'finished')}</td><td>{_count(c, 'failed')}</td></tr>"
-        for c in CLOUDS
+        f'<tr><td><a href="query?job=*&amp;cloud={html.escape(c)}&amp;type=managed">{html.escape(c)}</a></td><td>{count(c, "running")}</td>'
+        f"<td>{count(c, 'finished')}</td><td>{count(c, 'failed')}</td></tr>"
+        for c in clouds
     )
-    body = f'<table border="1"><tr><th>Cloud</th><th>Running</th><th>Finished</th><th>Failed</th></tr>{rows}</table>'
+    body = f'<p>Managed jobs in the last 12 hours.</p><table border="1"><tr><th>Cloud</th><th>Running</th><th>Finished</th><th>Failed</th></tr>{rows}</table>'
     return _frame(server, "Production dashboard", body)
 
 
 def stats_page(server: StandinServer) -> str:
-    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    if server.figures is None:
+        days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        clouds: tuple[str, ...] = CLOUDS
+        count: Any = lambda c, d: _count(c, d, "finished")  # noqa: E731
+    else:
+        today = datetime.now(UTC).date()
+        days = [(today - timedelta(days=n)).isoformat() for n in range(DAYS_SHOWN - 1, -1, -1)]
+        counts = server.figures.finished_by_day(days)
+        clouds = tuple(sorted({c for c, _ in counts}))
+        count = lambda c, d: counts[(c, d)]  # noqa: E731
     head = "".join(f"<th>{d}</th>" for d in days)
-    rows = "".join(f"<tr><td>{c}</td>" + "".join(f"<td>{_count(c, d, 'finished')}</td>" for d in days) + "</tr>" for c in CLOUDS)
+    rows = "".join(f"<tr><td>{html.escape(c)}</td>" + "".join(f"<td>{count(c, d)}</td>" for d in days) + "</tr>" for c in clouds)
     body = f'<p>Finished jobs per day, by cloud.</p><table border="1"><tr><th>Cloud</th>{head}</tr>{rows}</table>'
     return _frame(server, "Stats", body)
 
 
 def job_page(server: StandinServer, pandaid: str) -> str:
     safe = html.escape(pandaid)
+    found = server.figures.job(pandaid) if server.figures is not None else ("finished", "ANALY_CERN", "user")
+    if found is None:
+        return _frame(server, f"Job {pandaid}", f"<p>PandaID {safe} not found.</p>")
+    state, site, label = (html.escape(str(v)) for v in found)
     body = f"""<p><b>PandaID {safe}</b></p>
-<table border="1"><tr><th>jobStatus</th><td>finished</td></tr><tr><th>computingSite</th><td>
-<a href="query?site=ANALY_CERN">ANALY_CERN</a></td></tr><tr><th>prodSourceLabel</th><td>user</td></tr></table>
+<table border="1"><tr><th>jobStatus</th><td>{state}</td></tr><tr><th>computingSite</th><td>
+<a href="query?site={site}">{site}</a></td></tr><tr><th>prodSourceLabel</th><td>{label}</td></tr></table>
 <p><a href="query?job={safe}&amp;mode=log" onmouseover="peek()">Pilot log</a></p>"""
     return _frame(server, f"Job {pandaid}", body)
 
 
 def tasks_page(server: StandinServer) -> str:
-    rows = "".join(f'<tr><td><a href="query?mode=task&amp;id={1000 + i}">{1000 + i}</a></td><td>mc10_7TeV.{i}</td><td>running</td></tr>' for i in range(8))
+    if server.figures is None:
+        tasks: list[tuple[Any, ...]] = [(1000 + i, f"mc10_7TeV.{i}", "running") for i in range(8)]
+    else:
+        tasks = server.figures.recent_tasks(20)
+    rows = "".join(
+        f'<tr><td><a href="query?mode=task&amp;id={int(t)}">{int(t)}</a></td><td>{html.escape(str(name))}</td><td>{html.escape(str(status))}</td></tr>'
+        for t, name, status in tasks
+    )
     return _frame(server, "Task list", f'<table border="1"><tr><th>Task</th><th>Name</th><th>Status</th></tr>{rows}</table>')
 
 
@@ -284,14 +373,32 @@ def start(host: str = "127.0.0.1", port: int = 0, **options: Any) -> StandinServ
     return server
 
 
+def configured_database() -> str | None:
+    """The PanDA SQLite file of the configuration Pandjango reads, when there is one."""
+    from pandjango import config
+
+    try:
+        panda = config.load()["databases"]["panda"]
+    except config.ConfigError:
+        return None
+    if panda["engine"] != "sqlite":
+        return None
+    path = Path(panda["name"])
+    path = path if path.is_absolute() else config.BASE_DIR / path
+    return str(path) if path.exists() else None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="A stand-in for the old PanDA monitor (demo and tests).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8010)
     parser.add_argument("--slow-seconds", type=float, default=3.0, help="how long query?dash=slow takes")
     parser.add_argument("--drip-seconds", type=float, default=4.0, help="the pause between bytes of query?dash=drip-headers and drip-body")
+    parser.add_argument("--database", help="the PanDA SQLite file whose figures the pages show (default: the configuration's, "
+                        "PANDJANGO_CONFIG or config/pandjango.toml, when it is SQLite; none: made-up figures)")
     args = parser.parse_args(argv)
-    server = StandinServer((args.host, args.port), slow_seconds=args.slow_seconds, drip_seconds=args.drip_seconds)
+    database = args.database or configured_database()
+    server = StandinServer((args.host, args.port), slow_seconds=args.slow_seconds, drip_seconds=args.drip_seconds, database=database)
     print(f"stand-in old monitor at {server.base_url}", flush=True)
     try:
         server.serve_forever()

@@ -16,6 +16,10 @@ class PandjangoConfig(AppConfig):
 
         from pandjango.caching import points
         from pandjango.config import ConfigError
+        from pandjango.endpoints.base import bind_endpoints
+
+        # Each API view's section, endpoint name and path, from the URLconf that routes to it.
+        bind_endpoints()
 
         try:
             points.check_config()

@@ -18,7 +18,7 @@ from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pandjango.api import errors, output, parameters
+from pandjango.api import errors, output
 from pandjango.api.openapi import nullable, rows_of
 from pandjango.caching.backends import RESPONSES
 from pandjango.edge import throttling
@@ -75,8 +75,6 @@ class SectionSchemaView(SpectacularJSONAPIView):
 class BetaTesters(MetaView):
     """/api/meta/beta/ (staff only): who is in the beta testers group, and what they see."""
 
-    endpoint = "meta.beta"
-    path_template = "/api/meta/beta/"
     summary = "The beta testers group: its members and the sections in beta (staff only)"
     staff_only = True
     data_schema = {
@@ -91,10 +89,16 @@ class BetaTesters(MetaView):
         },
     }
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        members = beta_members()
-        beta = [name for name in SECTIONS if section_state(name) == BETA_STATE]
-        return output.envelope({"group": beta_group_name(), "members": members, "beta_sections": beta}, count=len(members))
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            members = beta_members()
+            beta = [name for name in SECTIONS if section_state(name) == BETA_STATE]
+            return output.envelope({"group": beta_group_name(), "members": members, "beta_sections": beta}, count=len(members))
+
+        return answer
 
 
 class SignInForm(AuthenticationForm):

@@ -1,5 +1,5 @@
 """Per-endpoint caching of the API's answers: one mechanism, at the view level, for every
-endpoint. `SectionView.answer` calls `cached_answer` after the section check and the
+endpoint. A SectionView's `get` calls `cached_answer` after the section check and the
 parameter validation, so bad input never touches the cache.
 
 - Caching points and lifetimes come from the config file: `cache.default`, and

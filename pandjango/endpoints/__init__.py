@@ -1,1 +1,1 @@
-"""The API's endpoints: SectionView (access, parameters, cached answer, envelope) and the registry of endpoints by name, the meta endpoints and quick search."""
+"""The API's endpoints: SectionView (section permission, parameters, cached answer), the endpoints bound from the URLconf, the meta endpoints, quick search."""

@@ -1,19 +1,25 @@
 """The base of every section's API view, and the registry of endpoints.
 
-A view names its endpoint ("production.jobs"), its section and its QuerySpec, and answers
-`get_data(request, query, **kwargs)` with a plain dict (usually `render.envelope(...)`). The
-path of a request is the same for all: section open to this user? -> parse and validate
--> (cache) -> query -> envelope -> orjson bytes.
+A view says what it takes (its QuerySpec), what it answers (summary, data_schema) and one
+`get` that reads in the order a request is served: validate the parameters (400), the
+cached answer, else the query and its envelope. Who may see it is a permission
+(SectionOpen). Its section, endpoint name and path are not written in the view: they come
+from the app it lives in and the URL that routes to it (`bind_endpoints`, at start-up).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar, cast
 
-from django.http import HttpRequest, HttpResponse
-from drf_spectacular.utils import extend_schema
+from django.apps import apps
+from django.http import HttpResponse
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.converters import IntConverter
+from drf_spectacular.openapi import AutoSchema
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from pandjango.api import errors, parameters
@@ -24,50 +30,108 @@ from pandjango.sections import can_see
 ENDPOINTS: dict[str, type[SectionView]] = {}
 
 
+class SectionOpen(BasePermission):
+    """The view's section is open to this user (config [sections]); OPTIONS too, since DRF's
+    answer names and describes the view. A 403 JSON error otherwise, never DRF's 401."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not can_see(request.user, view.section):
+            raise errors.ApiError(403, "forbidden", f"the {view.section} section is not open to you")
+        return True
+
+
+class EndpointSchema(AutoSchema):
+    """A GET's OpenAPI operation, from what the view declares."""
+
+    @property
+    def declared_view(self) -> SectionView:
+        return cast(SectionView, self.view)
+
+    def _declared(self) -> bool:
+        return self.method == "GET"
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        # No credentials needed where the section is public: SectionOpen decides per request.
+        return [*super().get_auth(), {}]
+
+    def get_operation_id(self) -> str:
+        return self.declared_view.endpoint.replace(".", "_") if self._declared() else super().get_operation_id()
+
+    def get_tags(self) -> list[str]:
+        return [self.declared_view.section] if self._declared() else super().get_tags()
+
+    def get_summary(self) -> str | None:
+        return self.declared_view.summary if self._declared() else super().get_summary()
+
+    def get_override_parameters(self) -> list[Any]:
+        if not self._declared():
+            return super().get_override_parameters()
+        return _openapi_parameters(self.declared_view.spec, self.declared_view.path_params)
+
+    def get_response_serializers(self) -> Any:
+        if not self._declared():
+            return super().get_response_serializers()
+        responses: dict[int, Any] = {200: enveloped(self.declared_view.data_schema), 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 503: ERROR_SCHEMA}
+        if self.declared_view.not_found:
+            responses[404] = ERROR_SCHEMA
+        return responses
+
+
 class SectionView(APIView):
-    section: ClassVar[str] = ""
-    endpoint: ClassVar[str] = ""  # "section.name": the cache and the /api/ index use it
-    path_template: ClassVar[str] = ""  # "/api/production/jobs/<pandaid>/", for the index
     spec: ClassVar[parameters.QuerySpec] = parameters.QuerySpec()
-    path_params: ClassVar[dict[str, str]] = {}
     summary: ClassVar[str] = ""
     data_schema: ClassVar[dict[str, Any]] = {"type": "object"}
     not_found: ClassVar[bool] = False  # may answer 404
+    permission_classes = [SectionOpen]
+    schema = EndpointSchema()
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if not cls.endpoint:
-            return
-        ENDPOINTS[cls.endpoint] = cls
-        points.register_endpoint(cls.endpoint, cls.path_template, api=True)
-        responses: dict[int, Any] = {200: enveloped(cls.data_schema), 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 503: ERROR_SCHEMA}
-        if cls.not_found:
-            responses[404] = ERROR_SCHEMA
+    # From the app and the URL (bind_endpoints): "production", "production.jobs" (the cache's
+    # and the /api/ index's name), "/api/production/jobs/<pandaid>/" and {"pandaid": "int"}.
+    section: ClassVar[str] = ""
+    endpoint: ClassVar[str] = ""
+    path_template: ClassVar[str] = ""
+    path_params: ClassVar[dict[str, str]] = {}
 
-        def get(self: SectionView, request: Request, *args: Any, **kw: Any) -> HttpResponse:
-            return SectionView.answer(self, request, **kw)
+    def validated(self, request: Request) -> parameters.Query:
+        """The request's parameters, validated against the view's QuerySpec (400 on anything wrong)."""
+        return parameters.parse_query(request, self.spec)
 
-        cls.get = extend_schema(  # type: ignore[attr-defined]
-            summary=cls.summary,
-            parameters=_openapi_parameters(cls.spec, cls.path_params),
-            responses=responses,
-            tags=[cls.section],
-            operation_id=cls.endpoint.replace(".", "_"),
-        )(get)
+    def cached_answer(self, request: Request, query: parameters.Query) -> Callable[[Callable[[], Any]], HttpResponse]:
+        """Used as a decorator on the function that queries and makes the envelope: the
+        stored answer when the cache has it, else that function's answer, stored."""
 
-    def check_section(self, request: HttpRequest) -> None:
-        if not can_see(request.user, self.section):
-            raise errors.ApiError(403, "forbidden", f"the {self.section} section is not open to you")
+        def answer(compute: Callable[[], Any]) -> HttpResponse:
+            return answers.cached_answer(request, self.endpoint, query.normalized, self.kwargs, compute)
 
-    def options(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
-        # DRF's answer names and describes the view: not for a section this user may not see.
-        self.check_section(request)
-        return super().options(request, *args, **kwargs)
+        return answer
 
-    def answer(self, request: Request, **kwargs: Any) -> HttpResponse:
-        self.check_section(request)
-        query = parameters.parse_query(request, self.spec)
-        return answers.cached_answer(request, self.endpoint, query.normalized, kwargs, lambda: self.get_data(request, query, **kwargs))
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        raise NotImplementedError
+# ---------------------------------------------------------------------------- from the URLconf
+
+
+def _routes(patterns: Sequence[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            yield route, pattern
+
+
+def bind_endpoints() -> None:
+    """Gives every SectionView in the URLconf its section (the app's label, or its class's
+    own), its endpoint name (the section and the URL name's last word: production-jobs ->
+    production.jobs), its path and its path parameters, and registers it by that name."""
+    for route, pattern in _routes(get_resolver().url_patterns):
+        view = getattr(pattern.callback, "view_class", None)
+        if not (isinstance(view, type) and issubclass(view, SectionView)) or not pattern.name:
+            continue
+        app = apps.get_containing_app_config(view.__module__)
+        view.section = view.section or (app.label if app else "")
+        view.endpoint = f"{view.section}.{pattern.name.rsplit('-', 1)[-1]}"
+        view.path_template = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", route)
+        view.path_params = {
+            name: "int" if isinstance(converter, IntConverter) else "str" for name, converter in pattern.pattern.converters.items()
+        }
+        ENDPOINTS[view.endpoint] = view
+        points.register_endpoint(view.endpoint, view.path_template, api=True)

@@ -1,8 +1,8 @@
 """The meta endpoints: the ones that belong to no section (/api/search/, and the plain
 Django views /api/, /api/schema/ and /healthz), and their place in the OpenAPI document.
 
-A meta endpoint is a SectionView without the section check: it is open to everyone, or to
-signed-in staff only (`staff_only`). The /api/ index lists every endpoint outside the
+A meta endpoint is a SectionView without a section to check: it is open to everyone, or to
+signed-in staff only (`staff_only`, the MetaOpen permission). The /api/ index lists every endpoint outside the
 sections under `meta.endpoints`.
 """
 
@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
-from django.http import HttpRequest
+from django.http import HttpResponse
 from django.urls import URLPattern, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from pandjango.api import errors, output, parameters
@@ -25,20 +26,24 @@ from pandjango.endpoints.base import SectionView
 META = "meta"
 
 
+class MetaOpen(BasePermission):
+    """Open to everyone, or to signed-in staff only when the view says `staff_only`."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if view.staff_only and not request.user.is_staff:
+            raise errors.ApiError(403, "forbidden", f"{view.path_template} is for staff only")
+        return True
+
+
 class MetaView(SectionView):
     """An endpoint outside the sections: no section state to check."""
 
     section = META
     staff_only: ClassVar[bool] = False
-
-    def check_section(self, request: HttpRequest) -> None:
-        if self.staff_only and not request.user.is_staff:
-            raise errors.ApiError(403, "forbidden", f"{self.path_template} is for staff only")
+    permission_classes = [MetaOpen]
 
 
 class Search(MetaView):
-    endpoint = "meta.search"
-    path_template = "/api/search/"
     summary = "Quick search: what a PandaID, batch id, JEDI task id, pilot TPID, queue nickname or user name names"
     spec = parameters.QuerySpec(
         extra={
@@ -59,9 +64,15 @@ class Search(MetaView):
         "label": {"type": "string"},
     })
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        hits = search.quick_search(query.extra["q"], request.user)
-        return output.envelope(hits, count=len(hits))
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            hits = search.quick_search(query.extra["q"], request.user)
+            return output.envelope(hits, count=len(hits))
+
+        return answer
 
 
 # ---------------------------------------------------------------------------- plain views

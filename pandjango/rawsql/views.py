@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import HttpResponse
 from rest_framework.request import Request
 
 from pandjango.api import output, parameters
@@ -21,8 +22,6 @@ class Queries(MetaView):
     """The registry, for staff: every raw query with its parameters and vendors; with
     vendor=oracle (or another), each query's text as rendered with its example parameters."""
 
-    endpoint = "meta.queries"
-    path_template = "/api/meta/queries/"
     summary = "The raw SQL registry: each heavy query's name, section, purpose, parameters and vendors (staff only)"
     staff_only = True
     spec = parameters.QuerySpec(
@@ -45,12 +44,18 @@ class Queries(MetaView):
         "text": {"type": "string", "description": "with vendor= only"},
     })
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        vendor = query.extra["vendor"]
-        data = []
-        for raw in all_queries():
-            entry = raw.describe()
-            if vendor:
-                entry["text"] = render_text(raw, vendor, raw.prepare({}, examples=True))
-            data.append(entry)
-        return output.envelope(data, count=len(data))
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            vendor = query.extra["vendor"]
+            data = []
+            for raw in all_queries():
+                entry = raw.describe()
+                if vendor:
+                    entry["text"] = render_text(raw, vendor, raw.prepare({}, examples=True))
+                data.append(entry)
+            return output.envelope(data, count=len(data))
+
+        return answer

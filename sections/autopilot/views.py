@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.request import Request
 
@@ -33,9 +34,6 @@ IN_WINDOW = worker_counts("workers whose LASTUPDATE is in the window, by status,
 
 
 class PilotList(SectionView):
-    section = "autopilot"
-    endpoint = "autopilot.pilots"
-    path_template = "/api/autopilot/pilots/"
     summary = "Recent pilots (Harvester workers), newest LASTUPDATE first"
     spec = parameters.QuerySpec(
         filterset=WorkerFilterSet,
@@ -48,17 +46,19 @@ class PilotList(SectionView):
     )
     data_schema = rows_of(WORKER_PROPERTIES)
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        rows, truncated = queries.recent_workers(query)
-        return output.envelope(rows, window=query.window, limit=query.limit, count=len(rows), truncated=truncated)
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            rows, truncated = queries.recent_workers(query)
+            return output.envelope(rows, window=query.window, limit=query.limit, count=len(rows), truncated=truncated)
+
+        return answer
 
 
 class PilotDetail(SectionView):
-    section = "autopilot"
-    endpoint = "autopilot.pilot"
-    path_template = "/api/autopilot/pilots/<harvesterid>/<workerid>/"
     summary = "One pilot (a Harvester worker), all its columns, with the jobs it ran"
-    path_params = {"harvesterid": "str", "workerid": "int"}
     not_found = True
     data_schema = object_of({
         **WORKER_PROPERTIES,
@@ -75,20 +75,22 @@ class PilotDetail(SectionView):
         },
     })
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        harvesterid, workerid = kwargs["harvesterid"], kwargs["workerid"]
-        if workerid >= 2**63:  # no PanDA column holds it, and SQLite fails on it
-            raise errors.not_found(f"no worker {workerid} of Harvester {harvesterid!r}")
-        worker = queries.worker_detail(harvesterid, workerid)
-        if worker is None:
-            raise errors.not_found(f"no worker {workerid} of Harvester {harvesterid!r}")
-        return output.envelope(worker)
+    def get(self, request: Request, harvesterid: str, workerid: int) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            if workerid >= 2**63:  # no PanDA column holds it, and SQLite fails on it
+                raise errors.not_found(f"no worker {workerid} of Harvester {harvesterid!r}")
+            worker = queries.worker_detail(harvesterid, workerid)
+            if worker is None:
+                raise errors.not_found(f"no worker {workerid} of Harvester {harvesterid!r}")
+            return output.envelope(worker)
+
+        return answer
 
 
 class QueuesByRegion(SectionView):
-    section = "autopilot"
-    endpoint = "autopilot.queues"
-    path_template = "/api/autopilot/queues/"
     summary = "Queues by cloud and region, with their workers now and their workers in the window"
     spec = parameters.QuerySpec(filterset=QueueFilterSet, default_hours=WINDOW_HOURS)
     data_schema = {
@@ -112,15 +114,18 @@ class QueuesByRegion(SectionView):
         }),
     }
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        regions, truncated = queries.queues_by_region(query)
-        return output.envelope(regions, window=query.window, count=len(regions), truncated=truncated)
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            regions, truncated = queries.queues_by_region(query)
+            return output.envelope(regions, window=query.window, count=len(regions), truncated=truncated)
+
+        return answer
 
 
 class SubmitHostList(SectionView):
-    section = "autopilot"
-    endpoint = "autopilot.submithosts"
-    path_template = "/api/autopilot/submithosts/"
     summary = "Submission hosts (the workers' SUBMISSIONHOST) with their workers' counts in the window"
     spec = parameters.QuerySpec(default_hours=WINDOW_HOURS)
     data_schema = {
@@ -129,16 +134,19 @@ class SubmitHostList(SectionView):
         "items": object_of({"submissionhost": nullable("string"), "workers": IN_WINDOW}),
     }
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        assert query.window is not None
-        rows, truncated = queries.submithosts(query.window)
-        return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            assert query.window is not None
+            rows, truncated = queries.submithosts(query.window)
+            return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
+
+        return answer
 
 
 class ServiceStatus(SectionView):
-    section = "autopilot"
-    endpoint = "autopilot.services"
-    path_template = "/api/autopilot/services/"
     summary = "Harvester instances: host, owner, version, heartbeat, stale or not, and their workers in the window"
     spec = parameters.QuerySpec(default_hours=WINDOW_HOURS)
     data_schema = {
@@ -151,18 +159,21 @@ class ServiceStatus(SectionView):
         }),
     }
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        assert query.window is not None
-        # Whole seconds: then stale is exactly seconds_since_heartbeat > the limit.
-        now = timezone.now().replace(microsecond=0)
-        rows, truncated = queries.services(query.window, now)
-        return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            assert query.window is not None
+            # Whole seconds: then stale is exactly seconds_since_heartbeat > the limit.
+            now = timezone.now().replace(microsecond=0)
+            rows, truncated = queries.services(query.window, now)
+            return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
+
+        return answer
 
 
 class PilotTypeList(SectionView):
-    section = "autopilot"
-    endpoint = "autopilot.pilottypes"
-    path_template = "/api/autopilot/pilottypes/"
     summary = "Workers by resource type and job type in the window, with RESOURCE_TYPES' core and memory bounds"
     spec = parameters.QuerySpec(default_hours=WINDOW_HOURS)
     data_schema = {
@@ -179,16 +190,19 @@ class PilotTypeList(SectionView):
         }),
     }
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        assert query.window is not None
-        rows, truncated = queries.pilottypes(query.window)
-        return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            assert query.window is not None
+            rows, truncated = queries.pilottypes(query.window)
+            return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
+
+        return answer
 
 
 class Overview(SectionView):
-    section = "autopilot"
-    endpoint = "autopilot.info"
-    path_template = "/api/autopilot/info/"
     summary = "The autopilot at a glance: workers, workers without a job, Harvester instances, freshness"
     spec = parameters.QuerySpec(default_hours=WINDOW_HOURS)
     data_schema = object_of({
@@ -204,7 +218,13 @@ class Overview(SectionView):
         "newest_worker_update": nullable("string", format="date-time", description="the newest LASTUPDATE of any worker"),
     })
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        assert query.window is not None
-        now = timezone.now().replace(microsecond=0)
-        return output.envelope(queries.overview(query.window, now), window=query.window)
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            assert query.window is not None
+            now = timezone.now().replace(microsecond=0)
+            return output.envelope(queries.overview(query.window, now), window=query.window)
+
+        return answer

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -101,9 +102,6 @@ COUNT = {"type": "integer"}
 
 
 class JobsList(SectionView):
-    section = "production"
-    endpoint = "production.jobs"
-    path_template = "/api/production/jobs/"
     summary = "Jobs across the job tables, newest first"
     spec = parameters.QuerySpec(
         filterset=JobFilterSet,
@@ -119,17 +117,19 @@ class JobsList(SectionView):
     )
     data_schema = rows_of(JOB_ROW)
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        result = queries.jobs_list(query, query.extra["table"])
-        return output.envelope(result.rows, window=query.window, limit=query.limit, count=len(result.rows), truncated=result.truncated)
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            result = queries.jobs_list(query, query.extra["table"])
+            return output.envelope(result.rows, window=query.window, limit=query.limit, count=len(result.rows), truncated=result.truncated)
+
+        return answer
 
 
 class JobDetail(SectionView):
-    section = "production"
-    endpoint = "production.job"
-    path_template = "/api/production/jobs/<pandaid>/"
     summary = "One job, all columns, where it was found and its decoded errors"
-    path_params = {"pandaid": "int"}
     not_found = True
     data_schema = {
         "type": "object",
@@ -152,18 +152,20 @@ class JobDetail(SectionView):
         },
     }
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        pandaid = kwargs["pandaid"]
-        job = queries.job_detail(pandaid, show_personal=request.user.is_staff)
-        if job is None:
-            raise errors.not_found(f"no job with pandaid {pandaid} in any job table")
-        return output.envelope(job)
+    def get(self, request: Request, pandaid: int) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            job = queries.job_detail(pandaid, show_personal=request.user.is_staff)
+            if job is None:
+                raise errors.not_found(f"no job with pandaid {pandaid} in any job table")
+            return output.envelope(job)
+
+        return answer
 
 
 class JobsSummary(SectionView):
-    section = "production"
-    endpoint = "production.summary"
-    path_template = "/api/production/jobs/summary/"
     summary = "Job counts in the window, grouped by jobstatus or other columns"
     spec = parameters.QuerySpec(
         filterset=JobFilterSet,
@@ -173,19 +175,22 @@ class JobsSummary(SectionView):
     )
     data_schema = rows_of(column_schemas(JobColumns, queries.SUMMARY_GROUPS) | {"count": COUNT})
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        groupby = query.extra["groupby"]
-        rows, truncated = queries.jobs_summary(query, query.extra["table"], groupby)
-        return output.envelope(
-            rows, window=query.window, limit=output.max_summary_rows(), count=len(rows), truncated=truncated,
-            groupby=groupby, total=sum(r["count"] for r in rows),
-        )
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            groupby = query.extra["groupby"]
+            rows, truncated = queries.jobs_summary(query, query.extra["table"], groupby)
+            return output.envelope(
+                rows, window=query.window, limit=output.max_summary_rows(), count=len(rows), truncated=truncated,
+                groupby=groupby, total=sum(r["count"] for r in rows),
+            )
+
+        return answer
 
 
 class JobsFacets(SectionView):
-    section = "production"
-    endpoint = "production.facets"
-    path_template = "/api/production/jobs/facets/"
     summary = "The selection summary of a jobs list: per field, the count of each value"
     spec = parameters.QuerySpec(
         filterset=JobFilterSet,
@@ -202,9 +207,15 @@ class JobsFacets(SectionView):
         }),
     }
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        facets, truncated = queries.jobs_facets(query, query.extra["table"], query.extra["fields"])
-        return output.envelope(facets, window=query.window, limit=output.max_summary_rows(), truncated=truncated)
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            facets, truncated = queries.jobs_facets(query, query.extra["table"], query.extra["fields"])
+            return output.envelope(facets, window=query.window, limit=output.max_summary_rows(), truncated=truncated)
+
+        return answer
 
 
 class SessionWithoutCsrf(SessionAuthentication):
@@ -262,18 +273,33 @@ def _status_responses() -> dict[int, Any]:
     return {200: schema, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 503: ERROR_SCHEMA}
 
 
+# The GET answer carries meta.missing too; SectionView describes only the common meta.
+# Long lists go by POST: a GET of 1000 PandaIDs (about 11 KB) passes gunicorn as configured in
+# config/gunicorn.conf.py, but not gunicorn's default request line (4094 bytes) nor nginx's (8 KB).
+STATUS_GET_DESCRIPTION = (
+    "Up to limits.max_status_ids PandaIDs (1000). A query string past limits.max_query_string (16384) is a 414. "
+    "Servers and proxies in between have request line limits of their own: gunicorn takes 4094 bytes by default "
+    "(about 350 ids; Pandjango's config/gunicorn.conf.py takes the whole max_query_string) and nginx 8 KB "
+    "(about 700 ids, large_client_header_buffers). For long lists, POST {\"pandaid\": [...]}."
+)
+
+
 class JobsStatus(SectionView):
-    section = "production"
-    endpoint = "production.status"
-    path_template = "/api/production/jobs/status/"
     summary = "The state of many jobs at once, by PandaID (GET, or POST a JSON body)"
     authentication_classes = [TokenAuthentication, SessionWithoutCsrf]
     spec = parameters.QuerySpec(extra={"pandaid": PandaIdList()}, extra_help={"pandaid": "comma-separated PandaIDs, e.g. 1,2,3"})
     post_spec = parameters.QuerySpec()  # the ids come in the body; the query string takes nothing else
     data_schema = STATUS_DATA
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        return self.status_of(query.extra["pandaid"])
+    @extend_schema(description=STATUS_GET_DESCRIPTION, responses=_status_responses() | {414: ERROR_SCHEMA})
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            return self.status_of(query.extra["pandaid"])
+
+        return answer
 
     @extend_schema(
         summary="The state of many jobs at once: POST {\"pandaid\": [...]}",
@@ -285,7 +311,6 @@ class JobsStatus(SectionView):
         operation_id="production_status_post",
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        self.check_section(request)
         parameters.parse_query(request, self.post_spec)
         # A POST is never cached: each pipeline sends its own list of ids.
         return Response(self.status_of(_pandaids_in_body(request.data)), headers={"X-Cache": "BYPASS", "Cache-Control": "no-store"})
@@ -293,20 +318,6 @@ class JobsStatus(SectionView):
     def status_of(self, pandaids: list[int]) -> dict[str, Any]:
         data, missing = queries.jobs_status(pandaids)
         return output.envelope(data, count=len(data), missing=missing)
-
-
-# The GET answer carries meta.missing too; SectionView describes only the common meta.
-# Long lists go by POST: a GET of 1000 PandaIDs (about 11 KB) passes gunicorn as configured in
-# config/gunicorn.conf.py, but not gunicorn's default request line (4094 bytes) nor nginx's (8 KB).
-STATUS_GET_DESCRIPTION = (
-    "Up to limits.max_status_ids PandaIDs (1000). A query string past limits.max_query_string (16384) is a 414. "
-    "Servers and proxies in between have request line limits of their own: gunicorn takes 4094 bytes by default "
-    "(about 350 ids; Pandjango's config/gunicorn.conf.py takes the whole max_query_string) and nginx 8 KB "
-    "(about 700 ids, large_client_header_buffers). For long lists, POST {\"pandaid\": [...]}."
-)
-JobsStatus.get = extend_schema(  # type: ignore[attr-defined]
-    description=STATUS_GET_DESCRIPTION, responses=_status_responses() | {414: ERROR_SCHEMA}
-)(JobsStatus.get)  # type: ignore[attr-defined]
 
 
 def _pandaids_in_body(body: Any) -> list[int]:
@@ -333,9 +344,6 @@ def _breakdown(column: str) -> dict[str, Any]:
 
 
 class FailedJobs(SectionView):
-    section = "production"
-    endpoint = "production.errors"
-    path_template = "/api/production/errors/"
     summary = "Failed jobs in the window summarised by error code, queue, user and task"
     spec = parameters.QuerySpec(filterset=JobFilterSet, default_hours=12, extra={"table": JobTables()}, extra_help=TABLE_HELP)
     data_schema = {
@@ -352,9 +360,15 @@ class FailedJobs(SectionView):
         },
     }
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        summary, truncated = queries.failed_jobs_summary(query, query.extra["table"])
-        return output.envelope(summary, window=query.window, limit=output.max_summary_rows(), truncated=truncated)
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            summary, truncated = queries.failed_jobs_summary(query, query.extra["table"])
+            return output.envelope(summary, window=query.window, limit=output.max_summary_rows(), truncated=truncated)
+
+        return answer
 
 
 # ---------------------------------------------------------------------------- tasks
@@ -363,9 +377,6 @@ TASK_ROW = column_schemas(JediTasks, queries.TASK_COLUMNS)
 
 
 class TasksList(SectionView):
-    section = "production"
-    endpoint = "production.tasks"
-    path_template = "/api/production/tasks/"
     summary = "JEDI tasks modified in the window, newest first"
     spec = parameters.QuerySpec(
         filterset=TaskFilterSet,
@@ -378,17 +389,19 @@ class TasksList(SectionView):
     )
     data_schema = rows_of(TASK_ROW)
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        rows, truncated = queries.tasks_list(query)
-        return output.envelope(rows, window=query.window, limit=query.limit, count=len(rows), truncated=truncated)
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            rows, truncated = queries.tasks_list(query)
+            return output.envelope(rows, window=query.window, limit=query.limit, count=len(rows), truncated=truncated)
+
+        return answer
 
 
 class TaskDetail(SectionView):
-    section = "production"
-    endpoint = "production.task"
-    path_template = "/api/production/tasks/<jeditaskid>/"
     summary = "One JEDI task, its datasets and its jobs counted by jobstatus"
-    path_params = {"jeditaskid": "int"}
     not_found = True
     data_schema = {
         "type": "object",
@@ -398,9 +411,14 @@ class TaskDetail(SectionView):
         },
     }
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        jeditaskid = kwargs["jeditaskid"]
-        task = queries.task_detail(jeditaskid)
-        if task is None:
-            raise errors.not_found(f"no task with jeditaskid {jeditaskid}")
-        return output.envelope(task)
+    def get(self, request: Request, jeditaskid: int) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            task = queries.task_detail(jeditaskid)
+            if task is None:
+                raise errors.not_found(f"no task with jeditaskid {jeditaskid}")
+            return output.envelope(task)
+
+        return answer

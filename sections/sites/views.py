@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from rest_framework.request import Request
 
 from pandjango.api import errors, output, parameters
@@ -36,9 +37,6 @@ ERROR_ROW: dict[str, Any] = {
 
 
 class QueueList(SectionView):
-    section = "sites"
-    endpoint = "sites.list"
-    path_template = "/api/sites/"
     summary = "PanDA queues (SCHEDCONFIG_JSON)"
     spec = parameters.QuerySpec(
         filterset=QueueFilterSet,
@@ -50,18 +48,20 @@ class QueueList(SectionView):
     )
     data_schema = rows_of(QUEUE_PROPERTIES)
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        rows, truncated = queries.queue_list(query)
-        return output.envelope(rows, limit=query.limit, count=len(rows), truncated=truncated)
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            rows, truncated = queries.queue_list(query)
+            return output.envelope(rows, limit=query.limit, count=len(rows), truncated=truncated)
+
+        return answer
 
 
 class QueueDetail(SectionView):
-    section = "sites"
-    endpoint = "sites.queue"
-    path_template = "/api/sites/<nickname>/"
     summary = "One queue: its document, its jobs by jobstatus, its most frequent errors and its workers by status in the window"
     spec = parameters.QuerySpec(default_hours=12)
-    path_params = {"nickname": "str"}
     not_found = True
     data_schema = {
         "type": "object",
@@ -83,19 +83,21 @@ class QueueDetail(SectionView):
         "required": [*QUEUE_KEYS, "document", "jobs", "errors", "workers"],
     }
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        nickname = kwargs["nickname"]
-        assert query.window is not None
-        queue = queries.queue_detail(nickname, query.window)
-        if queue is None:
-            raise errors.not_found(f"no queue with nickname {nickname!r} in SCHEDCONFIG_JSON")
-        return output.envelope(queue, window=query.window)
+    def get(self, request: Request, nickname: str) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            assert query.window is not None
+            queue = queries.queue_detail(nickname, query.window)
+            if queue is None:
+                raise errors.not_found(f"no queue with nickname {nickname!r} in SCHEDCONFIG_JSON")
+            return output.envelope(queue, window=query.window)
+
+        return answer
 
 
 class CloudList(SectionView):
-    section = "sites"
-    endpoint = "sites.clouds"
-    path_template = "/api/sites/clouds/"
     summary = "Clouds (as the queues and jobs name them) with their queues by status and their jobs by jobstatus in the window"
     spec = parameters.QuerySpec(default_hours=12)
     data_schema = {
@@ -111,7 +113,13 @@ class CloudList(SectionView):
         },
     }
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        assert query.window is not None
-        rows = queries.clouds(query.window)
-        return output.envelope(rows, window=query.window, count=len(rows))
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            assert query.window is not None
+            rows = queries.clouds(query.window)
+            return output.envelope(rows, window=query.window, count=len(rows))
+
+        return answer

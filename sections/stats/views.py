@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import HttpResponse
 from rest_framework.request import Request
 
 from pandjango.api import errors, filters, output, parameters
@@ -46,9 +47,6 @@ def _count(initial: int, maximum: int) -> forms.IntegerField:
 
 
 class JobsMatrix(SectionView):
-    section = "stats"
-    endpoint = "stats.jobs"
-    path_template = "/api/stats/jobs/"
     summary = "Job counts as a matrix: rows= by cols= (default cloud by jobstatus), with totals"
     spec = parameters.QuerySpec(
         filterset=JobFilterSet,
@@ -82,13 +80,19 @@ class JobsMatrix(SectionView):
         "required": ["row_field", "col_field", "rows", "cols", "cells", "row_totals", "col_totals", "total"],
     }
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        rows, cols, limit = query.extra["rows"], query.extra["cols"], query.extra["limit"]
-        if rows == cols:
-            raise errors.bad_request("rows and cols must be different columns", cols="must differ from rows")
-        assert query.window is not None
-        matrix = queries.jobs_matrix(query, rows, cols, limit)
-        return output.envelope(matrix.data, window=query.window, limit=limit, count=len(matrix.data["rows"]), truncated=matrix.truncated)
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            rows, cols, limit = query.extra["rows"], query.extra["cols"], query.extra["limit"]
+            if rows == cols:
+                raise errors.bad_request("rows and cols must be different columns", cols="must differ from rows")
+            assert query.window is not None
+            matrix = queries.jobs_matrix(query, rows, cols, limit)
+            return output.envelope(matrix.data, window=query.window, limit=limit, count=len(matrix.data["rows"]), truncated=matrix.truncated)
+
+        return answer
 
 
 def _pilot_filter_q(extra: dict[str, Any]) -> tuple[Q, list[str]]:
@@ -125,9 +129,6 @@ def _timeseries_selection(query: parameters.Query) -> tuple[str, Q]:
 
 
 class Timeseries(SectionView):
-    section = "stats"
-    endpoint = "stats.timeseries"
-    path_template = "/api/stats/timeseries/"
     summary = "Jobs finished, failed or created, or pilots submitted, per time bin"
     spec = parameters.QuerySpec(
         filterset=JobFilterSet,
@@ -175,24 +176,27 @@ class Timeseries(SectionView):
         "required": ["bins", "series"],
     }
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        metric, q = _timeseries_selection(query)
-        assert query.window is not None
-        bin_size = query.extra["bin"]
-        bins = len(queries.bin_starts(query.window, queries.BIN_SECONDS[bin_size]))
-        if bins > MAX_BINS:
-            raise errors.bad_request(
-                f"the window holds {bins} bins of {bin_size}, more than {MAX_BINS}",
-                bin=f"{bins} bins: at most {MAX_BINS}; use a larger bin or a shorter window",
-            )
-        data = queries.timeseries(query, metric, q, bin_size, query.extra["groupby"], query.extra["top"])
-        return output.envelope(data, window=query.window, count=len(data["series"]))
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            metric, q = _timeseries_selection(query)
+            assert query.window is not None
+            bin_size = query.extra["bin"]
+            bins = len(queries.bin_starts(query.window, queries.BIN_SECONDS[bin_size]))
+            if bins > MAX_BINS:
+                raise errors.bad_request(
+                    f"the window holds {bins} bins of {bin_size}, more than {MAX_BINS}",
+                    bin=f"{bins} bins: at most {MAX_BINS}; use a larger bin or a shorter window",
+                )
+            data = queries.timeseries(query, metric, q, bin_size, query.extra["groupby"], query.extra["top"])
+            return output.envelope(data, window=query.window, count=len(data["series"]))
+
+        return answer
 
 
 class SiteStats(SectionView):
-    section = "stats"
-    endpoint = "stats.sites"
-    path_template = "/api/stats/sites/"
     summary = "Per queue: jobs finished and failed, efficiency, mean wall time and CPU time"
     spec = parameters.QuerySpec(
         filterset=JobFilterSet,
@@ -213,8 +217,14 @@ class SiteStats(SectionView):
         "cputime_mean": nullable("number", description="mean CPUCONSUMPTIONTIME per job, seconds"),
     })
 
-    def get_data(self, request: Request, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
-        assert query.window is not None
-        rows = queries.sort_rows(queries.site_stats(query), query.sort)
-        shown = [{f: row[f] for f in query.fields} for row in rows[: query.limit]]
-        return output.envelope(shown, window=query.window, limit=query.limit, count=len(shown), truncated=len(rows) > query.limit)
+    def get(self, request: Request) -> HttpResponse:
+        query = self.validated(request)
+
+        @self.cached_answer(request, query)
+        def answer() -> dict[str, Any]:
+            assert query.window is not None
+            rows = queries.sort_rows(queries.site_stats(query), query.sort)
+            shown = [{f: row[f] for f in query.fields} for row in rows[: query.limit]]
+            return output.envelope(shown, window=query.window, limit=query.limit, count=len(shown), truncated=len(rows) > query.limit)
+
+        return answer

@@ -17,7 +17,6 @@ from django.test import Client
 from pandjango import config
 from pandjango.caching import store
 from sections.production import queries
-from sections.production.views import JobDetail, JobsList
 from tests.memcached import Memcached
 
 JOBS = "/api/production/jobs/"
@@ -28,17 +27,17 @@ def pandaids(client: Client, count: int = 2) -> list[int]:
     return [row["pandaid"] for row in rows]
 
 
-def count_calls(monkeypatch: pytest.MonkeyPatch, view: type, pause: float = 0.0) -> list[int]:
-    """Counts the calls of view.get_data (the query), optionally slowed down."""
+def count_calls(monkeypatch: pytest.MonkeyPatch, query_function: str, pause: float = 0.0) -> list[int]:
+    """Counts the calls of a query function of the production section, optionally slowed down."""
     calls: list[int] = []
-    original = view.get_data
+    original = getattr(queries, query_function)
 
-    def counted(self: Any, request: Any, query: Any, **kwargs: Any) -> Any:
+    def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         time.sleep(pause)
-        return original(self, request, query, **kwargs)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(view, "get_data", counted)
+    monkeypatch.setattr(queries, query_function, counted)
     return calls
 
 
@@ -167,7 +166,7 @@ def test_each_visibility_class_has_its_own_entries(
 
 
 def test_staff_can_force_a_refresh(memcached_cache: Memcached, staff_client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = count_calls(monkeypatch, JobsList)
+    calls = count_calls(monkeypatch, "jobs_list")
     assert staff_client.get(JOBS)["X-Cache"] == "MISS"
     assert staff_client.get(JOBS)["X-Cache"] == "HIT"
     assert staff_client.get(JOBS, {"refresh": "1"})["X-Cache"] == "MISS"
@@ -211,7 +210,7 @@ def test_a_matching_if_none_match_gets_304(memcached_cache: Memcached, anon_clie
 
 
 def test_concurrent_requests_on_a_cold_key_run_the_query_once(memcached_cache: Memcached, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = count_calls(monkeypatch, JobsList, pause=0.3)
+    calls = count_calls(monkeypatch, "jobs_list", pause=0.3)
     start = threading.Barrier(20)
     responses: list[Any] = []
 
@@ -239,7 +238,7 @@ def test_an_expired_entry_is_served_while_another_request_recomputes_it(
     pandjango_config("cache.lifetimes", {"production.jobs": 1})
     first = anon_client.get(JOBS)
     time.sleep(1.1)
-    calls = count_calls(monkeypatch, JobsList)
+    calls = count_calls(monkeypatch, "jobs_list")
     monkeypatch.setattr(store.ResponseStore, "take_lock", lambda self, key: False)  # someone else holds it
     stale = anon_client.get(JOBS)
     assert (stale["X-Cache"], stale.content) == ("HIT", first.content)
@@ -352,6 +351,6 @@ def test_the_lock_key_of_a_long_query_fits_in_memcached(memcached_cache: Memcach
 
 def test_job_detail_goes_through_the_cache_too(memcached_cache: Memcached, anon_client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"{JOBS}{pandaids(anon_client, 1)[0]}/"
-    calls = count_calls(monkeypatch, JobDetail)
+    calls = count_calls(monkeypatch, "job_detail")
     assert [anon_client.get(url)["X-Cache"] for _ in range(3)] == ["MISS", "HIT", "HIT"]
     assert len(calls) == 1

@@ -30,11 +30,12 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import connections
 from django.test import Client, RequestFactory
 
-from pandjango.api import errors, parameters
+from pandjango.api import errors
 from pandjango.endpoints.base import ENDPOINTS, SectionView
 from pandjango.pandadb.models import JobsActive4
 from pandjango.pandadb.tables import qualified_name
 from pandjango.rawsql import running
+from sections.production import queries as production_queries
 from tests.memcached import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "panda"])
@@ -216,9 +217,7 @@ def test_a_plain_api_view_is_a_503_json_too(worker: Worker, tmp_path: Path, pand
 def slow_jobs_list(monkeypatch: pytest.MonkeyPatch, pandjango_config: Callable[[str, Any], None], vendor: str) -> str:
     """The jobs list runs a query that takes far longer than the statement timeout (50 ms)."""
     pandjango_config("limits.statement_timeout_ms", 50)
-    view = ENDPOINTS["production.jobs"]
-
-    def slow(self: SectionView, request: Any, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
+    def slow(*args: Any, **kwargs: Any) -> Any:
         connection = connections["panda"]
         with connection.cursor() as cursor:
             if vendor == "mysql":
@@ -238,7 +237,7 @@ def slow_jobs_list(monkeypatch: pytest.MonkeyPatch, pandjango_config: Callable[[
                     cursor.execute(f"SELECT COUNT(*) FROM {table} a, {table} b, {table} c")
         raise AssertionError("the statement was not stopped")
 
-    monkeypatch.setattr(view, "get_data", slow)
+    monkeypatch.setattr(production_queries, "jobs_list", slow)
     return "/api/production/jobs/"
 
 
@@ -268,15 +267,14 @@ if settings.PANDJANGO["databases"]["panda"]["engine"] == "mysql":
     def dropped_mid_request(monkeypatch: pytest.MonkeyPatch) -> str:
         """The jobs list reads once, then loses its connection (killed on the server) before
         its next query."""
-        view = ENDPOINTS["production.jobs"]
-        original = view.get_data
+        original = production_queries.jobs_list
 
-        def dropped(self: SectionView, request: Any, query: parameters.Query, **kwargs: Any) -> dict[str, Any]:
+        def dropped(*args: Any, **kwargs: Any) -> Any:
             assert JobsActive4.objects.exists()
             kill(connections["panda"].connection.thread_id())
-            return original(self, request, query, **kwargs)
+            return original(*args, **kwargs)
 
-        monkeypatch.setattr(view, "get_data", dropped)
+        monkeypatch.setattr(production_queries, "jobs_list", dropped)
         return "/api/production/jobs/"
 
     def test_a_connection_dropped_mid_request_is_a_503_and_the_next_request_reconnects(worker: Worker, dropped_mid_request: str) -> None:

@@ -32,18 +32,35 @@ def free_port() -> int:
 
 class Memcached:
     def __init__(self, memory_mb: int = 64, port: int | None = None) -> None:
+        self.fixed_port = port is not None
         self.port = port or free_port()
         self.memory_mb = memory_mb
         self.process: subprocess.Popen[bytes] | None = None
+        self.started = False
 
     @property
     def server(self) -> str:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        """Starts memcached and waits until it answers, as itself: a port that another
+        memcached holds (another test run's, or one left behind) is not this one's, and
+        sharing it would mix both runs' entries and allowances. A port of free_port() taken
+        meanwhile by someone else is traded for another one, unless the server was started
+        before (its address is in the settings by then)."""
         if not os.access(MEMCACHED, os.X_OK):
             raise RuntimeError(f"no memcached at {MEMCACHED}: `make system-deps` installs Debian's")
-        self.process = subprocess.Popen(
+        for _ in range(5):
+            if self._start_once():
+                self.started = True
+                return
+            if self.fixed_port or self.started:
+                break
+            self.port = free_port()
+        raise RuntimeError(f"memcached could not listen on port {self.port}: another process holds it")
+
+    def _start_once(self) -> bool:
+        process = self.process = subprocess.Popen(
             # memcached refuses to run as root unless told which user to be.
             [MEMCACHED, "-l", "127.0.0.1", "-p", str(self.port), "-U", "0", "-m", str(self.memory_mb), "-t", "2"]
             + (["-u", "root"] if os.geteuid() == 0 else []),
@@ -52,14 +69,24 @@ class Memcached:
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"memcached exited with {self.process.returncode} on port {self.port}") from None
-                time.sleep(0.02)
+            if process.poll() is not None:  # most often: the port is taken
+                self.process = None
+                return False
+            if self._answering_pid() == process.pid:
+                return True
+            time.sleep(0.02)
+        self.stop()
         raise RuntimeError(f"memcached did not listen on port {self.port}")
+
+    def _answering_pid(self) -> int | None:
+        """The process id of the memcached that answers on the port, if any."""
+        client = Client(("127.0.0.1", self.port), connect_timeout=0.2, timeout=0.5)
+        try:
+            return int(client.stats()[b"pid"])
+        except Exception:  # not listening yet, or not memcached
+            return None
+        finally:
+            client.close()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -75,8 +102,10 @@ class Memcached:
         return Client(("127.0.0.1", self.port), connect_timeout=1, timeout=1)
 
     def flush(self) -> None:
+        """Empties it, waiting for memcached's answer: a flush sent without one may be carried
+        out after the next test's first request, which would then see the last test's entries."""
         client = self.client()
-        client.flush_all()
+        client.flush_all(noreply=False)
         client.close()
 
     def stats(self) -> dict[str, Any]:

@@ -113,6 +113,11 @@ def _lookup(store: ResponseStore, key: str, lifetime: int, refresh: bool, comput
             break
         if store.take_lock(key):
             try:
+                # The request that held the lock may have stored the entry and let go of the
+                # lock between our reading and our taking it: read once more.
+                stored = store.get(key)
+                if stored is not None and stored.age() < lifetime:
+                    return stored, HIT
                 return _recompute(store, key, lifetime, compute)
             finally:
                 store.release_lock(key)

@@ -232,6 +232,24 @@ def test_concurrent_requests_on_a_cold_key_run_the_query_once(memcached_cache: M
     assert len({r.content for r in responses}) == 1
 
 
+def test_an_entry_stored_just_before_the_lock_is_taken_is_not_computed_again(
+    memcached_cache: Memcached, anon_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = anon_client.get(JOBS)
+    calls = count_calls(monkeypatch, "jobs_list")
+    reads: list[str] = []
+    read = store.ResponseStore.get
+
+    def read_before_the_other_request_stored_it(self: store.ResponseStore, key: str) -> store.Entry | None:
+        reads.append(key)
+        return None if len(reads) == 1 else read(self, key)
+
+    monkeypatch.setattr(store.ResponseStore, "get", read_before_the_other_request_stored_it)
+    second = anon_client.get(JOBS)
+    assert (second["X-Cache"], second.content) == ("HIT", first.content)
+    assert calls == []
+
+
 def test_an_expired_entry_is_served_while_another_request_recomputes_it(
     memcached_cache: Memcached, anon_client: Client, pandjango_config: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -283,11 +301,24 @@ def test_memcached_down_answers_uncached_and_caching_resumes_when_it_is_back(
     assert any("reachable again" in r.getMessage() for r in caplog.records)
 
 
+def wait_until_stopped(pid: int, seconds: float = 5) -> None:
+    """Until every thread of the process is stopped: a signal is carried out after kill() returns."""
+    deadline = time.monotonic() + seconds
+    tasks = Path(f"/proc/{pid}/task")
+    while time.monotonic() < deadline:
+        states = [(task / "stat").read_text().rsplit(")", 1)[1].split()[0] for task in tasks.iterdir()]
+        if all(state == "T" for state in states):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} did not stop")
+
+
 def test_a_memcached_that_hangs_is_bypassed_after_the_timeout(memcached_cache: Memcached, anon_client: Client, pandjango_config: Any) -> None:
     assert anon_client.get(JOBS)["X-Cache"] == "MISS"
     assert memcached_cache.process is not None
     memcached_cache.process.send_signal(signal.SIGSTOP)
     try:
+        wait_until_stopped(memcached_cache.process.pid)
         started = time.monotonic()
         response = anon_client.get(JOBS)
         assert (response.status_code, response["X-Cache"]) == (200, "BYPASS")

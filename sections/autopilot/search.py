@@ -3,8 +3,12 @@ worker id or by the batch id of the jobs they ran."""
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
 from typing import Any
 from urllib.parse import quote
+
+from django.db.models import Q
 
 from pandjango.endpoints.search import MAX_HITS, Lookup, hit, register_kind
 from pandjango.pandadb.models import HarvesterRelJobsWorkers, HarvesterWorkers
@@ -21,11 +25,13 @@ def _workers_of_jobs(pandaids: set[int], batchid: str) -> list[dict[str, Any]]:
     """The workers that ran these jobs and carry this batch id."""
     if not pandaids:
         return []
-    keys = HarvesterRelJobsWorkers.objects.filter(pandaid__in=pandaids).values_list("harvesterid", "workerid")[:MAX_HITS]
-    found: list[dict[str, Any]] = []
-    for harvesterid, workerid in keys:
-        found += HarvesterWorkers.objects.filter(harvesterid=harvesterid, workerid=workerid, batchid=batchid).values(*WORKER_FIELDS)
-    return sorted({(w["harvesterid"], w["workerid"]): w for w in found}.values(), key=lambda w: (w["harvesterid"], w["workerid"]))
+    keys = set(HarvesterRelJobsWorkers.objects.filter(pandaid__in=pandaids).values_list("harvesterid", "workerid")[:MAX_HITS])
+    if not keys:
+        return []
+    # One read by primary key for all of them, not one per worker.
+    by_key = reduce(operator.or_, (Q(harvesterid=h, workerid=w) for h, w in keys))
+    found = HarvesterWorkers.objects.filter(by_key, batchid=batchid).values(*WORKER_FIELDS).order_by("harvesterid", "workerid")
+    return [dict(row) for row in found]
 
 
 def pilots(lookup: Lookup) -> list[dict[str, Any]]:

@@ -101,7 +101,7 @@ def _median(call: Callable[[], list[dict[str, Any]]], repeat: int) -> tuple[str,
 
 
 def _big_table_plan(name: str, params: dict[str, Any]) -> str:
-    """How MariaDB reads JOBSARCHIVED4 (or PILOTQUEUE) for the raw query."""
+    """How MariaDB reads JOBSARCHIVED4 (or HARVESTER_WORKERS) for the raw query."""
 
     from pandjango.rawsql import registry, running
 

@@ -44,13 +44,13 @@ class MetaView(SectionView):
 
 
 class Search(MetaView):
-    summary = "Quick search: what a PandaID, batch id, JEDI task id, pilot TPID, queue nickname or user name names"
+    summary = "Quick search: what a PandaID, batch id, JEDI task id, Harvester worker id, queue nickname or user name names"
     spec = parameters.QuerySpec(
         extra={
             "q": forms.CharField(
                 max_length=200,
                 error_messages={
-                    "required": "is required: a PandaID, batch id, JEDI task id, TPID, queue nickname or user name",
+                    "required": "is required: a PandaID, batch id, JEDI task id, Harvester worker id, queue nickname or user name",
                     "max_length": "must be at most 200 characters",
                 },
             )

@@ -162,7 +162,7 @@ def test_its_default_window_is_a_day_of_hours(get_json) -> None:
 @pytest.mark.parametrize(("metric", "queries"), [("jobs_finished", 1), ("jobs_created", 1), ("pilots_submitted", 1)])
 def test_it_bins_in_the_database(anon_client, django_assert_num_queries, metric: str, queries: int) -> None:
     # One grouped statement: over JOBSARCHIVED4 for final states, the four live job tables
-    # for creations, PILOTQUEUE for pilots (24 h do not reach the archive).
+    # for creations, HARVESTER_WORKERS for pilots (24 h do not reach the archive).
     with django_assert_num_queries(queries, connection=connections["panda"]):
         assert anon_client.get(URL, {"metric": metric, "groupby": "cloud" if metric != "pilots_submitted" else "computingsite"}).status_code == 200
 

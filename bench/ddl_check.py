@@ -13,7 +13,7 @@ pg_PANDAARCH_TABLE.sql, pg_PANDAMETA_TABLE.sql), or those files themselves. The 
    in plain SQL, with the DDL's NOT NULL columns the generator does not know set to a zero;
 4. starts Django with a config naming only the schemas (doma_panda, doma_pandaarch,
    doma_pandameta) and the database as not ours (read-only, as in production), and calls
-   every /api/ endpoint with the test client as staff, printing its status and how many rows came back.
+   every /api/ endpoint and BigPanDA's paths with the test client as staff, printing its status and how many rows came back.
 
 Nothing here is part of `make test`: the DDL is not in this repository, and the tables are
 PanDA's, not the ones `manage.py pandadb createschema` builds.
@@ -215,7 +215,17 @@ def call_every_endpoint(samples: dict[str, Any]) -> list[tuple[str, str, int, st
         body = orjson.loads(response.content) if response["Content-Type"].startswith("application/json") else {}
         shown = row_count(body["data"]) if "data" in body else body.get("error", {}).get("message", "")[:80]
         answers.append((name, f"{path}?{query}" if query else path, response.status_code, shown))
+    for path in BIGPANDA_PATHS:  # BigPanDA's paths answer plain JSON, without our envelope
+        path = path.format(**samples)
+        response = client.get(path)
+        body = orjson.loads(response.content) if response["Content-Type"].startswith("application/json") else None
+        answers.append((path, path, response.status_code, row_count(body)))
     return answers
+
+
+BIGPANDA_PATHS = (
+    "/jobs/?json", "/job?json&pandaid={pandaid}", "/tasks/?json&datasets=True", "/task/{jeditaskid}/?json", "/errors/?json",
+)
 
 
 # ---------------------------------------------------------------------------- main

@@ -50,11 +50,6 @@ def read_mysql_indexes(connection: BaseDatabaseWrapper) -> None:
     _mysql_indexes = {table: {name.upper() for name in constraints_of(MODEL_OF_TABLE[table])} for table in JOB_TABLE_NAMES.values()}
 
 
-def forget_mysql_indexes() -> None:
-    global _mysql_indexes
-    _mysql_indexes = None
-
-
 def mysql_index_hint(oracle_hint: Hint) -> Hint:
     """The MySQL form of an Oracle index hint, for the same table and shape: INDEX(j NAME)
     -> USE INDEX (NAME) where the table has that index; nothing for FULL(j) or a missing one."""

@@ -54,7 +54,7 @@ CASES: list[Case] = [
     ("production.failed_jobs_by_code", "12 h", lambda now: _ago(now, 12)),
     ("production.failed_jobs_by_code", "3 days", lambda now: _ago(now, 72)),
     ("production.failed_jobs_by", "groupby=computingsite, 12 h", lambda now: {**_ago(now, 12), "groupby": "computingsite"}),
-    ("stats.jobs_matrix", "cloud x jobstatus, 12 h", lambda now: {**_ago(now, 12), "rows": "cloud", "cols": "jobstatus"}),
+    ("stats.jobs", "cloud x jobstatus, 12 h", lambda now: {**_ago(now, 12), "rows": "cloud", "cols": "jobstatus"}),
     (
         "stats.jobs_timeseries", "jobs_finished, 1h bins, 24 h",
         lambda now: {**_ago(now, 24), "bin_seconds": "1h", "time": "endtime", "jobstatus": ["finished"], "tables": ["archived", "archive"]},

@@ -97,7 +97,7 @@ def worker_counts_by(column: str, window: Window, q: Q | None = None) -> Grouped
     return grouped_counts(groups[: max_summary_rows() + 1], column)
 
 
-def recent_workers(query: Query) -> tuple[list[dict[str, Any]], bool]:
+def pilots(query: Query) -> tuple[list[dict[str, Any]], bool]:
     """The workers matching the filters in the window, sorted (newest LASTUPDATE first by
     default), at most query.limit; and whether more exist."""
     assert query.window is not None
@@ -109,7 +109,7 @@ def recent_workers(query: Query) -> tuple[list[dict[str, Any]], bool]:
     return rows[: query.limit], len(rows) > query.limit
 
 
-def worker_detail(harvesterid: str, workerid: int) -> dict[str, Any] | None:
+def pilot(harvesterid: str, workerid: int) -> dict[str, Any] | None:
     """One worker, all columns, with the jobs it ran (HARVESTER_REL_JOBS_WORKERS): `pandaids`
     all of them (at most MAX_WORKER_JOBS), `jobs` those a job table still holds."""
     worker = values_by_column(HarvesterWorkers.objects.filter(harvesterid=harvesterid, workerid=workerid), WORKER_COLUMNS).first()
@@ -231,7 +231,7 @@ def services(window: Window, now: datetime) -> tuple[list[dict[str, Any]], bool]
     return rows, workers.truncated
 
 
-def overview(window: Window, now: datetime) -> dict[str, Any]:
+def info(window: Window, now: datetime) -> dict[str, Any]:
     """The autopilot at a glance: the workers in the window, those that ran no job, the
     instances up and stale, and how fresh the worker data is."""
     in_window = workers_in(window)

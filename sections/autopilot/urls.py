@@ -9,5 +9,5 @@ urlpatterns = [
     path("submithosts/", views.SubmitHostList.as_view(), name="autopilot-submithosts"),
     path("services/", views.ServiceStatus.as_view(), name="autopilot-services"),
     path("pilottypes/", views.PilotTypeList.as_view(), name="autopilot-pilottypes"),
-    path("info/", views.Overview.as_view(), name="autopilot-info"),
+    path("info/", views.Info.as_view(), name="autopilot-info"),
 ]

@@ -51,7 +51,7 @@ class PilotList(SectionView):
 
         @self.cached_answer(request, query)
         def answer() -> dict[str, Any]:
-            rows, truncated = queries.recent_workers(query)
+            rows, truncated = queries.pilots(query)
             return output.envelope(rows, window=query.window, limit=query.limit, count=len(rows), truncated=truncated)
 
         return answer
@@ -82,7 +82,7 @@ class PilotDetail(SectionView):
         def answer() -> dict[str, Any]:
             if workerid >= 2**63:  # no PanDA column holds it, and SQLite fails on it
                 raise errors.not_found(f"no worker {workerid} of Harvester {harvesterid!r}")
-            worker = queries.worker_detail(harvesterid, workerid)
+            worker = queries.pilot(harvesterid, workerid)
             if worker is None:
                 raise errors.not_found(f"no worker {workerid} of Harvester {harvesterid!r}")
             return output.envelope(worker)
@@ -202,7 +202,7 @@ class PilotTypeList(SectionView):
         return answer
 
 
-class Overview(SectionView):
+class Info(SectionView):
     summary = "The autopilot at a glance: workers, workers without a job, Harvester instances, freshness"
     spec = parameters.QuerySpec(default_hours=WINDOW_HOURS)
     data_schema = object_of({
@@ -225,6 +225,6 @@ class Overview(SectionView):
         def answer() -> dict[str, Any]:
             assert query.window is not None
             now = timezone.now().replace(microsecond=0)
-            return output.envelope(queries.overview(query.window, now), window=query.window)
+            return output.envelope(queries.info(query.window, now), window=query.window)
 
         return answer

@@ -235,13 +235,13 @@ def failed_jobs_by_code(querysets: Sequence[QuerySet[JobColumns]]) -> list[dict[
     ]
 
 
-def failed_jobs_summary(query: Query, tables: list[str] | None) -> tuple[dict[str, list[dict[str, Any]]], bool]:
+def errors_summary(query: Query, tables: list[str] | None) -> tuple[dict[str, list[dict[str, Any]]], bool]:
     """The failed jobs by code, site, user and task, each at most limits.max_summary_rows
     rows (the largest), and whether one of them was cut."""
     limit = max_summary_rows()
     params = _failed_params(query)
     if params is not None:
-        summary = _failed_jobs_summary_raw(params, _final_state_tables(tables), limit + 1)
+        summary = _errors_summary_raw(params, _final_state_tables(tables), limit + 1)
     else:
         querysets = _failed_querysets(query, tables)
         summary = {"by_code": failed_jobs_by_code(querysets)}
@@ -257,7 +257,7 @@ def failed_jobs_summary(query: Query, tables: list[str] | None) -> tuple[dict[st
     return summary, truncated
 
 
-def _failed_jobs_summary_raw(params: dict[str, Any], tables: list[str], max_rows: int) -> dict[str, list[dict[str, Any]]]:
+def _errors_summary_raw(params: dict[str, Any], tables: list[str], max_rows: int) -> dict[str, list[dict[str, Any]]]:
     if not tables:
         return {"by_code": [], **{name: [] for name in ERROR_BREAKDOWNS}}
     summary = {"by_code": running.run(sql.failed_jobs_by_code.name, **params, tables=tables, max_rows=max_rows)}

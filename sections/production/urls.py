@@ -11,5 +11,5 @@ urlpatterns = [
     path("jobs/<int:pandaid>/", views.JobDetail.as_view(), name="production-job"),
     path("tasks/", views.TasksList.as_view(), name="production-tasks"),
     path("tasks/<int:jeditaskid>/", views.TaskDetail.as_view(), name="production-task"),
-    path("errors/", views.FailedJobs.as_view(), name="production-errors"),
+    path("errors/", views.ErrorsSummary.as_view(), name="production-errors"),
 ]

@@ -343,7 +343,7 @@ def _breakdown(column: str) -> dict[str, Any]:
     return rows_of(column_schemas(JobColumns, [column]) | {"count": COUNT, "example_pandaid": EXAMPLE})
 
 
-class FailedJobs(SectionView):
+class ErrorsSummary(SectionView):
     summary = "Failed jobs in the window summarised by error code, queue, user and task"
     spec = parameters.QuerySpec(filterset=JobFilterSet, default_hours=12, extra={"table": JobTables()}, extra_help=TABLE_HELP)
     data_schema = {
@@ -365,7 +365,7 @@ class FailedJobs(SectionView):
 
         @self.cached_answer(request, query)
         def answer() -> dict[str, Any]:
-            summary, truncated = queries.failed_jobs_summary(query, query.extra["table"])
+            summary, truncated = queries.errors_summary(query, query.extra["table"])
             return output.envelope(summary, window=query.window, limit=output.max_summary_rows(), truncated=truncated)
 
         return answer

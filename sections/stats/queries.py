@@ -77,7 +77,9 @@ def _grouped_counts(querysets: Iterable[QuerySet[Any]], keys: Sequence[str], **a
 
 
 @dataclass
-class JobMatrix:
+class Matrix:
+    """The answer of stats.jobs: its data and whether `limit` cut an axis."""
+
     data: dict[str, Any]
     truncated: bool
 
@@ -93,17 +95,17 @@ def _ordered_values(field: str, totals: Counter[Hashable], limit: int) -> tuple[
     return values[:limit], len(values) > limit
 
 
-def _matrix_counts(query: Query, row_field: str, col_field: str) -> Counter[tuple[Any, ...]]:
+def _jobs_counts(query: Query, row_field: str, col_field: str) -> Counter[tuple[Any, ...]]:
     params = fromrequest.job_params(query)
     if params is None:
         assert query.window is not None
         return _grouped_counts((qs for _, qs in job_querysets(query.q, query.window)), (row_field, col_field))
-    rows = running.run(sql.jobs_matrix.name, **params, rows=row_field, cols=col_field)
+    rows = running.run(sql.jobs.name, **params, rows=row_field, cols=col_field)
     return Counter({(row[row_field], row[col_field]): row["count"] for row in rows})
 
 
-def jobs_matrix(query: Query, row_field: str, col_field: str, limit: int) -> JobMatrix:
-    counts = _matrix_counts(query, row_field, col_field)
+def jobs(query: Query, row_field: str, col_field: str, limit: int) -> Matrix:
+    counts = _jobs_counts(query, row_field, col_field)
     row_totals: Counter[Hashable] = Counter()
     col_totals: Counter[Hashable] = Counter()
     for (row, col), n in counts.items():
@@ -121,7 +123,7 @@ def jobs_matrix(query: Query, row_field: str, col_field: str, limit: int) -> Job
         "col_totals": [col_totals[c] for c in cols],
         "total": sum(counts.values()),
     }
-    return JobMatrix(data, rows_cut or cols_cut)
+    return Matrix(data, rows_cut or cols_cut)
 
 
 # ---------------------------------------------------------------------------- stats.timeseries
@@ -253,7 +255,7 @@ def _mean(total: int, n: int) -> float | None:
 
 def _ended_site_sums(query: Query) -> dict[str | None, Counter[str]]:
     """The sums of _site_sums over the finished and failed jobs of the window: the
-    registry's stats.site_efficiency in one statement when the filters are plain values,
+    registry's stats.sites in one statement when the filters are plain values,
     else the ORM per table."""
     params = fromrequest.job_params(query)
     if params is not None:
@@ -261,11 +263,11 @@ def _ended_site_sums(query: Query) -> dict[str | None, Counter[str]]:
     if params is None:
         assert query.window is not None
         return _site_sums(ended_jobs(query.q, query.window, ["finished", "failed"]))
-    rows = running.run(sql.site_efficiency.name, **params)
+    rows = running.run(sql.sites.name, **params)
     return {row["computingsite"]: Counter({k: row[k] for k in sql.SITE_SUMS}) for row in rows}
 
 
-def site_stats(query: Query) -> list[dict[str, Any]]:
+def sites(query: Query) -> list[dict[str, Any]]:
     """Per queue: jobs finished and failed in the window (by ENDTIME), the efficiency
     finished / (finished + failed), the mean wall time (ENDTIME - STARTTIME) and the CPU time
     (CPUCONSUMPTIONTIME), in seconds. Sums are added up across tables before dividing."""

@@ -60,8 +60,8 @@ PILOT_DIMENSIONS = ("computingsite", "harvesterid", "status", "resourcetype", "j
 PILOT_FILTERS = dict.fromkeys(PILOT_DIMENSIONS, "str list")
 
 
-jobs_matrix = registry.register(definition.RawQuery(
-    name="stats.jobs_matrix",
+jobs = registry.register(definition.RawQuery(
+    name="stats.jobs",
     section="stats",
     purpose="Jobs counted by two columns (rows x cols) over the job tables in the window (/api/stats/jobs/)",
     params=(
@@ -132,7 +132,7 @@ pilots_timeseries = registry.register(definition.RawQuery(
 ))
 
 
-# ---------------------------------------------------------------------------- stats.site_efficiency
+# ---------------------------------------------------------------------------- stats.sites
 
 # The final job tables, where finished and failed jobs are.
 FINAL_TABLES = ("archived", "archive")
@@ -186,8 +186,8 @@ def _by_site(rows: list[dict[str, Any]], values: Mapping[str, Any]) -> list[dict
 
 _site_hint = hints.job_hint(_SITE_COLUMNS, (), list(jobsql.JOB_FILTERS))
 
-site_efficiency = registry.register(definition.RawQuery(
-    name="stats.site_efficiency",
+sites = registry.register(definition.RawQuery(
+    name="stats.sites",
     section="stats",
     purpose="Per queue, jobs that ended in the window (by ENDTIME): finished, failed, wall time and CPU time sums (/api/stats/sites/)",
     params=(

@@ -46,7 +46,7 @@ def _count(initial: int, maximum: int) -> forms.IntegerField:
     return forms.IntegerField(initial=initial, min_value=1, max_value=maximum)
 
 
-class JobsMatrix(SectionView):
+class Jobs(SectionView):
     summary = "Job counts as a matrix: rows= by cols= (default cloud by jobstatus), with totals"
     spec = parameters.QuerySpec(
         filterset=JobFilterSet,
@@ -89,7 +89,7 @@ class JobsMatrix(SectionView):
             if rows == cols:
                 raise errors.bad_request("rows and cols must be different columns", cols="must differ from rows")
             assert query.window is not None
-            matrix = queries.jobs_matrix(query, rows, cols, limit)
+            matrix = queries.jobs(query, rows, cols, limit)
             return output.envelope(matrix.data, window=query.window, limit=limit, count=len(matrix.data["rows"]), truncated=matrix.truncated)
 
         return answer
@@ -196,7 +196,7 @@ class Timeseries(SectionView):
         return answer
 
 
-class SiteStats(SectionView):
+class Sites(SectionView):
     summary = "Per queue: jobs finished and failed, efficiency, mean wall time and CPU time"
     spec = parameters.QuerySpec(
         filterset=JobFilterSet,
@@ -223,7 +223,7 @@ class SiteStats(SectionView):
         @self.cached_answer(request, query)
         def answer() -> dict[str, Any]:
             assert query.window is not None
-            rows = queries.sort_rows(queries.site_stats(query), query.sort)
+            rows = queries.sort_rows(queries.sites(query), query.sort)
             shown = [{f: row[f] for f in query.fields} for row in rows[: query.limit]]
             return output.envelope(shown, window=query.window, limit=query.limit, count=len(shown), truncated=len(rows) > query.limit)
 

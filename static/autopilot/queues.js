@@ -37,7 +37,7 @@ $(function () {
           PJ.workerCountColumns(rows, { counts: "workers_now", label: "now", prefix: "now", filtersOf: ofQueue, help: "workers now, as the Harvester instances last reported them" }),
           PJ.workerCountColumns(rows, { counts: "workers", label: "workers", filtersOf: ofQueue, hours: hours, help: "workers updated in the window" })
         );
-        PJ.table(ctx.body, rows, columns, { id: "apqueues", order: [[0, "asc"], [1, "asc"], [2, "asc"]], pageLength: 100 });
+        PJ.table(ctx.body, rows, columns, { id: "queues", order: [[0, "asc"], [1, "asc"], [2, "asc"]], pageLength: 100 });
       });
     },
   });

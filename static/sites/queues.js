@@ -85,7 +85,7 @@ $(function () {
         }
         columns.push({ key: "comment", tooltip: (r) => r.comment });
         const failrate = columns.findIndex((c) => c.key === "failrate");
-        PJ.table(ctx.body, rows, columns, { id: "sites", order: failrate >= 0 ? [[failrate, "desc"]] : [[0, "asc"]], pageLength: 50 });
+        PJ.table(ctx.body, rows, columns, { id: "queues", order: failrate >= 0 ? [[failrate, "desc"]] : [[0, "asc"]], pageLength: 50 });
       });
     },
   });

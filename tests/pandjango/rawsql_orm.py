@@ -67,7 +67,7 @@ def jobs_summary(**params: Any) -> list[dict[str, Any]]:
     return _group_counts(_jobs(params, Q(), params.get("tables")), params["groupby"])
 
 
-def jobs_matrix(**params: Any) -> list[dict[str, Any]]:
+def jobs(**params: Any) -> list[dict[str, Any]]:
     return _group_counts(_jobs(params, Q(), params.get("tables")), [params["rows"], params["cols"]])
 
 
@@ -122,8 +122,8 @@ def jobs_timeseries(**params: Any) -> list[dict[str, Any]]:
     return _bucket_counts(querysets, time, BIN_SECONDS[params["bin_seconds"]], params.get("groupby"))
 
 
-def site_efficiency(**params: Any) -> list[dict[str, Any]]:
-    """As stats' site_stats: _site_sums over the jobs that ended in the window (ENDTIME;
+def sites(**params: Any) -> list[dict[str, Any]]:
+    """As stats' sites: _site_sums over the jobs that ended in the window (ENDTIME;
     MODIFICATIONTIME from its start), by computingsite."""
     start, end = params["date_from"], params["date_to"]
     bounded = Q(jobstatus__in=["finished", "failed"], endtime__gte=start, endtime__lt=end, modificationtime__gte=start)
@@ -153,9 +153,9 @@ ORM: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "production.jobs_summary": jobs_summary,
     "production.failed_jobs_by_code": failed_jobs_by_code,
     "production.failed_jobs_by": failed_jobs_by,
-    "stats.jobs_matrix": jobs_matrix,
+    "stats.jobs": jobs,
     "stats.jobs_timeseries": jobs_timeseries,
-    "stats.site_efficiency": site_efficiency,
+    "stats.sites": sites,
     "stats.pilots_timeseries": pilots_timeseries,
     "autopilot.queue_pilot_counts": queue_pilot_counts,
 }

@@ -24,10 +24,10 @@ NAMES = (
     "production.failed_jobs_by",
     "production.failed_jobs_by_code",
     "production.jobs_summary",
-    "stats.jobs_matrix",
+    "stats.jobs",
     "stats.jobs_timeseries",
     "stats.pilots_timeseries",
-    "stats.site_efficiency",
+    "stats.sites",
 )
 DIALECTS = {"oracle": "oracle", "mysql": "mysql", "postgresql": "postgres", "sqlite": "sqlite"}
 HOSTILE = ("x' OR '1'='1", "a -- b", "b; DROP TABLE jobsactive4", "c /* d */", "e'); DELETE FROM pilotqueue; --")
@@ -57,7 +57,7 @@ def _shapes(query: definition.RawQuery) -> Iterator[tuple[str, dict[str, Any]]]:
 def _differ(query: definition.RawQuery, params: dict[str, Any]) -> bool:
     """The matrix's rows and cols must differ (its view says so)."""
     values = query.prepare(params, examples=True)
-    return query.name != "stats.jobs_matrix" or values["rows"] != values["cols"]
+    return query.name != "stats.jobs" or values["rows"] != values["cols"]
 
 
 CASES = [
@@ -254,11 +254,11 @@ def test_a_union_that_would_count_a_job_twice_is_refused() -> None:
 def test_a_mysql_index_hint_names_only_an_index_the_table_has(monkeypatch: pytest.MonkeyPatch) -> None:
     params = {**WINDOW, "tables": ["archived"]}
     monkeypatch.setattr(hints, "_mysql_indexes", None)  # not read: the text shows every hint
-    assert "USE INDEX (JOBSARCH4_MTIMEPRODSLABEL_IDX)" in registry.render("stats.site_efficiency", "mysql", **params)
+    assert "USE INDEX (JOBSARCH4_MTIMEPRODSLABEL_IDX)" in registry.render("stats.sites", "mysql", **params)
     monkeypatch.setattr(hints, "_mysql_indexes", {"JOBSARCHIVED4": {"JOBSARCH4_MTIMEPRODSLABEL_IDX"}})
-    assert "USE INDEX (JOBSARCH4_MTIMEPRODSLABEL_IDX)" in registry.render("stats.site_efficiency", "mysql", **params)
+    assert "USE INDEX (JOBSARCH4_MTIMEPRODSLABEL_IDX)" in registry.render("stats.sites", "mysql", **params)
     monkeypatch.setattr(hints, "_mysql_indexes", {"JOBSARCHIVED4": {"JOBSARCH4_PILOTERRCODE_IDX"}})
-    assert "USE INDEX" not in registry.render("stats.site_efficiency", "mysql", **params)
+    assert "USE INDEX" not in registry.render("stats.sites", "mysql", **params)
 
 
 def test_the_indexes_of_the_configured_database_are_read_once(monkeypatch: pytest.MonkeyPatch) -> None:

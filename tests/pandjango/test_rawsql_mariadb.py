@@ -26,7 +26,7 @@ HEAVY_QUERIES = [
     pytest.param("production.jobs_summary", {"groupby": ["computingsite"]}, id="jobs-summary-by-computingsite"),
     pytest.param("production.failed_jobs_by_code", {}, id="errors-summary-by-code"),
     pytest.param("production.failed_jobs_by", {"groupby": "computingsite"}, id="errors-summary-by-site"),
-    pytest.param("stats.jobs_matrix", {"rows": "cloud", "cols": "jobstatus"}, id="stats-matrix"),
+    pytest.param("stats.jobs", {"rows": "cloud", "cols": "jobstatus"}, id="stats-jobs"),
 ]
 
 

@@ -71,7 +71,7 @@ CASES: dict[str, list[Case]] = {
         lambda s: {**s.ago(96), "groupby": "produsername"},
         lambda s: {**s.ago(48), "groupby": "jeditaskid", "prodsourcelabel": ["managed", "user"]},
     ],
-    "stats.jobs_matrix": [
+    "stats.jobs": [
         lambda s: {**s.ago(12), "rows": "cloud", "cols": "jobstatus"},
         lambda s: {**s.ago(96), "rows": "computingsite", "cols": "prodsourcelabel", "jobstatus": ["running", "failed"]},
         lambda s: {**s.ago(24), "rows": "gshare", "cols": "resource_type", "cloud": s.clouds},
@@ -82,7 +82,7 @@ CASES: dict[str, list[Case]] = {
         lambda s: {**s.ago(12), "bin_seconds": "15m", "time": "creationtime", "groupby": "jobstatus"},
         lambda s: {**s.ago(6), "bin_seconds": "5m", "time": "creationtime", "computingsite": s.sites},
     ],
-    "stats.site_efficiency": [
+    "stats.sites": [
         lambda s: s.ago(12),
         lambda s: {**s.ago(96), "jobstatus": ["failed"]},  # reaches the archive
         lambda s: {**s.ago(48), "cloud_not": s.clouds[:1], "computingsite": s.sites},

@@ -1,4 +1,4 @@
-"""The jobs matrix (/api/stats/jobs/) counts with the registry's stats.jobs_matrix when the
+"""The jobs matrix (/api/stats/jobs/) counts with the registry's stats.jobs when the
 filters are plain values, and with the ORM otherwise; both give the same answer."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from django.test import Client
 from tests.sections.rawsql_paths import answer, both_paths, fixed_window
 
 URL = "/api/stats/jobs/"
-NAME = "stats.jobs_matrix"
+NAME = "stats.jobs"
 
 
 def test_plain_filters_are_counted_in_one_registry_statement(anon_client: Client) -> None:

@@ -1,4 +1,4 @@
-"""The per-queue stats (/api/stats/sites/) sum with the registry's stats.site_efficiency when
+"""The per-queue stats (/api/stats/sites/) sum with the registry's stats.sites when
 the filters are plain values, and with the ORM otherwise; both give the same answer."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pandjango.rawsql import registry
 from tests.sections.rawsql_paths import answer, both_paths, fixed_window
 
 URL = "/api/stats/sites/"
-NAME = "stats.site_efficiency"
+NAME = "stats.sites"
 
 
 def last(hours: float) -> dict[str, datetime]:

@@ -5,7 +5,7 @@ $(function () {
   const PJ = window.PJ;
 
   PJ.views.register("stats", {
-    name: "efficiency",
+    name: "sites",
     title: "Queue efficiency",
     nav: true,
     match: "sites/",
@@ -34,7 +34,7 @@ $(function () {
           if (/wall|cpu/.test(c.key)) c.format = (v) => PJ.fmt.duration(v);
         });
         const eff = columns.findIndex((c) => c.key === "efficiency");
-        PJ.table(ctx.body, rows, columns, { id: "efficiency", order: eff >= 0 ? [[eff, "asc"]] : [], pageLength: 50 });
+        PJ.table(ctx.body, rows, columns, { id: "sites", order: eff >= 0 ? [[eff, "asc"]] : [], pageLength: 50 });
       });
     },
   });

@@ -14,9 +14,9 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer
 
+from pandjango.pandadb.dates import is_unset
 from pandjango.pandadb.jobs import Window
 
-UNSET_YEAR = 1970
 T = TypeVar("T")
 
 
@@ -68,7 +68,7 @@ def clean_dates(rows: Iterable[dict[str, Any]]) -> None:
     """PanDA marks unset dates as 1970-01-01; the API says null."""
     for row in rows:
         for key, value in row.items():
-            if isinstance(value, datetime) and value.year == UNSET_YEAR:
+            if isinstance(value, datetime) and is_unset(value):
                 row[key] = None
 
 

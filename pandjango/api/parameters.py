@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from pandjango.api.errors import bad_request
 from pandjango.api.filters import INTEGER, PandaFilterSet
 from pandjango.api.output import iso
+from pandjango.pandadb.dates import UNSET
 from pandjango.pandadb.jobs import Window
 
 # ---------------------------------------------------------------------------- parameters
@@ -83,7 +84,7 @@ def _positive_int(name: str, raw: str, maximum: int, limit_name: str) -> int:
 
 # The times a window may name: PanDA has nothing older, and the calendar's edges (year 1,
 # year 9999 with an offset) would overflow the window's arithmetic.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+EARLIEST = UNSET
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import errorcodes
-from .jobs import FINAL_STATES
+from . import dates, errorcodes
+from .jobs import FINAL_STATES, FINAL_TABLES
 
-UNSET = datetime(1970, 1, 1)  # PanDA's "not set" marker for dates (naive; made aware on insert)
+UNSET = dates.UNSET.replace(tzinfo=None)  # demo dates are naive UTC, made aware on insert
 
 CLOUDS: dict[str, tuple[str, list[str]]] = {
     # cloud: (tier-1 site, other sites)
@@ -461,7 +461,7 @@ def generate_jobs(rnd: random.Random, queues: list[Queue], tasks: list[dict[str,
         if table == "archived" and modified < boundary:
             tables = ("archive",)
         elif table == "archived" and modified < boundary + timedelta(days=1):
-            tables = ("archived", "archive")
+            tables = FINAL_TABLES
         user = task["username"] if analysis else rnd.choice(PROD_USERS)
         pandaid = 6_400_000_000 + i
         job: dict[str, Any] = {

@@ -26,6 +26,8 @@ from .models import JOB_MODELS, JobColumns
 LIVE_TABLES = ("defined", "waiting", "active", "archived")
 ALL_TABLES = (*LIVE_TABLES, "archive")
 FINAL_STATES = frozenset({"finished", "failed", "cancelled", "closed"})
+# The tables that hold the jobs in a final state: JOBSARCHIVED4 and the archive.
+FINAL_TABLES = ("archived", "archive")
 # Which table's row stands for a job found in several: the later in its life first; the
 # archive holds copies, so any live table wins over it.
 PRECEDENCE = ("archived", "active", "waiting", "defined", "archive")

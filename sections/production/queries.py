@@ -19,12 +19,12 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from pandjango.api.output import at_most, clean_dates, max_summary_rows
 from pandjango.api.parameters import Query
 from pandjango.pandadb import errorcodes
-from pandjango.pandadb.jobs import FINAL_STATES, JobRows, Window, all_jobs, find_jobs, job_querysets
+from pandjango.pandadb.jobs import FINAL_STATES, FINAL_TABLES, JobRows, Window, all_jobs, find_jobs, job_querysets
 from pandjango.pandadb.models import HarvesterRelJobsWorkers, HarvesterWorkers, JediDatasets, JediTasks, JobColumns
 from pandjango.rawsql import fromrequest, running
 
 from . import sql
-from .sql import ERROR_BREAKDOWNS, FINAL_STATE_TABLES, SUMMARY_GROUPS
+from .sql import ERROR_BREAKDOWNS, SUMMARY_GROUPS
 
 JOB_COLUMNS: tuple[str, ...] = tuple(f.column for f in JobColumns._meta.local_concrete_fields if f.column)
 PERSONAL_COLUMNS = ("produserid",)
@@ -190,7 +190,7 @@ def jobs_status(pandaids: Sequence[int]) -> tuple[dict[str, dict[str, Any]], lis
 
 
 def _final_state_tables(tables: list[str] | None) -> list[str]:
-    return [t for t in (tables or FINAL_STATE_TABLES) if t in FINAL_STATE_TABLES]
+    return [t for t in (tables or FINAL_TABLES) if t in FINAL_TABLES]
 
 
 def _failed_querysets(query: Query, tables: list[str] | None) -> list[QuerySet[JobColumns]]:

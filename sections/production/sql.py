@@ -13,11 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pandjango.pandadb import errorcodes
+from pandjango.pandadb.jobs import FINAL_TABLES
 from pandjango.rawsql import definition, hints, jobsql, registry
 
 SUMMARY_GROUPS = ("jobstatus", "computingsite", "cloud", "prodsourcelabel", "produsername", "processingtype", "jeditaskid")
-# Failed is a final state: only JOBSARCHIVED4 and the archive hold failed jobs.
-FINAL_STATE_TABLES = ("archived", "archive")
 # The errors summary's breakdowns: its key -> the column counted.
 ERROR_BREAKDOWNS = {"by_site": "computingsite", "by_user": "produsername", "by_task": "jeditaskid"}
 # The failed-job queries fix JOBSTATUS themselves.
@@ -99,7 +98,7 @@ failed_jobs_by_code = registry.register(definition.RawQuery(
     section="production",
     purpose="Failed jobs in the window counted per (component, error code), with the newest example (errors by_code)",
     params=(
-        *jobsql.window_params(), jobsql.tables_param(FINAL_STATE_TABLES), *jobsql.filter_params(FAILED_FILTERS), jobsql.row_limit_param(),
+        *jobsql.window_params(), jobsql.tables_param(FINAL_TABLES), *jobsql.filter_params(FAILED_FILTERS), jobsql.row_limit_param(),
     ),
     texts=_failed_by_code_texts(),
     returns='[{"component", "code", "description", "count", "example_pandaid"}], biggest count first',
@@ -114,7 +113,7 @@ failed_jobs_by = registry.register(definition.RawQuery(
     purpose="Failed jobs in the window counted per site, user or task, with the newest example (errors by_site/by_user/by_task)",
     params=(
         *jobsql.window_params(),
-        jobsql.tables_param(FINAL_STATE_TABLES),
+        jobsql.tables_param(FINAL_TABLES),
         jobsql.columns_param("groupby", "column", tuple(ERROR_BREAKDOWNS.values()), "count by this column", example="computingsite"),
         *jobsql.filter_params(FAILED_FILTERS),
         jobsql.row_limit_param(),

@@ -14,7 +14,7 @@ from django.db.models import Count, Max, Q
 from pandjango.api.filters import value_matches
 from pandjango.api.parameters import Query
 from pandjango.pandadb import errorcodes
-from pandjango.pandadb.jobs import Window, job_querysets
+from pandjango.pandadb.jobs import FINAL_TABLES, Window, job_querysets
 from pandjango.pandadb.models import HarvesterWorkers
 from pandjango.pandadb.queues import all_queues, queue_document, summary_of
 
@@ -23,8 +23,6 @@ QUEUE_LIST_FIELDS = (
     "corecount", "maxtime", "memory", "harvester", "comment", "lastmod", "document_error",
 )
 TOP_ERRORS = 20
-# Failed jobs are only in the tables of final states.
-FAILED_JOB_TABLES = ("archived", "archive")
 # Keys parse_document adds to a document: the detail shows them beside it, not in it.
 ADDED_KEYS = ("last_update", "document_error")
 
@@ -90,7 +88,7 @@ def frequent_errors(q: Q, window: Window, top: int = TOP_ERRORS) -> list[dict[st
     code_columns = [code for code, _diag in errorcodes.COLUMNS.values()]
     counts: Counter[tuple[str, int]] = Counter()
     examples: dict[tuple[str, int], int] = {}
-    for _table, qs in job_querysets(q & Q(jobstatus="failed"), window, tables=FAILED_JOB_TABLES):
+    for _table, qs in job_querysets(q & Q(jobstatus="failed"), window, tables=FINAL_TABLES):
         # One group per combination of codes: a job failing in two components counts for both.
         groups = qs.values(*code_columns).annotate(count=Count("pandaid"), example=Max("pandaid")).order_by()
         for row in groups:

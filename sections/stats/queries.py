@@ -21,7 +21,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from pandjango.api.output import iso
 from pandjango.api.parameters import Query
-from pandjango.pandadb.jobs import Window, job_querysets, tables_for
+from pandjango.pandadb.dates import UNSET_BEFORE
+from pandjango.pandadb.jobs import FINAL_TABLES, Window, job_querysets, tables_for
 from pandjango.pandadb.models import HarvesterWorkers, JobColumns
 from pandjango.rawsql import fromrequest, running
 
@@ -37,9 +38,6 @@ LIFECYCLE = (
     "pending", "defined", "assigned", "waiting", "activated", "throttled", "sent", "starting",
     "running", "holding", "merging", "transferring", "finished", "failed", "closed", "cancelled",
 )
-FINAL_TABLES = sql.FINAL_TABLES
-# Dates before this are PanDA's 1970-01-01 "not set" marker.
-UNSET_BEFORE = datetime(1971, 1, 1, tzinfo=UTC)
 
 
 # ---------------------------------------------------------------------------- job selections

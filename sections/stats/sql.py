@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pandjango.pandadb.dates import UNSET_BEFORE
+from pandjango.pandadb.jobs import FINAL_TABLES
 from pandjango.rawsql import definition, hints, jobsql, registry
 from sections.stats.epoch import BIN_SECONDS, EPOCH_SQL, bucket
 
@@ -134,11 +136,10 @@ pilots_timeseries = registry.register(definition.RawQuery(
 
 # ---------------------------------------------------------------------------- stats.sites
 
-# The final job tables, where finished and failed jobs are.
-FINAL_TABLES = ("archived", "archive")
 SITE_SUMS = ("finished", "failed", "wall_sum", "wall_jobs", "cpu_sum", "cpu_jobs")
-# Dates before this are PanDA's 1970-01-01 "not set" marker (queries.UNSET_BEFORE).
-_UNSET_BEFORE = {"oracle": "DATE '1971-01-01'", "mysql": "'1971-01-01'", "postgresql": "DATE '1971-01-01'", "sqlite": "'1971-01-01'"}
+# Dates before this are PanDA's "not set" marker, as each vendor writes the date.
+_UNSET_DAY = UNSET_BEFORE.date().isoformat()
+_UNSET_BEFORE = {"oracle": f"DATE '{_UNSET_DAY}'", "mysql": f"'{_UNSET_DAY}'", "postgresql": f"DATE '{_UNSET_DAY}'", "sqlite": f"'{_UNSET_DAY}'"}
 _SITE_COLUMNS = ("computingsite", "jobstatus", "starttime", "endtime", "cpuconsumptiontime")
 
 

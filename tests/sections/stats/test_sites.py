@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from django.db import connections
 
+from pandjango.pandadb.dates import UNSET, UNSET_BEFORE
 from pandjango.pandadb.models import JobsArchived4
 from tests.api_helpers import each_job_once
 
 URL = "/api/stats/sites/"
-UNSET = datetime(1971, 1, 1, tzinfo=UTC)
 
 
 def _ended_jobs(window: Any, **filters: Any) -> list[dict[str, Any]]:
@@ -31,7 +30,7 @@ def _by_site(window: Any) -> dict[str, dict[str, Any]]:
     out = {}
     for site, rows in jobs.items():
         states = Counter(r["jobstatus"] for r in rows)
-        walls = [(r["endtime"] - r["starttime"]).total_seconds() for r in rows if r["starttime"] and r["starttime"] >= UNSET]
+        walls = [(r["endtime"] - r["starttime"]).total_seconds() for r in rows if r["starttime"] and r["starttime"] >= UNSET_BEFORE]
         cpu = [r["cpuconsumptiontime"] for r in rows if r["cpuconsumptiontime"] is not None]
         out[site] = {
             "finished": states["finished"],
@@ -72,9 +71,9 @@ def test_it_leaves_unset_start_times_out_of_the_wall_time(get_json, last_hours) 
     job = JobsArchived4.objects.filter(jobstatus="finished", endtime__gte=window.start, endtime__lt=window.end).first()
     assert job is not None
     site = job.computingsite
-    JobsArchived4.objects.filter(pk=job.pk).update(starttime=datetime(1970, 1, 1, tzinfo=UTC))
+    JobsArchived4.objects.filter(pk=job.pk).update(starttime=UNSET)
     row = get_json(URL, **window.params(computingsite=site))["data"][0]
-    walls = [(r["endtime"] - r["starttime"]).total_seconds() for r in _ended_jobs(window, computingsite=site) if r["starttime"] >= UNSET]
+    walls = [(r["endtime"] - r["starttime"]).total_seconds() for r in _ended_jobs(window, computingsite=site) if r["starttime"] >= UNSET_BEFORE]
     assert row["walltime_mean"] == pytest.approx(sum(walls) / len(walls) if walls else None, abs=0.06)
 
 

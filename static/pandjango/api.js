@@ -23,6 +23,8 @@ $(function () {
   function markSource(body, url) {
     const data = body && body.data;
     const mark = (rows) => Object.defineProperty(rows, "pjSource", { value: url });
+    // The answer too, for views that reshape its data into rows of their own (the matrix).
+    if (body && typeof body === "object") mark(body);
     if (Array.isArray(data)) {
       mark(data);
     } else if (data && typeof data === "object") {

@@ -85,7 +85,7 @@ $(function () {
           .concat(m.colValues.map((cv, j) => ({ text: colTotals[j] || 0, href: PJ.link.jobs($.extend({}, filters, { [colKey]: cv })) })))
           .concat([{ text: grandTotal, href: PJ.link.jobs(filters) }]);
         const $wrap = PJ.el("div", { class: "pj-matrix" }).appendTo(ctx.body);
-        PJ.table($wrap, rows, columns, { id: "jobs", order: [[0, "asc"]], pageLength: 100, footer: footer });
+        PJ.table($wrap, rows, columns, { id: "jobs", order: [[0, "asc"]], pageLength: 100, footer: footer, csv: body.pjSource });
       });
     },
   });

@@ -36,3 +36,25 @@ def test_each_table_of_a_summary_offers_its_csv(page: Page) -> None:
     assert tables and len(links) == tables
     [href] = {link.get_attribute("href") for link in links}
     assert href is not None and href.startswith("/api/production/errors/") and href.endswith("format=csv")
+
+
+def test_the_reshaped_tables_of_stats_offer_their_answers_csv(page: Page, console: Console) -> None:
+    # The matrix pivots its answer into rows of its own, the efficiency table flattens its
+    # answer: both offer the API answer they were drawn from.
+    page.goto("/stats/jobs/?rows=cloud&cols=jobstatus")
+    wait_ready(page, "stats")
+    [matrix_link] = page.locator("#pj-panel-stats a.pj-csv").all()
+    href = matrix_link.get_attribute("href")
+    assert href is not None and href.startswith("/api/stats/jobs/?") and "rows=cloud" in href and href.endswith("format=csv")
+    with page.expect_download() as download:
+        matrix_link.click()
+    with Path(download.value.path()).open(newline="") as f:
+        cells = list(csv.DictReader(f))
+    assert cells and {"cloud", "jobstatus", "count"} <= set(cells[0])
+
+    page.goto("/stats/sites/")
+    wait_ready(page, "stats")
+    [sites_link] = page.locator("#pj-panel-stats a.pj-csv").all()
+    href = sites_link.get_attribute("href")
+    assert href is not None and href.startswith("/api/stats/sites/?") and href.endswith("format=csv")
+    assert console.errors == []

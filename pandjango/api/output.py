@@ -5,7 +5,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from django.conf import settings
@@ -16,9 +16,6 @@ from rest_framework.renderers import BaseRenderer
 
 from pandjango.pandadb.dates import is_unset
 from pandjango.pandadb.jobs import Window
-
-T = TypeVar("T")
-
 
 # ---------------------------------------------------------------------------- rendering
 
@@ -102,7 +99,3 @@ def max_summary_rows() -> int:
     """The rows of a summary, of each list of a facets or errors answer (limits.max_summary_rows)."""
     return int(settings.PANDJANGO["limits"]["max_summary_rows"])
 
-
-def at_most(rows: list[T], limit: int) -> tuple[list[T], bool]:
-    """The first `limit` rows, and whether there were more (read limit + 1 to know)."""
-    return rows[:limit], len(rows) > limit

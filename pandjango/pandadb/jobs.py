@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from .firstrows import at_most, read_size
 from .models import JOB_MODELS, JobColumns
 
 LIVE_TABLES = ("defined", "waiting", "active", "archived")
@@ -124,7 +125,7 @@ def all_jobs(
         # Order by the sort field alone: a tie-breaker column would keep the database from
         # reading the rows in the order of the table's index on that field (a filesort of
         # the whole window instead of the first limit+1 index entries).
-        for row in qs.order_by(sort).values(*columns)[: limit + 1]:
+        for row in qs.order_by(sort).values(*columns)[: read_size(limit)]:
             row["table"] = name
             collected.append(row)
     unique = list(one_row_per_pandaid(collected).values())
@@ -134,8 +135,8 @@ def all_jobs(
     else:
         unique.sort(key=lambda r: (r[sort_field] is None, r[sort_field], r["pandaid"]))
     wanted = set(fields) | {"table"}
-    rows = [{k: v for k, v in row.items() if k in wanted} for row in unique[:limit]]
-    return JobRows(rows=rows, truncated=len(unique) > limit)
+    kept, truncated = at_most(unique, limit)
+    return JobRows(rows=[{k: v for k, v in row.items() if k in wanted} for row in kept], truncated=truncated)
 
 
 def find_jobs(pandaids: Iterable[int], fields: Sequence[str] | None = None) -> dict[int, dict[str, Any]]:

@@ -10,7 +10,7 @@ is on, and with the same GROUP BY in the ORM otherwise."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -23,6 +23,7 @@ from pandjango.api.columns import columns_of, values_by_column
 from pandjango.api.filters import value_matches
 from pandjango.api.output import clean_dates, max_summary_rows
 from pandjango.api.parameters import Query
+from pandjango.pandadb.firstrows import first
 from pandjango.pandadb.jobs import Window, find_jobs
 from pandjango.pandadb.models import HarvesterInstances, HarvesterRelJobsWorkers, HarvesterWorkers, HarvesterWorkerStats, ResourceTypes
 from pandjango.pandadb.queues import all_queues
@@ -80,21 +81,20 @@ def workers_in(window: Window) -> QuerySet[HarvesterWorkers]:
     return HarvesterWorkers.objects.filter(lastupdate__gte=window.start, lastupdate__lt=window.end)
 
 
-def grouped_counts(rows: Iterable[Mapping[str, Any]], column: str) -> Grouped:
-    """(value, status, count) rows, at most limits.max_summary_rows of them, as counts per value."""
+def grouped_counts(rows: QuerySet[Any, dict[str, Any]] | Sequence[dict[str, Any]], column: str) -> Grouped:
+    """(value, status, count) rows, at most limits.max_summary_rows of them (the first: one more
+    is read to know), as counts per value."""
     counts: dict[Any, WorkerCounts] = defaultdict(WorkerCounts)
-    limit = max_summary_rows()
-    for n, row in enumerate(rows):
-        if n == limit:
-            return Grouped(counts, truncated=True)
+    kept, truncated = first(rows, max_summary_rows())
+    for row in kept:
         counts[row[column]].add(row["status"], row["count"])
-    return Grouped(counts)
+    return Grouped(counts, truncated=truncated)
 
 
 def worker_counts_by(column: str, window: Window, q: Q | None = None) -> Grouped:
     """The workers in the window (and matching q) counted per value of `column` and status."""
     groups = workers_in(window).filter(q or Q()).values(column, "status").annotate(count=Count("*")).order_by()
-    return grouped_counts(groups[: max_summary_rows() + 1], column)
+    return grouped_counts(groups, column)
 
 
 def pilots(query: Query) -> tuple[list[dict[str, Any]], bool]:
@@ -104,9 +104,9 @@ def pilots(query: Query) -> tuple[list[dict[str, Any]], bool]:
     sign = "-" if query.sort.startswith("-") else ""
     order = [sign + name for name in dict.fromkeys([query.sort.lstrip("-"), *WORKER_KEY])]
     qs = workers_in(query.window).filter(query.q).order_by(*order)
-    rows = list(values_by_column(qs, query.fields)[: query.limit + 1])
+    rows, truncated = first(values_by_column(qs, query.fields), query.limit)
     clean_dates(rows)
-    return rows[: query.limit], len(rows) > query.limit
+    return rows, truncated
 
 
 def pilot(harvesterid: str, workerid: int) -> dict[str, Any] | None:
@@ -136,7 +136,7 @@ def queue_worker_counts(window: Window, nicknames: list[str] | None) -> Grouped:
         return worker_counts_by("computingsite", window, None if nicknames is None else Q(computingsite__in=nicknames))
     chosen = {} if nicknames is None else {"computingsite": nicknames}
     rows = running.run(sql.queue_pilot_counts.name, date_from=window.start, date_to=window.end, **chosen)
-    return grouped_counts(rows[: max_summary_rows() + 1], "computingsite")
+    return grouped_counts(rows, "computingsite")
 
 
 def queue_worker_stats() -> dict[str, WorkerCounts]:
@@ -188,12 +188,8 @@ def pilottypes(window: Window) -> tuple[list[dict[str, Any]], bool]:
     core and memory bounds (null for a type RESOURCE_TYPES does not hold)."""
     groups = workers_in(window).values("resourcetype", "jobtype", "status").annotate(count=Count("*")).order_by()
     counts: dict[tuple[Any, Any], WorkerCounts] = defaultdict(WorkerCounts)
-    truncated = False
-    limit = max_summary_rows()
-    for n, row in enumerate(groups[: limit + 1]):
-        if n == limit:
-            truncated = True
-            break
+    kept, truncated = first(groups, max_summary_rows())
+    for row in kept:
         counts[(row["resourcetype"], row["jobtype"])].add(row["status"], row["count"])
     bounds = resource_types()
     no_bounds = dict.fromkeys(RESOURCE_TYPE_BOUNDS)

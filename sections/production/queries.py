@@ -16,9 +16,10 @@ from typing import Any
 
 from django.db.models import Count, F, Max, Q, QuerySet
 
-from pandjango.api.output import at_most, clean_dates, max_summary_rows
+from pandjango.api.output import clean_dates, max_summary_rows
 from pandjango.api.parameters import Query
 from pandjango.pandadb import errorcodes
+from pandjango.pandadb.firstrows import at_most, first, read_size
 from pandjango.pandadb.jobs import FINAL_STATES, FINAL_TABLES, JobRows, Window, all_jobs, find_jobs, job_querysets
 from pandjango.pandadb.models import HarvesterRelJobsWorkers, HarvesterWorkers, JediDatasets, JediTasks, JobColumns
 from pandjango.rawsql import fromrequest, running
@@ -145,9 +146,9 @@ def jobs_summary(query: Query, tables: list[str] | None, groupby: Sequence[str])
     limit = max_summary_rows()
     params = fromrequest.job_params(query)
     if params is not None:
-        rows = running.run(sql.jobs_summary.name, **params, tables=tables, groupby=list(groupby), max_rows=limit + 1)
+        rows = running.run(sql.jobs_summary.name, **params, tables=tables, groupby=list(groupby), max_rows=read_size(limit))
     else:
-        rows = job_counts(query.q, query.window, tables, groupby, limit=limit + 1)
+        rows = job_counts(query.q, query.window, tables, groupby, limit=read_size(limit))
     return at_most(rows, limit)
 
 
@@ -160,7 +161,7 @@ def jobs_facets(query: Query, tables: list[str] | None, fields: Sequence[str]) -
     facets: dict[str, list[dict[str, Any]]] = {}
     truncated = False
     for name in fields:
-        counted = [{"value": key[0], "count": group.count} for key, group in _by_count(_group_counts(querysets, [name], limit=limit + 1))]
+        counted = [{"value": key[0], "count": group.count} for key, group in _by_count(_group_counts(querysets, [name], limit=read_size(limit)))]
         facets[name], cut = at_most(counted, limit)
         truncated |= cut
     return facets, truncated
@@ -241,14 +242,14 @@ def errors_summary(query: Query, tables: list[str] | None) -> tuple[dict[str, li
     limit = max_summary_rows()
     params = _failed_params(query)
     if params is not None:
-        summary = _errors_summary_raw(params, _final_state_tables(tables), limit + 1)
+        summary = _errors_summary_raw(params, _final_state_tables(tables), read_size(limit))
     else:
         querysets = _failed_querysets(query, tables)
         summary = {"by_code": failed_jobs_by_code(querysets)}
         for name, column in ERROR_BREAKDOWNS.items():
             summary[name] = [
                 {column: key[0], "count": group.count, "example_pandaid": group.example_pandaid}
-                for key, group in _by_count(_group_counts(querysets, [column], example=True, limit=limit + 1))
+                for key, group in _by_count(_group_counts(querysets, [column], example=True, limit=read_size(limit)))
             ]
     truncated = False
     for name, rows in summary.items():
@@ -275,9 +276,9 @@ def tasks_list(query: Query) -> tuple[list[dict[str, Any]], bool]:
     if query.window is not None:
         qs = qs.filter(modificationtime__gte=query.window.start, modificationtime__lt=query.window.end)
     order = [query.sort] if query.sort.lstrip("-") == "jeditaskid" else [query.sort, "-jeditaskid"]
-    rows = list(qs.order_by(*order).values(*query.fields)[: query.limit + 1])
+    rows, truncated = first(qs.order_by(*order).values(*query.fields), query.limit)
     clean_dates(rows)
-    return rows[: query.limit], len(rows) > query.limit
+    return rows, truncated
 
 
 def task_detail(jeditaskid: int) -> dict[str, Any] | None:

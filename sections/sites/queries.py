@@ -14,6 +14,7 @@ from django.db.models import Count, Max, Q
 from pandjango.api.filters import value_matches
 from pandjango.api.parameters import Query
 from pandjango.pandadb import errorcodes
+from pandjango.pandadb.firstrows import at_most
 from pandjango.pandadb.jobs import FINAL_TABLES, Window, job_querysets
 from pandjango.pandadb.models import HarvesterWorkers
 from pandjango.pandadb.queues import all_queues, queue_document, summary_of
@@ -46,8 +47,8 @@ def queue_list(query: Query) -> tuple[list[dict[str, Any]], bool]:
     """The queues matching the filters, sorted, at most query.limit with the asked fields;
     and whether more exist."""
     queues = sorted_queues(matching_queues(query.filters), query.sort)
-    rows = [{f: q[f] for f in query.fields} for q in queues[: query.limit]]
-    return rows, len(queues) > query.limit
+    kept, truncated = at_most(queues, query.limit)
+    return [{f: q[f] for f in query.fields} for q in kept], truncated
 
 
 def queue_detail(nickname: str, window: Window) -> dict[str, Any] | None:

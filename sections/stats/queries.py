@@ -22,6 +22,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from pandjango.api.output import iso
 from pandjango.api.parameters import Query
 from pandjango.pandadb.dates import UNSET_BEFORE
+from pandjango.pandadb.firstrows import at_most
 from pandjango.pandadb.jobs import FINAL_TABLES, Window, job_querysets, tables_for
 from pandjango.pandadb.models import HarvesterWorkers, JobColumns
 from pandjango.rawsql import fromrequest, running
@@ -90,7 +91,7 @@ def _ordered_values(field: str, totals: Counter[Hashable], limit: int) -> tuple[
         values = sorted(totals, key=lambda v: (rank.get(v, len(rank)), str(v)))
     else:
         values = sorted(totals, key=lambda v: (-totals[v], v is None, str(v)))
-    return values[:limit], len(values) > limit
+    return at_most(values, limit)
 
 
 def _jobs_counts(query: Query, row_field: str, col_field: str) -> Counter[tuple[Any, ...]]:

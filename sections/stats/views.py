@@ -15,6 +15,7 @@ from pandjango.api import errors, filters, output, parameters
 from pandjango.api.jobfilters import JobFilterSet
 from pandjango.api.openapi import nullable, rows_of
 from pandjango.endpoints.base import SectionView
+from pandjango.pandadb.firstrows import at_most
 
 from . import queries
 
@@ -223,8 +224,8 @@ class Sites(SectionView):
         @self.cached_answer(request, query)
         def answer() -> dict[str, Any]:
             assert query.window is not None
-            rows = queries.sort_rows(queries.sites(query), query.sort)
-            shown = [{f: row[f] for f in query.fields} for row in rows[: query.limit]]
-            return output.envelope(shown, window=query.window, limit=query.limit, count=len(shown), truncated=len(rows) > query.limit)
+            rows, truncated = at_most(queries.sort_rows(queries.sites(query), query.sort), query.limit)
+            shown = [{f: row[f] for f in query.fields} for row in rows]
+            return output.envelope(shown, window=query.window, limit=query.limit, count=len(shown), truncated=truncated)
 
         return answer

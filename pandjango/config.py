@@ -153,6 +153,16 @@ SPEC: dict[str, Any] = {
         "signin_failures_per_address": Key(int, 30),
         "signin_window_minutes": Key(int, 15),
     },
+    # Our pre-aggregated job counts (docs/rollups.md): summaries read them where the window
+    # and filters allow, unless off or older than max_lag_seconds (then they read PanDA).
+    "rollups": {
+        "enabled": Key(bool, True),
+        "max_lag_seconds": Key(int, 900),
+        # Rows modified this long before a run's start may still commit after it (late commits).
+        "overlap_seconds": Key(int, 600),
+        # Where the database has no session lock (SQLite), a runner's lock row expires after this.
+        "lock_seconds": Key(int, 600),
+    },
     # Who may read /metrics (pandjango/edge/metrics.py): a client of these networks, or one
     # sending the token the variable named by token_env holds ("": no token).
     "metrics": {
@@ -224,6 +234,9 @@ def _validate_tables(cfg: dict[str, Any], path: Path) -> None:
         table, key = name.split(".")
         if cfg[table][key] < 0:
             raise ConfigError(f"{path}: {name} must be >= 0")
+    for key in ("max_lag_seconds", "overlap_seconds", "lock_seconds"):
+        if cfg["rollups"][key] <= 0:
+            raise ConfigError(f"{path}: rollups.{key} must be > 0")
     for cidr in cfg["metrics"]["allowed_networks"]:
         try:
             ipaddress.ip_network(cidr, strict=False)

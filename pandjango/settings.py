@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files for /api/docs/, served by us
     "pandjango.apps.PandjangoConfig",
     "pandjango.pandadb",
+    "pandjango.rollups",  # our pre-aggregated job counts, in the default database (docs/rollups.md)
     *(f"sections.{name}" for name in _config.SECTION_NAMES),
     "sections.bigpanda",
 ]
@@ -225,6 +226,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The PanDA monitor's JSON API: jobs, tasks, errors, queues, pilots, statistics.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # An enum lists its values; the answers' shapes (api.schemas) say what they mean where it matters.
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
     # /api/docs/ loads Swagger UI from our static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -25,6 +25,7 @@ from pandjango.edge import throttling
 from pandjango.endpoints.base import ENDPOINTS
 from pandjango.endpoints.meta import MetaView, meta_endpoints
 from pandjango.pandadb.models import JobsActive4
+from pandjango.rollups import reading
 from pandjango.sections import BETA_STATE, SECTIONS, beta_group_name, beta_members, section_state, visible_schema, visible_sections
 
 
@@ -182,7 +183,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
     database, cache = _database_health(), _cache_health()
     state = "unavailable" if database != "ok" else "degraded" if cache.startswith("unavailable") else "ok"
     code = 503 if state == "unavailable" else 200
-    response = HttpResponse(output.dumps({"status": state, "database": database, "cache": cache}), status=code, content_type="application/json")
+    body = {"status": state, "database": database, "cache": cache, "rollups": reading.status() if database == "ok" else {"state": "unavailable"}}
+    response = HttpResponse(output.dumps(body), status=code, content_type="application/json")
     response["Cache-Control"] = "no-store"
     if code == 503:
         response["Retry-After"] = str(errors.RETRY_AFTER_SECONDS)

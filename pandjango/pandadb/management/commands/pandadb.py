@@ -30,6 +30,9 @@ class Command(BaseCommand):
         seed.add_argument("--days", type=int, default=4)
         seed.add_argument("--seed", type=int, default=1)
         seed.add_argument("--now", type=_parse_now, default=None, help="reference time (default: now)")
+        rollup = sub.add_parser("rollup", help="bring the rollups (our job counts per hour) up to date: one run")
+        rollup.add_argument("--loop", type=int, metavar="SECONDS", default=0, help="run again every SECONDS, until stopped")
+        rollup.add_argument("--backfill", action="store_true", help="check every hour bucket, with progress lines")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -40,6 +43,18 @@ class Command(BaseCommand):
     def _createschema(self, options: dict[str, Any]) -> None:
         created = schema.create_schema(drop=options["drop"])
         self.stdout.write(f"created {len(created)} tables: {', '.join(created) or 'none (all exist)'}")
+
+    def _rollup(self, options: dict[str, Any]) -> None:
+        # The rollups live in our database and read PanDA's through this package: imported
+        # here, so the PanDA data layer does not depend on them.
+        from pandjango.rollups import runner
+
+        if options["loop"] < 0:
+            raise CommandError("--loop must be a number of seconds > 0")
+        try:
+            runner.refresh_loop(backfill=options["backfill"], every=options["loop"], say=self.stdout.write)
+        except runner.Busy as exc:
+            raise CommandError(str(exc)) from None
 
     def _indexes(self, options: dict[str, Any]) -> None:
         for table, indexes in schema.schema_indexes().items():

@@ -1,0 +1,91 @@
+"""The rollup tables, in the `default` database (ours; the router never sends them to PanDA's).
+
+JobCount and TaskJobCount hold the jobs of JOBSARCHIVED4 counted per hour of their
+MODIFICATIONTIME (the column every job summary's window is read on) and per value of the
+columns the summaries group and filter by. JOBSARCHIVED4 comes first in pandadb.jobs.PRECEDENCE, so each of its
+rows stands for its job: the counts are once per PandaID. The active tables are counted live
+at request time (reading.py), the archive is read directly (docs/rollups.md says why).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+# The job columns a rollup keeps, each under the job tables' own name, so that a request's
+# filter (a Q on these names) applies to a rollup as it does to a job table. JobCount keeps
+# the few-valued ones; TaskJobCount adds the task and the user, which split the jobs of an
+# hour into many more groups, for the answers that need them.
+TEXT_DIMENSIONS = ("jobstatus", "computingsite", "cloud", "prodsourcelabel", "processingtype", "gshare", "resource_type", "nucleus")
+CODE_DIMENSIONS = (
+    "piloterrorcode", "exeerrorcode", "superrorcode", "ddmerrorcode", "brokerageerrorcode",
+    "jobdispatchererrorcode", "taskbuffererrorcode",
+)
+TASK_DIMENSIONS = ("jeditaskid", "produsername")
+DIMENSIONS: tuple[str, ...] = (*TEXT_DIMENSIONS, *CODE_DIMENSIONS, *TASK_DIMENSIONS)
+# The rollups' rows: the refresher's mark, and the lock row of the databases without a
+# session lock (SQLite).
+JOBS = "jobs"
+LOCK = "lock"
+
+
+class Counts(models.Model):
+    bucket = models.DateTimeField(help_text="start of the hour (UTC) of the jobs' MODIFICATIONTIME")
+    jobstatus = models.CharField(max_length=15, null=True)
+    computingsite = models.CharField(max_length=128, null=True)
+    cloud = models.CharField(max_length=50, null=True)
+    prodsourcelabel = models.CharField(max_length=20, null=True)
+    processingtype = models.CharField(max_length=64, null=True)
+    gshare = models.CharField(max_length=32, null=True)
+    resource_type = models.CharField(max_length=56, null=True)
+    nucleus = models.CharField(max_length=52, null=True)
+    piloterrorcode = models.IntegerField(null=True)
+    exeerrorcode = models.IntegerField(null=True)
+    superrorcode = models.IntegerField(null=True)
+    ddmerrorcode = models.IntegerField(null=True)
+    brokerageerrorcode = models.IntegerField(null=True)
+    jobdispatchererrorcode = models.IntegerField(null=True)
+    taskbuffererrorcode = models.IntegerField(null=True)
+    n = models.BigIntegerField(help_text="jobs of the group")
+    max_pandaid = models.BigIntegerField(help_text="the highest PandaID of the group (the errors summary's example)")
+
+    dimensions: tuple[str, ...] = (*TEXT_DIMENSIONS, *CODE_DIMENSIONS)
+
+    class Meta:
+        abstract = True
+
+
+class JobCount(Counts):
+    class Meta:
+        db_table = "rollups_jobcount"
+        indexes = [models.Index(fields=["bucket", "jobstatus"], name="rollups_jobcount_bucket")]
+
+
+class TaskJobCount(Counts):
+    jeditaskid = models.BigIntegerField(null=True)
+    produsername = models.CharField(max_length=60, null=True)
+
+    dimensions = DIMENSIONS
+
+    class Meta:
+        db_table = "rollups_taskjobcount"
+        indexes = [models.Index(fields=["bucket", "jobstatus"], name="rollups_taskjobcount_bucket")]
+
+
+# Coarsest first: a request reads the first that has every column it needs.
+ROLLUPS: tuple[type[Counts], ...] = (JobCount, TaskJobCount)
+
+
+class RollupState(models.Model):
+    """One row per rollup (its mark: the start of the last complete refresher run), and the
+    lock row where the database has no session lock."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    mark = models.DateTimeField(null=True, help_text="start of the last complete run: rows modified before mark - overlap are counted")
+    finished_at = models.DateTimeField(null=True)
+    seconds = models.FloatField(default=0.0, help_text="how long the last run took")
+    buckets = models.IntegerField(default=0, help_text="hour buckets the last run recomputed")
+    locked_by = models.CharField(max_length=200, default="")
+    locked_until = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "rollups_state"

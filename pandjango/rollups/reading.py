@@ -1,0 +1,159 @@
+"""Counting jobs from the rollups: when a request can be answered from them, and the counts.
+
+A request is answered from rollups when they are on (rollups.enabled), fresh (the last run
+started at most rollups.max_lag_seconds ago), the window does not reach the archive (its
+start is within JOBSARCHIVED4's retention, so the direct path reads only the live tables),
+no `table=` is chosen, and every filter is plain values (a|b, !a) of a rolled-up column.
+The counts are then, for the same jobs the direct path counts:
+- JOBSARCHIVED4 over the window's whole hours up to the last trusted bucket (the one
+  ending before the mark minus the overlap): the coarsest rollup that has the columns;
+- JOBSARCHIVED4 over the rest of the window (the partial first hour, the hours after the
+  trusted ones): read directly, on its MODIFICATIONTIME index;
+- the active tables (JOBSACTIVE4, JOBSWAITING4, JOBSDEFINED4) over the whole window, live,
+  each without the PandaIDs a table before it holds (pandadb.jobs.job_querysets), as the
+  direct path counts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
+
+from pandjango.api.output import iso
+from pandjango.api.parameters import Query
+from pandjango.pandadb.jobs import LIVE_TABLES, Window, archive_boundary, job_querysets
+from pandjango.rawsql import fromrequest
+
+from .models import CODE_DIMENSIONS, DIMENSIONS, JOBS, ROLLUPS, Counts, RollupState
+from .refresh import HOUR, ROLLED_TABLE, hour_of
+
+# The filters a rollup can apply: each rolled-up column, as fromrequest reads them.
+FILTERS = {name: "int list" if name == "jeditaskid" or name in CODE_DIMENSIONS else "str list" for name in DIMENSIONS}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one request's counts are read."""
+
+    window: Window
+    rolled: Window  # whole hours read from a rollup
+    edges: tuple[Window, ...]  # the rest of the window, read from JOBSARCHIVED4
+    q: Q  # the request's filters, for the job tables
+    rolled_q: Q  # the same filters, for a rollup
+    filtered: frozenset[str]  # the columns they filter on
+    fresh_as_of: datetime
+
+
+# A group's values -> [jobs, highest PandaID]
+Groups = dict[tuple[Any, ...], list[int]]
+
+
+def fresh_as_of() -> datetime | None:
+    """The start of the last complete refresher run, None before the first."""
+    return RollupState.objects.filter(name=JOBS).values_list("mark", flat=True).first()
+
+
+def _ceil_hour(moment: datetime) -> datetime:
+    floor = hour_of(moment)
+    return floor if floor == moment else floor + HOUR
+
+
+def _rolled_q(params: dict[str, list[Any]]) -> Q:
+    """The IN-list filters as a Q on a rollup, written as PandaFilter writes them for the job
+    tables (a NOT IN of a nullable column lets NULL through in both)."""
+    q = Q()
+    for column in DIMENSIONS:
+        if column in params:
+            q &= Q(**{f"{column}__in": params[column]})
+        if f"{column}_not" in params:
+            q &= ~Q(**{f"{column}__in": params[f"{column}_not"]})
+    return q
+
+
+def plan(query: Query, tables: Sequence[str] | None = None) -> Plan | None:
+    """How to count this request from rollups, or None when it must be answered directly."""
+    config = settings.PANDJANGO["rollups"]
+    window = query.window
+    if not config["enabled"] or tables or window is None:
+        return None
+    params = fromrequest.in_list_params(query.filters, FILTERS)
+    now = timezone.now()
+    if params is None or window.start < archive_boundary(now):
+        return None
+    mark = fresh_as_of()
+    if mark is None or (now - mark).total_seconds() > config["max_lag_seconds"]:
+        return None
+    trusted_until = hour_of(mark - timedelta(seconds=config["overlap_seconds"]))
+    first, last = _ceil_hour(window.start), min(hour_of(window.end), trusted_until)
+    if last <= first:
+        return None
+    edges = tuple(Window(a, b) for a, b in ((window.start, first), (last, window.end)) if a < b)
+    filtered = frozenset(name.removesuffix("_not") for name in params)
+    return Plan(window, Window(first, last), edges, query.q, _rolled_q(params), filtered, mark)
+
+
+def source_meta(used: Plan | None) -> dict[str, Any]:
+    """meta.source and meta.fresh_as_of of an answer (direct answers are as fresh as now)."""
+    if used is None:
+        return {"source": "direct", "fresh_as_of": iso(timezone.now())}
+    return {"source": "rollup", "fresh_as_of": iso(used.fresh_as_of)}
+
+
+def _add(groups: Groups, rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
+    for row in rows:
+        group = groups.setdefault(tuple(row[c] for c in columns), [0, 0])
+        group[0] += int(row["n"])
+        group[1] = max(group[1], int(row["example"] or 0))
+
+
+def _grouped(qs: QuerySet[Any], columns: Sequence[str], count: Any, example: str) -> QuerySet[Any]:
+    return qs.order_by().values(*columns).annotate(n=count, example=Max(example))
+
+
+def rollup_for(used: Plan, columns: Iterable[str]) -> type[Counts] | None:
+    """The coarsest rollup holding these columns and the filtered ones, or None."""
+    needed = set(columns) | used.filtered
+    return next((model for model in ROLLUPS if needed <= set(model.dimensions)), None)
+
+
+def group_counts(used: Plan, columns: Sequence[str], live: bool = True, **only: Any) -> Groups:
+    """Jobs counted by the values of `columns`, with the highest PandaID of each group: the
+    rollups and the partial hours of JOBSARCHIVED4, and with `live` the active tables.
+    `only` narrows the selection (jobstatus="failed"). The caller checked rollup_for()."""
+    model = rollup_for(used, [*columns, *only])
+    assert model is not None
+    extra = Q(**only)
+    groups: Groups = {}
+    rolled = model._default_manager.filter(used.rolled_q & extra, bucket__gte=used.rolled.start, bucket__lt=used.rolled.end)
+    _add(groups, _grouped(rolled, columns, Sum("n"), "max_pandaid"), columns)
+    for edge in used.edges:
+        for _, qs in job_querysets(used.q & extra, edge, [ROLLED_TABLE]):
+            _add(groups, _grouped(qs, columns, Count("pandaid"), "pandaid"), columns)
+    if live:
+        for name, qs in job_querysets(used.q & extra, used.window, LIVE_TABLES):
+            if name != ROLLED_TABLE:
+                _add(groups, _grouped(qs, columns, Count("pandaid"), "pandaid"), columns)
+    return groups
+
+
+
+def status() -> dict[str, Any]:
+    """/healthz's view of the rollups: off, never run, fresh or stale, and the lag."""
+    config = settings.PANDJANGO["rollups"]
+    if not config["enabled"]:
+        return {"state": "off"}
+    try:
+        mark = fresh_as_of()
+    except DatabaseError as exc:  # our database down: /healthz says so under "database"
+        return {"state": "unavailable", "error": type(exc).__name__}
+    if mark is None:
+        return {"state": "never run", "fresh_as_of": None, "lag_seconds": None}
+    lag = round((timezone.now() - mark).total_seconds(), 1)
+    return {"state": "stale" if lag > config["max_lag_seconds"] else "ok", "fresh_as_of": iso(mark), "lag_seconds": lag}

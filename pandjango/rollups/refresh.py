@@ -1,0 +1,160 @@
+"""The refresher: keeps the rollups equal to JOBSARCHIVED4 counted per hour, reading only what changed.
+
+A run finds the hour buckets to recompute and recomputes each wholly from the source (its
+rows deleted and inserted again in one transaction): idempotent, and exact whatever the
+bucket held before. The source is grouped once per hour by every rolled-up column; the
+coarser rollups are added up from those groups. The buckets are
+- those of the rows modified since the last run's start minus rollups.overlap_seconds (a row
+  may commit a little after its MODIFICATIONTIME): new jobs, and jobs that moved into
+  JOBSARCHIVED4 (PanDA sets MODIFICATIONTIME when it moves a job);
+- those whose count no longer matches the source's (rows deleted from JOBSARCHIVED4 when
+  PanDA cleans it): the counts per day are compared, then per hour in the days that differ,
+  each a COUNT on the MODIFICATIONTIME index.
+A backfill is the second check from an empty rollup. The mark (the run's start) is stored
+when the run completes; reading.py trusts the buckets that end before mark - overlap.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Min, QuerySet, Sum
+from django.utils import timezone
+
+from pandjango.pandadb.jobs import archive_boundary
+from pandjango.pandadb.models import JOB_MODELS, JobColumns
+
+from .models import DIMENSIONS, JOBS, ROLLUPS, Counts, JobCount, RollupState
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+ROLLED_TABLE = "archived"
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunResult:
+    mark: datetime
+    buckets: int
+    seconds: float
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def day_of(moment: datetime) -> datetime:
+    return hour_of(moment).replace(hour=0)
+
+
+def _source() -> QuerySet[JobColumns]:
+    return JOB_MODELS[ROLLED_TABLE]._default_manager.all()
+
+
+def _in(qs: QuerySet[JobColumns], start: datetime, end: datetime) -> QuerySet[JobColumns]:
+    return qs.filter(modificationtime__gte=start, modificationtime__lt=end)
+
+
+def recompute(bucket: datetime) -> None:
+    """The hour starting at `bucket` counted again from the source, in every rollup."""
+    rows = list(_in(_source(), bucket, bucket + HOUR).values(*DIMENSIONS).annotate(n=Count("pandaid"), max_pandaid=Max("pandaid")).order_by())
+    with transaction.atomic(using="default"):
+        for model in ROLLUPS:
+            model._default_manager.filter(bucket=bucket).delete()
+            model._default_manager.bulk_create(_coarser(model, bucket, rows), batch_size=1000)
+
+
+def _coarser(model: type[Counts], bucket: datetime, rows: list[dict[str, Any]]) -> list[Counts]:
+    """The finest groups added up into the groups of `model`'s columns."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for row in rows:
+        group = groups.setdefault(tuple(row[c] for c in model.dimensions), [0, 0])
+        group[0] += row["n"]
+        group[1] = max(group[1], row["max_pandaid"])
+    return [
+        model(bucket=bucket, n=n, max_pandaid=top, **dict(zip(model.dimensions, key, strict=True)))
+        for key, (n, top) in groups.items()
+    ]
+
+
+def changed_buckets(since: datetime) -> list[datetime]:
+    """The hours of the rows modified at or after `since`."""
+    span = _source().filter(modificationtime__gte=since).aggregate(first=Min("modificationtime"), last=Max("modificationtime"))
+    if span["first"] is None:
+        return []
+    return list(_hours(max(hour_of(span["first"]), horizon(timezone.now())), hour_of(span["last"]) + HOUR))
+
+
+def _hours(start: datetime, end: datetime, step: timedelta = HOUR) -> Iterable[datetime]:
+    moment = start
+    while moment < end:
+        yield moment
+        moment += step
+
+
+def _rolled_per_hour() -> Counter[datetime]:
+    return Counter({row["bucket"]: row["jobs"] for row in JobCount.objects.values("bucket").annotate(jobs=Sum("n")).order_by()})
+
+
+def _count(start: datetime, end: datetime) -> int:
+    return _in(_source(), start, end).count()
+
+
+def mismatched_buckets(since: datetime, until: datetime, progress: Progress | None = None) -> list[datetime]:
+    """The hours from `since` (a midnight) to `until` whose rolled-up count differs from the source's."""
+    rolled = _rolled_per_hour()
+    wrong: list[datetime] = []
+    for day in _hours(since, until, DAY):
+        day_end = min(day + DAY, until)
+        rolled_day = sum(n for bucket, n in rolled.items() if day <= bucket < day_end)
+        if _count(day, day_end) == rolled_day:
+            continue
+        found = [hour for hour in _hours(day, day_end) if _count(hour, min(hour + HOUR, until)) != rolled.get(hour, 0)]
+        wrong += found
+        if progress:
+            progress(f"{day:%Y-%m-%d}: {len(found)} hour buckets to recompute")
+    return wrong
+
+
+def horizon(now: datetime) -> datetime:
+    """The first bucket kept: the midnight before JOBSARCHIVED4's retention boundary. A
+    window starting earlier reads the archive, which rollups do not count (reading.py), so
+    older buckets would never be read."""
+    return day_of(archive_boundary(now))
+
+
+def state() -> RollupState:
+    found, _ = RollupState.objects.get_or_create(name=JOBS)
+    return found
+
+
+def run(backfill: bool = False, progress: Progress | None = None) -> RunResult:
+    """One refresher run (the caller holds lock.held()). With backfill, or on a first run,
+    every hour of the source is checked and recomputed where it differs."""
+    started_clock = time.monotonic()
+    started = timezone.now()
+    current = state()
+    overlap = timedelta(seconds=settings.PANDJANGO["rollups"]["overlap_seconds"])
+    first = horizon(started)
+    for model in ROLLUPS:
+        model._default_manager.filter(bucket__lt=first).delete()
+    buckets = set(mismatched_buckets(first, hour_of(started), progress if backfill or current.mark is None else None))
+    if current.mark is not None and not backfill:
+        buckets.update(changed_buckets(current.mark - overlap))
+    else:
+        buckets.update(changed_buckets(hour_of(started)))
+    for done, bucket in enumerate(sorted(buckets), start=1):
+        recompute(bucket)
+        if progress and (backfill or current.mark is None) and (done % 24 == 0 or done == len(buckets)):
+            progress(f"recomputed {done}/{len(buckets)} hour buckets (up to {bucket:%Y-%m-%d %H:00} UTC)")
+    seconds = round(time.monotonic() - started_clock, 3)
+    RollupState.objects.filter(name=JOBS).update(mark=started, finished_at=timezone.now(), seconds=seconds, buckets=len(buckets))
+    return RunResult(mark=started, buckets=len(buckets), seconds=seconds)

@@ -1,0 +1,194 @@
+"""The rollups' refresher: exact per hour after a backfill and after each run, the lock that
+lets one runner work at a time, `manage.py pandadb rollup`, and what /healthz says."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connections
+from django.db.models import Count
+from django.test import Client
+from django.utils import timezone
+
+from pandjango import config
+from pandjango.pandadb.models import JOB_MODELS
+from pandjango.pandadb.router import PandaRouter
+from pandjango.rollups import lock, refresh
+from pandjango.rollups.models import JOBS, LOCK, JobCount, RollupState, TaskJobCount
+from tests.pandjango.rollups_helpers import NEW_PANDAID, a_job, refreshed, rolled_total, write_job
+
+ARCHIVED4 = JOB_MODELS["archived"]._default_manager
+
+
+def source_total(since: datetime) -> int:
+    return ARCHIVED4.filter(modificationtime__gte=since).count()
+
+
+def test_a_backfill_counts_every_job_of_jobsarchived4_since_the_horizon_once() -> None:
+    result = refreshed(backfill=True)
+    since = refresh.horizon(result.mark)
+    assert source_total(since) > 0
+    assert rolled_total(0) == rolled_total(1) == source_total(since)
+    assert not JobCount.objects.filter(bucket__lt=since).exists()
+
+
+def test_each_hour_holds_the_sources_groups_of_that_hour() -> None:
+    refreshed(backfill=True)
+    busiest = JobCount.objects.values("bucket").annotate(groups=Count("id")).order_by("-groups").first()
+    assert busiest is not None
+    hour = busiest["bucket"]
+    direct = ARCHIVED4.filter(modificationtime__gte=hour, modificationtime__lt=hour + refresh.HOUR)
+    expected = {(r["computingsite"], r["jobstatus"]): r["n"] for r in direct.values("computingsite", "jobstatus").annotate(n=Count("pandaid"))}
+    rolled: dict[tuple[Any, ...], int] = {}
+    for row in TaskJobCount.objects.filter(bucket=hour).values("computingsite", "jobstatus", "n"):
+        key = (row["computingsite"], row["jobstatus"])
+        rolled[key] = rolled.get(key, 0) + row["n"]
+    assert rolled == expected
+
+
+def test_a_run_recomputes_the_hours_of_the_jobs_written_since_the_last_one() -> None:
+    refreshed(backfill=True)
+    before = rolled_total()
+    now = timezone.now()
+    for i in range(3):
+        write_job("archived", a_job(pandaid=NEW_PANDAID + i, modificationtime=now - timedelta(minutes=i)))
+    result = refreshed()
+    assert rolled_total() == before + 3
+    assert 1 <= result.buckets <= 3
+
+
+def test_a_job_deleted_from_jobsarchived4_long_ago_is_forgotten_at_the_next_run() -> None:
+    first = refreshed(backfill=True)
+    old = ARCHIVED4.filter(modificationtime__gte=refresh.horizon(first.mark) + timedelta(hours=2)).order_by("modificationtime").first()
+    assert old is not None
+    before = rolled_total()
+    old.delete()
+    second = refreshed()
+    assert rolled_total() == before - 1
+    assert second.buckets >= 1
+
+
+def test_a_second_run_with_nothing_new_recomputes_only_the_recent_hours() -> None:
+    refreshed(backfill=True)
+    total = rolled_total()
+    result = refreshed()
+    assert rolled_total() == total
+    assert result.buckets <= 2  # the hours of the overlap
+
+
+def test_a_run_stores_its_mark_and_cost() -> None:
+    before = timezone.now()
+    result = refreshed()
+    state = RollupState.objects.get(name=JOBS)
+    assert state.mark == result.mark and before <= state.mark <= timezone.now()
+    assert state.buckets == result.buckets and state.seconds >= 0
+
+
+def test_the_rollups_live_in_our_database_and_panda_stays_read_only() -> None:
+    router = PandaRouter()
+    assert router.db_for_write(JobCount) is None and router.db_for_read(TaskJobCount) is None  # the default database
+    assert router.allow_migrate("panda", "rollups") is False
+    assert router.allow_migrate("default", "rollups") is True
+
+
+# ---------------------------------------------------------------------------- the lock
+
+
+def test_a_second_runner_is_told_another_holds_the_lock_row() -> None:
+    with lock.held(me="server-a"):
+        with pytest.raises(lock.Busy, match="another refresher holds the rollups lock"):
+            with lock.held(me="server-b"):
+                pass
+    with lock.held(me="server-b"):  # freed when the first one ended
+        assert RollupState.objects.get(name=LOCK).locked_by == "server-b"
+
+
+def test_a_lock_row_left_by_a_runner_that_died_expires() -> None:
+    RollupState.objects.update_or_create(name=LOCK, defaults={"locked_by": "dead", "locked_until": timezone.now() - timedelta(seconds=1)})
+    with lock.held(me="alive"):
+        assert RollupState.objects.get(name=LOCK).locked_by == "alive"
+
+
+def _other_session_tries(alias: str) -> str:
+    outcome: list[str] = []
+
+    def attempt() -> None:
+        try:
+            with lock.held(alias, me="other"):
+                outcome.append("got it")
+        except lock.Busy:
+            outcome.append("busy")
+        finally:
+            connections[alias].close()
+
+    thread = threading.Thread(target=attempt)
+    thread.start()
+    thread.join(30)
+    return outcome[0]
+
+
+@pytest.mark.parametrize("held_first", [True, False])
+def test_the_session_lock_of_mariadb_and_postgresql_lets_one_session_hold_it(vendor: str, held_first: bool) -> None:
+    """GET_LOCK or pg_try_advisory_lock, taken on the PanDA test database's server (it writes nothing)."""
+    if vendor == "sqlite":
+        assert lock._session_lock("panda") is None  # SQLite has no session lock: the row above serves
+        return
+    if held_first:
+        with lock.held("panda", me="first"):
+            assert _other_session_tries("panda") == "busy"
+    else:
+        assert _other_session_tries("panda") == "got it"
+
+
+# ---------------------------------------------------------------------------- the command
+
+
+def test_the_command_runs_once_and_says_how_fresh(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("pandadb", "rollup")
+    assert "rollups up to date as of" in capsys.readouterr().out
+    assert RollupState.objects.get(name=JOBS).mark is not None
+
+
+def test_a_backfill_shows_its_progress(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("pandadb", "rollup", "--backfill")
+    out = capsys.readouterr().out
+    assert "hour buckets to recompute" in out and "recomputed" in out
+
+
+def test_the_command_exits_when_another_runner_holds_the_lock() -> None:
+    with lock.held(me="another server"):
+        with pytest.raises(CommandError, match="another refresher holds the rollups lock"):
+            call_command("pandadb", "rollup")
+
+
+# ---------------------------------------------------------------------------- health and config
+
+
+def test_healthz_shows_the_rollups_lag(anon_client: Client) -> None:
+    assert anon_client.get("/healthz").json()["rollups"] == {"state": "never run", "fresh_as_of": None, "lag_seconds": None}
+    refreshed()
+    rollups = anon_client.get("/healthz").json()["rollups"]
+    assert rollups["state"] == "ok" and 0 <= rollups["lag_seconds"] < 60 and rollups["fresh_as_of"].endswith("Z")
+
+
+def test_healthz_says_stale_past_the_configured_lag(anon_client: Client, pandjango_config: Any) -> None:
+    refreshed()
+    RollupState.objects.filter(name=JOBS).update(mark=timezone.now() - timedelta(hours=2))
+    pandjango_config("rollups.max_lag_seconds", 3600)
+    assert anon_client.get("/healthz").json()["rollups"]["state"] == "stale"
+    pandjango_config("rollups.enabled", False)
+    assert anon_client.get("/healthz").json()["rollups"] == {"state": "off"}
+
+
+@pytest.mark.no_db
+@pytest.mark.parametrize("key", ["max_lag_seconds", "overlap_seconds", "lock_seconds"])
+def test_the_config_refuses_a_lag_overlap_or_lock_time_that_is_not_positive(tmp_path: Path, key: str) -> None:
+    path = tmp_path / "pandjango.toml"
+    path.write_text(f'[databases.default]\nengine = "sqlite"\nname = "x"\n[databases.panda]\nengine = "sqlite"\nname = "y"\n[rollups]\n{key} = 0\n')
+    with pytest.raises(config.ConfigError, match=f"rollups.{key} must be > 0"):
+        config.load(path)

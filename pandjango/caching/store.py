@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
@@ -20,6 +19,7 @@ from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.memcached import BaseMemcachedCache
 
 from pandjango.caching.backends import RESPONSES, ReadableFileCache
+from pandjango.caching.health import WARN_INTERVAL_SECONDS, OptionalService
 
 # Set in the WSGI environ by `manage.py cache warm`: recompute and store. A client cannot set
 # it (a header only ever reaches the environ as HTTP_*).
@@ -40,7 +40,6 @@ COMPRESS_LEVEL = 1
 STALE_SECONDS = 300
 # How long a request waits for another one computing the same cold entry.
 LOCK_WAIT_SECONDS = 10.0
-WARN_INTERVAL_SECONDS = 60.0
 
 ENTRY_FORMAT = 1
 
@@ -133,37 +132,12 @@ class Entry:
 # ---------------------------------------------------------------------------- the store
 
 
-class CacheHealth:
-    """Whether the responses cache answers: a warning when it fails (at most once per
-    interval), a line when it is back."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.down_since: float | None = None
-        self._last_warning = float("-inf")
-
-    def failed(self, exc: Exception) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if self.down_since is None:
-                self.down_since = now
-            if now - self._last_warning < WARN_INTERVAL_SECONDS:
-                return
-            self._last_warning = now
-        log.warning("response cache unavailable (%s: %s): answering uncached (X-Cache: BYPASS) until it is back", type(exc).__name__, exc)
-
-    def succeeded(self) -> None:
-        if self.down_since is None:
-            return
-        with self._lock:
-            down_since, self.down_since = self.down_since, None
-        if down_since is not None:
-            log.warning("response cache reachable again after %.0f s: caching resumed", time.monotonic() - down_since)
-
-    def reset(self) -> None:
-        with self._lock:
-            self.down_since = None
-            self._last_warning = float("-inf")
+# The responses cache is optional: while it fails, requests are answered uncached.
+health = OptionalService(
+    log,
+    down="response cache unavailable ({error}): answering uncached (X-Cache: BYPASS) until it is back",
+    back="response cache reachable again after {seconds:.0f} s: caching resumed",
+)
 
 
 class ResponseStore:
@@ -180,14 +154,10 @@ class ResponseStore:
         self.failed = False
 
     def _call(self, method: Callable[..., T], *args: Any) -> T | None:
-        try:
-            result = method(*args)
-        except Exception as exc:  # any error of an optional cache: answer uncached, never 500
+        def uncached() -> None:
             self.failed = True
-            health.failed(exc)
-            return None
-        health.succeeded()
-        return result
+
+        return health.attempt(lambda: method(*args), uncached)
 
     def get(self, key: str) -> Entry | None:
         return Entry.unpack(self._call(self.cache.get, key), key)
@@ -235,5 +205,3 @@ def response_store() -> ResponseStore | None:
         return None
     return ResponseStore(cache)
 
-
-health = CacheHealth()

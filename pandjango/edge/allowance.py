@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,10 +19,10 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.throttling import BaseThrottle
 
 from pandjango.caching.backends import THROTTLE
+from pandjango.caching.health import OptionalService
 
 log = logging.getLogger("pandjango.throttling")
 
-WARN_INTERVAL_SECONDS = 60.0
 T = TypeVar("T")
 
 # Where a process counts while the shared cache fails.
@@ -38,48 +37,16 @@ COLUMN_PARAMS = ("groupby", "fields", "rows", "cols")
 LIST_COLUMN_PARAMS = ("groupby", "rows", "cols")
 
 
-class _SharedCounts:
-    """Whether the shared counts answer: a warning when they fail (at most once a minute), a
-    line when they are back."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.failing = False
-        self._last_warning = float("-inf")
-
-    def failed(self, exc: Exception) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self.failing = True
-            if now - self._last_warning < WARN_INTERVAL_SECONDS:
-                return
-            self._last_warning = now
-        log.warning("rate limiting cannot reach the %r cache (%s: %s): counting in this process until it answers", THROTTLE, type(exc).__name__, exc)
-
-    def succeeded(self) -> None:
-        if not self.failing:
-            return
-        with self._lock:
-            self.failing = False
-        log.warning("rate limiting reaches the %r cache again: counting there", THROTTLE)
-
-    def reset(self) -> None:
-        with self._lock:
-            self.failing = False
-            self._last_warning = float("-inf")
-
-
-shared_counts = _SharedCounts()
+# While the shared counts fail, each process counts on its own (LOCAL_COUNTS).
+shared_counts = OptionalService(
+    log,
+    down=f"rate limiting cannot reach the {THROTTLE!r} cache ({{error}}): counting in this process until it answers",
+    back=f"rate limiting reaches the {THROTTLE!r} cache again: counting there",
+)
 
 
 def _with_counts(use: Callable[[BaseCache], T]) -> T:
-    try:
-        result = use(caches[THROTTLE])
-    except Exception as exc:  # any failure of the shared counts: count here, never fail the request
-        shared_counts.failed(exc)
-        return use(LOCAL_COUNTS)
-    shared_counts.succeeded()
-    return result
+    return shared_counts.attempt(lambda: use(caches[THROTTLE]), lambda: use(LOCAL_COUNTS))
 
 
 # ---------------------------------------------------------------------------- allowances

@@ -33,6 +33,7 @@ import httpx
 import orjson
 from django.core.cache import cache
 
+from pandjango.caching.health import OptionalService
 from pandjango.legacy.paths import LegacyError, LegacySettings, check_path, relative_path, target_url
 from pandjango.legacy.sanitise import sanitise
 from pandjango.sections import visibility_class
@@ -290,10 +291,13 @@ def load_page(cfg: LegacySettings, path: str, query: str, user: Any, headers: di
     return page, False
 
 
+# The cache is optional: down, or refusing a large page, it reads as a miss.
+page_cache = OptionalService(
+    log,
+    down="legacy page cache unavailable ({error}): pages are fetched from the old monitor until it is back",
+    back="legacy page cache reachable again after {seconds:.0f} s",
+)
+
+
 def _cache_call(method: Any, *args: Any) -> Any:
-    # The cache is optional: down, or refusing a large page, it reads as a miss.
-    try:
-        return method(*args)
-    except Exception as exc:  # noqa: BLE001 - any backend's failure
-        log.warning("legacy page cache unavailable (%s: %s)", type(exc).__name__, exc)
-        return None
+    return page_cache.attempt(lambda: method(*args), lambda: None)

@@ -20,7 +20,8 @@ import orjson
 from django.conf import settings
 from django.core.cache import caches
 
-from .models import SchedConfigJson, as_utc
+from .models import SchedConfigJson
+from .models.fields import as_utc
 
 log = logging.getLogger("pandjango.queues")
 

@@ -15,7 +15,8 @@ from typing import Any
 from django.db import connections, models, transaction
 
 from . import demodata
-from .models import ALL_MODELS, SHARED_NAME_INDEXES
+from .models import ALL_MODELS
+from .models.jobs import SHARED_NAME_INDEXES
 from .router import PANDA_ALIAS, panda_is_ours
 from .tables import TABLE_SCHEMA, qualified_name, schema_of
 

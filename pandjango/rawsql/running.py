@@ -15,7 +15,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
 from pandjango.api import errors
-from pandjango.pandadb.models import as_utc
+from pandjango.pandadb.models.fields import as_utc
 from pandjango.pandadb.router import PANDA_ALIAS
 from pandjango.rawsql.hints import read_mysql_indexes
 from pandjango.rawsql.registry import get

@@ -18,8 +18,7 @@ from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pandjango.api import errors, output
-from pandjango.api.openapi import nullable, rows_of
+from pandjango.api import errors, output, schemas
 from pandjango.caching.backends import RESPONSES
 from pandjango.edge import throttling
 from pandjango.endpoints.base import ENDPOINTS
@@ -78,17 +77,14 @@ class BetaTesters(MetaView):
 
     summary = "The beta testers group: its members and the sections in beta (staff only)"
     staff_only = True
-    data_schema = {
-        "type": "object",
-        "properties": {
-            "group": {"type": "string"},
-            "members": rows_of({
-                "username": {"type": "string"}, "name": {"type": "string"}, "email": {"type": "string"},
-                "is_active": {"type": "boolean"}, "last_login": nullable("string", format="date-time"),
-            }),
-            "beta_sections": {"type": "array", "items": {"type": "string"}},
-        },
-    }
+    data_shape = schemas.loose({
+        "group": schemas.text(),
+        "members": schemas.rows({
+            "username": schemas.text(), "name": schemas.text(), "email": schemas.text(),
+            "is_active": schemas.flag(), "last_login": schemas.when(),
+        }),
+        "beta_sections": schemas.list_of(schemas.text()),
+    })
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)

@@ -2,7 +2,8 @@
 
 API.md names fields after the PanDA columns in lower case, but Django does not allow a field
 name ending in an underscore, so COMMENT_ and USER_ are the model fields `comment` and
-`user`. These helpers select, sort and describe rows by column name on any PanDA model.
+`user`. These helpers select and sort rows by column name on any PanDA model (api.schemas.columns_of
+describes them).
 """
 
 from __future__ import annotations
@@ -17,10 +18,6 @@ from django.db.models import F, QuerySet
 def column_fields(model: type[models.Model]) -> dict[str, str]:
     """Column name -> model field name, in the model's order."""
     return {f.column: f.name for f in model._meta.concrete_fields if f.column}
-
-
-def columns_of(model: type[models.Model], exclude: Sequence[str] = ()) -> tuple[str, ...]:
-    return tuple(c for c in column_fields(model) if c not in exclude)
 
 
 def values_by_column(qs: QuerySet[Any], columns: Sequence[str]) -> QuerySet[Any, dict[str, Any]]:
@@ -39,19 +36,3 @@ def order_by_column(model: type[models.Model], sort: str, tiebreak: str) -> list
     sign = "-" if descending else ""
     names = list(dict.fromkeys([fields[sort.lstrip("-")], fields[tiebreak]]))
     return [sign + name for name in names]
-
-
-def column_schemas(model: type[models.Model], columns: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """OpenAPI descriptions of these columns. Every date may be null: PanDA's 1970-01-01
-    "unset" marker is returned as null."""
-    by_column = {f.column: f for f in model._meta.concrete_fields if f.column}
-    out: dict[str, dict[str, Any]] = {}
-    for column in columns:
-        field = by_column[column]
-        if isinstance(field, models.DateTimeField):
-            out[column] = {"type": "string", "format": "date-time", "nullable": True}
-        else:
-            out[column] = {"type": "integer" if isinstance(field, models.IntegerField) else "string"}
-            if field.null:
-                out[column]["nullable"] = True
-    return out

@@ -10,31 +10,31 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pandjango.api import errors, output
-from pandjango.api.openapi import ERROR_SCHEMA, enveloped, rows_of
+from pandjango.api import errors, output, schemas
+from pandjango.api.openapi import ERROR_SCHEMA, schema_of
 from pandjango.caching import points
 
 PING = output.dumps({"status": "ok"})
 
-CACHE_SCHEMA = enveloped({
-    "type": "object",
-    "properties": {
-        "backend": {"type": "string", "enum": ["memcached", "file", "memory", "none"]},
-        "default": {"type": "integer", "description": "lifetime in seconds of an endpoint not under cache.lifetimes"},
-        "servers": {"type": "array", "items": {"type": "string"}},
-        "timeout_seconds": {"type": "number"},
-        "file_dir": {"type": "string"},
-        "endpoints": rows_of({
-            "endpoint": {"type": "string"},
-            "path": {"type": "string"},
-            "lifetime": {"type": "integer", "description": "seconds; 0: not cached"},
-            "set_by": {"type": "string", "enum": ["cache.lifetimes", "cache.default"]},
-        }),
-        "warm": {"type": "array", "items": {"type": "string"}},
-        "config": {"type": "string"},
-    },
-})
-
+CACHE_SCHEMA = schema_of(
+    schemas.envelope(
+        schemas.loose({
+            "backend": schemas.one_of(["memcached", "file", "memory", "none"]),
+            "default": schemas.integer("lifetime in seconds of an endpoint not under cache.lifetimes"),
+            "servers": schemas.list_of(schemas.text()),
+            "timeout_seconds": schemas.number(),
+            "file_dir": schemas.text(),
+            "endpoints": schemas.rows({
+                "endpoint": schemas.text(),
+                "path": schemas.text(),
+                "lifetime": schemas.integer("seconds; 0: not cached"),
+                "set_by": schemas.one_of(["cache.lifetimes", "cache.default"]),
+            }),
+            "warm": schemas.list_of(schemas.text()),
+            "config": schemas.text(),
+        })
+    )
+)
 
 def _no_parameters(request: Request) -> None:
     if request.query_params:
@@ -58,7 +58,7 @@ class CachingPoints(APIView):
 class Ping(APIView):
     @extend_schema(
         summary="The smallest answer: the Django stack alone, no database, no cache",
-        responses={200: {"type": "object", "properties": {"status": {"type": "string"}}}, 400: ERROR_SCHEMA},
+        responses={200: schema_of(schemas.loose({"status": schemas.text()})), 400: ERROR_SCHEMA},
         tags=["meta"],
         operation_id="meta_ping",
     )

@@ -1,6 +1,6 @@
 """The base of every section's API view, and the registry of endpoints.
 
-A view says what it takes (its QuerySpec), what it answers (summary, data_schema) and one
+A view says what it takes (its QuerySpec), what it answers (summary, data_shape) and one
 `get` that reads in the order a request is served: validate the parameters (400), the
 cached answer, else the query and its envelope. Who may see it is a permission
 (SectionOpen). Its section, endpoint name and path are not written in the view: they come
@@ -9,6 +9,7 @@ from the app it lives in and the URL that routes to it (`bind_endpoints`, at sta
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar, cast
@@ -18,12 +19,13 @@ from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import IntConverter
 from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from pandjango.api import errors, parameters
-from pandjango.api.openapi import ERROR_SCHEMA, _openapi_parameters, enveloped
+from pandjango.api import errors, parameters, schemas
+from pandjango.api.openapi import ERROR_SCHEMA, _openapi_parameters, schema_of
 from pandjango.caching import answers, points
 from pandjango.sections import can_see
 
@@ -71,16 +73,34 @@ class EndpointSchema(AutoSchema):
     def get_response_serializers(self) -> Any:
         if not self._declared():
             return super().get_response_serializers()
-        responses: dict[int, Any] = {200: enveloped(self.declared_view.data_schema), 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 503: ERROR_SCHEMA}
+        responses: dict[int, Any] = {200: answer_schema(type(self.declared_view)), 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 503: ERROR_SCHEMA}
         if self.declared_view.not_found:
             responses[404] = ERROR_SCHEMA
         return responses
 
 
+class DataSchema:
+    """A view's `data_schema`: the JSON schema of its `data_shape`, as the document has it."""
+
+    def __get__(self, instance: object, owner: type[SectionView]) -> dict[str, Any]:
+        return schema_of(owner.data_shape)
+
+
+@functools.cache
+def _enveloped(data_shape: serializers.Field) -> serializers.Field:
+    return schemas.envelope(data_shape)
+
+
+def answer_schema(view: type[SectionView]) -> dict[str, Any]:
+    """The JSON schema of a view's answer: its data_shape in the envelope."""
+    return schema_of(_enveloped(view.data_shape))
+
+
 class SectionView(APIView):
     spec: ClassVar[parameters.QuerySpec] = parameters.QuerySpec()
     summary: ClassVar[str] = ""
-    data_schema: ClassVar[dict[str, Any]] = {"type": "object"}
+    data_shape: ClassVar[serializers.Field] = serializers.DictField()  # what `data` holds (api.schemas)
+    data_schema = DataSchema()
     not_found: ClassVar[bool] = False  # may answer 404
     permission_classes = [SectionOpen]
     schema = EndpointSchema()

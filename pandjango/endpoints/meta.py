@@ -15,11 +15,12 @@ from django.http import HttpResponse
 from django.urls import URLPattern, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from pandjango.api import errors, output, parameters
-from pandjango.api.openapi import ERROR_SCHEMA, META_SCHEMA, enveloped, rows_of
+from pandjango.api import errors, output, parameters, schemas
+from pandjango.api.openapi import ERROR_SCHEMA, schema_of
 from pandjango.endpoints import search
 from pandjango.endpoints.base import SectionView
 
@@ -57,11 +58,11 @@ class Search(MetaView):
         },
         extra_help={"q": "what to look for (at most 200 characters); a queue matches by its full name or the start of it, in any case"},
     )
-    data_schema = rows_of({
-        "kind": {"type": "string", "enum": sorted(search.KINDS)},
-        "id": {"type": "string"},
-        "url": {"type": "string", "description": "the page of the hit (the API path without /api)"},
-        "label": {"type": "string"},
+    data_shape = schemas.rows({
+        "kind": schemas.one_of(sorted(search.KINDS)),
+        "id": schemas.text(),
+        "url": schemas.text("the page of the hit (the API path without /api)"),
+        "label": schemas.text(),
     })
 
     def get(self, request: Request) -> HttpResponse:
@@ -77,31 +78,35 @@ class Search(MetaView):
 
 # ---------------------------------------------------------------------------- plain views
 
-INDEX_SCHEMA = enveloped({
-    "type": "array",
-    "description": "the sections this user may see",
-    "items": {
-        "type": "object",
-        "properties": {
-            "name": {"type": "string"},
-            "state": {"type": "string", "enum": ["public", "beta"]},
-            "url": {"type": "string"},
-            "endpoints": rows_of({"name": {"type": "string"}, "summary": {"type": "string"}, "path": {"type": "string"}}),
-        },
-    },
-})
-INDEX_SCHEMA["properties"]["meta"] = {
-    **META_SCHEMA,
-    "properties": {
-        **META_SCHEMA["properties"],
-        "endpoints": rows_of({"name": {"type": "string"}, "summary": {"type": "string"}, "path": {"type": "string"}}),
-    },
-}
-HEALTH_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"status": {"type": "string"}, "database": {"type": "string"}, "cache": {"type": "string"}},
-    "required": ["status", "database", "cache"],
-}
+def _endpoint_rows() -> Any:
+    return schemas.rows({"name": schemas.text(), "summary": schemas.text(), "path": schemas.text()})
+
+
+INDEX_SCHEMA = schema_of(
+    schemas.envelope(
+        schemas.rows(
+            {"name": schemas.text(), "state": schemas.one_of(["public", "beta"]), "url": schemas.text(), "endpoints": _endpoint_rows()},
+            description="the sections this user may see",
+        ),
+        meta={"endpoints": _endpoint_rows()},
+    )
+)
+HEALTH_SCHEMA = schema_of(
+    schemas.obj({
+        "status": schemas.text(),
+        "database": schemas.text(),
+        "cache": schemas.text(),
+        "rollups": schemas.loose(
+            {
+                "state": schemas.one_of(["off", "unavailable", "never run", "ok", "stale"]),
+                "error": schemas.text("why the rollups could not be read (state unavailable)"),
+                "fresh_as_of": schemas.when("the start of the last complete refresher run; null before the first"),
+                "lag_seconds": schemas.number("how far behind now fresh_as_of is", nullable=True),
+            },
+            "the job count rollups (docs/rollups.md): off, never run, ok or stale by rollups.max_lag_seconds",
+        ),
+    })
+)
 
 
 def _json(schema: dict[str, Any], description: str = "", media_type: str = "application/json") -> dict[str, Any]:
@@ -116,7 +121,7 @@ PLAIN_ENDPOINTS: list[dict[str, Any]] = [
     },
     {
         "name": "meta.schema", "path": "/api/schema/", "summary": "This OpenAPI 3 document",
-        "responses": {"200": _json({"type": "object"}, "OpenAPI 3 document", "application/vnd.oai.openapi+json")},
+        "responses": {"200": _json(schema_of(serializers.DictField()), "OpenAPI 3 document", "application/vnd.oai.openapi+json")},
     },
     {
         "name": "meta.healthz", "path": "/healthz", "summary": "Liveness: the database and the cache",

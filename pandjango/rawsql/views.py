@@ -8,8 +8,7 @@ from django import forms
 from django.http import HttpResponse
 from rest_framework.request import Request
 
-from pandjango.api import output, parameters
-from pandjango.api.openapi import rows_of
+from pandjango.api import output, parameters, schemas
 from pandjango.endpoints.meta import MetaView
 from pandjango.rawsql.definition import KINDS, VENDORS
 from pandjango.rawsql.registry import all_queries
@@ -28,20 +27,20 @@ class Queries(MetaView):
         extra={"vendor": forms.ChoiceField(choices=[("", ""), *((v, v) for v in VENDORS)], required=False)},
         extra_help={"vendor": f"one of {', '.join(VENDORS)}: include each query's text for it, with the example parameters"},
     )
-    data_schema = rows_of({
-        "name": {"type": "string"},
-        "section": {"type": "string"},
-        "purpose": {"type": "string"},
-        "params": rows_of({
-            "name": {"type": "string"},
-            "type": {"type": "string", "enum": list(KINDS)},
-            "required": {"type": "boolean"},
-            "help": {"type": "string"},
-            "choices": {"type": "array", "items": {"type": "string"}, "nullable": True},
+    data_shape = schemas.rows({
+        "name": schemas.text(),
+        "section": schemas.text(),
+        "purpose": schemas.text(),
+        "params": schemas.rows({
+            "name": schemas.text(),
+            "type": schemas.one_of(list(KINDS)),
+            "required": schemas.flag(),
+            "help": schemas.text(),
+            "choices": schemas.list_of(schemas.text(), allow_null=True),
         }),
-        "returns": {"type": "string"},
-        "vendors": {"type": "array", "items": {"type": "string", "enum": list(VENDORS)}},
-        "text": {"type": "string", "description": "with vendor= only"},
+        "returns": schemas.text(),
+        "vendors": schemas.list_of(schemas.one_of(list(VENDORS))),
+        "text": schemas.text("with vendor= only"),
     })
 
     def get(self, request: Request) -> HttpResponse:

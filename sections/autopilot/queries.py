@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
-from pandjango.api.columns import columns_of, values_by_column
+from pandjango.api.columns import values_by_column
 from pandjango.api.filters import value_matches
 from pandjango.api.output import clean_dates, max_summary_rows
 from pandjango.api.parameters import Query
@@ -31,7 +31,14 @@ from pandjango.rawsql import definition, fromrequest, running
 
 from . import sql
 
-WORKER_COLUMNS = columns_of(HarvesterWorkers)
+# What a worker's answers hold (the list's fields= offers these, the detail has them all): a
+# column that PanDA adds to HARVESTER_WORKERS is not answered until it is named here.
+WORKER_COLUMNS = (
+    "harvesterid", "workerid", "lastupdate", "status", "batchid", "nodeid", "queuename", "computingsite",
+    "submittime", "starttime", "endtime", "ncore", "errorcode", "stdout", "stderr", "batchlog", "resourcetype",
+    "nativeexitcode", "nativestatus", "diagmessage", "computingelement", "njobs", "submissionhost", "harvesterhost",
+    "jdl", "jobtype", "pilotstarttime", "pilotendtime", "pilotstatus", "pilotstatussynctime", "minramcount",
+)
 WORKER_LIST_FIELDS = (
     "harvesterid", "workerid", "computingsite", "status", "pilotstatus", "resourcetype", "jobtype", "batchid",
     "submissionhost", "computingelement", "nodeid", "submittime", "starttime", "endtime", "lastupdate", "ncore",

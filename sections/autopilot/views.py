@@ -7,30 +7,12 @@ from django.utils import timezone
 from rest_framework.request import Request
 
 from pandjango.api import errors, output, parameters
-from pandjango.api.columns import column_schemas
-from pandjango.api.openapi import nullable, rows_of
 from pandjango.endpoints.base import SectionView
-from pandjango.pandadb.models import HarvesterInstances, HarvesterWorkers, JobsActive4, ResourceTypes
 
-from . import queries
+from . import queries, schemas
 from .filtersets import QueueFilterSet, WorkerFilterSet
 
-COUNTS: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "integer"}}
-WORKER_PROPERTIES = column_schemas(HarvesterWorkers, queries.WORKER_COLUMNS)
 WINDOW_HOURS = 12
-TRUNCATED = "true when more than limits.max_summary_rows groups of workers were counted and the rest left out"
-
-
-def object_of(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """An object whose properties are all always present."""
-    return {"type": "object", "properties": properties, "required": list(properties), **extra}
-
-
-def worker_counts(description: str) -> dict[str, Any]:
-    return object_of({"total": {"type": "integer"}, "by_status": COUNTS}, description=description)
-
-
-IN_WINDOW = worker_counts("workers whose LASTUPDATE is in the window, by status, biggest first")
 
 
 class PilotList(SectionView):
@@ -44,7 +26,7 @@ class PilotList(SectionView):
         output_fields=queries.WORKER_COLUMNS,
         default_fields=queries.WORKER_LIST_FIELDS,
     )
-    data_schema = rows_of(WORKER_PROPERTIES)
+    data_shape = schemas.PILOTS
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)
@@ -60,20 +42,7 @@ class PilotList(SectionView):
 class PilotDetail(SectionView):
     summary = "One pilot (a Harvester worker), all its columns, with the jobs it ran"
     not_found = True
-    data_schema = object_of({
-        **WORKER_PROPERTIES,
-        "pandaids": {
-            "type": "array",
-            "items": {"type": "integer"},
-            "description": f"the jobs the worker ran (HARVESTER_REL_JOBS_WORKERS), at most {queries.MAX_WORKER_JOBS}",
-        },
-        "pandaids_truncated": {"type": "boolean", "description": f"true when the worker ran more than {queries.MAX_WORKER_JOBS} jobs"},
-        "jobs": {
-            "type": "array",
-            "description": "those of its jobs that a job table still holds, from whichever holds them now",
-            "items": object_of({**column_schemas(JobsActive4, queries.WORKER_JOB_FIELDS), "table": {"type": "string"}}),
-        },
-    })
+    data_shape = schemas.PILOT
 
     def get(self, request: Request, harvesterid: str, workerid: int) -> HttpResponse:
         query = self.validated(request)
@@ -93,26 +62,7 @@ class PilotDetail(SectionView):
 class QueuesByRegion(SectionView):
     summary = "Queues by cloud and region, with their workers now and their workers in the window"
     spec = parameters.QuerySpec(filterset=QueueFilterSet, default_hours=WINDOW_HOURS)
-    data_schema = {
-        "type": "array",
-        "items": object_of({
-            "cloud": nullable("string"),
-            "region": nullable("string"),
-            "queues": {
-                "type": "array",
-                "items": object_of({
-                    "nickname": {"type": "string"},
-                    "siteid": nullable("string"),
-                    "cloud": nullable("string"),
-                    "region": nullable("string"),
-                    "status": nullable("string"),
-                    "harvester": nullable("string", description="the Harvester instance the queue's document names"),
-                    "workers_now": worker_counts("workers now by status, as the instances last reported them (HARVESTER_WORKER_STATS)"),
-                    "workers": IN_WINDOW,
-                }),
-            },
-        }),
-    }
+    data_shape = schemas.QUEUES
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)
@@ -128,11 +78,7 @@ class QueuesByRegion(SectionView):
 class SubmitHostList(SectionView):
     summary = "Submission hosts (the workers' SUBMISSIONHOST) with their workers' counts in the window"
     spec = parameters.QuerySpec(default_hours=WINDOW_HOURS)
-    data_schema = {
-        "type": "array",
-        "description": f"by submissionhost; {TRUNCATED} (meta.truncated)",
-        "items": object_of({"submissionhost": nullable("string"), "workers": IN_WINDOW}),
-    }
+    data_shape = schemas.SUBMITHOSTS
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)
@@ -149,15 +95,7 @@ class SubmitHostList(SectionView):
 class ServiceStatus(SectionView):
     summary = "Harvester instances: host, owner, version, heartbeat, stale or not, and their workers in the window"
     spec = parameters.QuerySpec(default_hours=WINDOW_HOURS)
-    data_schema = {
-        "type": "array",
-        "items": object_of({
-            **column_schemas(HarvesterInstances, queries.INSTANCE_COLUMNS),
-            "seconds_since_heartbeat": nullable("integer", description="since LASTUPDATE, the instance's heartbeat"),
-            "stale": {"type": "boolean", "description": "no heartbeat for more than limits.service_stale_seconds (or none at all)"},
-            "workers": IN_WINDOW,
-        }),
-    }
+    data_shape = schemas.SERVICES
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)
@@ -176,19 +114,7 @@ class ServiceStatus(SectionView):
 class PilotTypeList(SectionView):
     summary = "Workers by resource type and job type in the window, with RESOURCE_TYPES' core and memory bounds"
     spec = parameters.QuerySpec(default_hours=WINDOW_HOURS)
-    data_schema = {
-        "type": "array",
-        "items": object_of({
-            "resourcetype": nullable("string"),
-            "jobtype": nullable("string"),
-            **{
-                bound: {**schema, "nullable": True}
-                for bound, schema in column_schemas(ResourceTypes, queries.RESOURCE_TYPE_BOUNDS).items()
-            },
-            "known_resourcetype": {"type": "boolean", "description": "false: RESOURCE_TYPES has no row for this resource type"},
-            "workers": IN_WINDOW,
-        }),
-    }
+    data_shape = schemas.PILOTTYPES
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)
@@ -205,18 +131,7 @@ class PilotTypeList(SectionView):
 class Info(SectionView):
     summary = "The autopilot at a glance: workers, workers without a job, Harvester instances, freshness"
     spec = parameters.QuerySpec(default_hours=WINDOW_HOURS)
-    data_schema = object_of({
-        "workers": object_of({
-            **IN_WINDOW["properties"],
-            "no_jobs": {"type": "integer", "description": "workers in the window that ran no job (NJOBS 0, or no job names them)"},
-        }),
-        "instances": object_of({
-            "total": {"type": "integer"},
-            "up": {"type": "integer", "description": "Harvester instances with a heartbeat within limits.service_stale_seconds"},
-            "stale": {"type": "integer"},
-        }),
-        "newest_worker_update": nullable("string", format="date-time", description="the newest LASTUPDATE of any worker"),
-    })
+    data_shape = schemas.INFO
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)

@@ -27,7 +27,23 @@ from pandjango.rawsql import fromrequest, running
 from . import sql
 from .sql import ERROR_BREAKDOWNS, SUMMARY_GROUPS
 
-JOB_COLUMNS: tuple[str, ...] = tuple(f.column for f in JobColumns._meta.local_concrete_fields if f.column)
+# A job's columns as the answers hold them (the list's fields= offers these, the detail has them
+# all): a column PanDA adds to the job tables is not answered until it is named here.
+JOB_COLUMNS = (
+    "pandaid", "jobdefinitionid", "schedulerid", "pilotid", "batchid", "parentid", "jobsetid", "jobname",
+    "creationtime", "modificationtime", "statechangetime", "starttime", "endtime", "creationhost", "modificationhost",
+    "prodsourcelabel", "produsername", "produserid", "computingsite", "computingelement", "cloud", "nucleus", "vo",
+    "workinggroup", "countrygroup", "processingtype", "gshare", "resource_type", "eventservice", "transformation",
+    "atlasrelease", "homepackage", "cmtconfig", "jobstatus", "jobsubstatus", "commandtopilot", "transexitcode",
+    "specialhandling", "lockedby", "workqueue_id", "jobexecutionid", "jeditaskid", "taskid", "reqid",
+    "assignedpriority", "currentpriority", "attemptnr", "maxattempt", "piloterrorcode", "piloterrordiag",
+    "exeerrorcode", "exeerrordiag", "superrorcode", "superrordiag", "ddmerrorcode", "ddmerrordiag",
+    "brokerageerrorcode", "brokerageerrordiag", "jobdispatchererrorcode", "jobdispatchererrordiag",
+    "taskbuffererrorcode", "taskbuffererrordiag", "cpuconsumptiontime", "corecount", "actualcorecount", "hs06",
+    "hs06sec", "maxrss", "maxpss", "maxvmem", "minramcount", "maxdiskcount", "maxwalltime", "nevents",
+    "ninputfiles", "inputfilebytes", "outputfilebytes", "proddblock", "destinationdblock", "destinationse",
+    "sourcesite", "destinationsite",
+)
 PERSONAL_COLUMNS = ("produserid",)
 JOB_LIST_FIELDS = (
     "pandaid", "jobstatus", "computingsite", "cloud", "prodsourcelabel", "produsername",
@@ -47,7 +63,13 @@ MAX_PANDAID = 10**11 - 1  # PANDAID is NUMBER(11)
 WORKER_KEY = ("harvesterid", "workerid")
 WORKER_FIELDS = (*WORKER_KEY, "status", "batchid")
 
-TASK_COLUMNS: tuple[str, ...] = tuple(f.column for f in JediTasks._meta.local_concrete_fields if f.column)
+# A task's columns as the answers hold them, named as JOB_COLUMNS are.
+TASK_COLUMNS = (
+    "jeditaskid", "taskname", "status", "superstatus", "username", "creationdate", "modificationtime", "starttime",
+    "endtime", "reqid", "parent_tid", "cloud", "site", "prodsourcelabel", "workinggroup", "vo", "tasktype",
+    "processingtype", "campaign", "taskpriority", "currentpriority", "corecount", "progress", "failurerate",
+    "errordialog", "workqueue_id",
+)
 TASK_LIST_FIELDS = (
     "jeditaskid", "taskname", "status", "username", "creationdate", "modificationtime", "tasktype",
     "campaign", "cloud", "prodsourcelabel", "processingtype", "workinggroup", "reqid",

@@ -14,15 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pandjango.api import errors, output, parameters
-from pandjango.api.columns import column_schemas
 from pandjango.api.jobfilters import JobFilterSet
-from pandjango.api.openapi import ERROR_SCHEMA, enveloped, nullable, rows_of
+from pandjango.api.openapi import ERROR_SCHEMA, schema_of
 from pandjango.endpoints.base import SectionView
-from pandjango.pandadb import errorcodes
 from pandjango.pandadb.jobs import ALL_TABLES
-from pandjango.pandadb.models import JediDatasets, JediTasks, JobColumns
 
-from . import queries
+from . import queries, schemas
 from .filtersets import TaskFilterSet
 
 # ---------------------------------------------------------------------------- parameters
@@ -89,15 +86,6 @@ def _pandaid(item: Any) -> int:
 TABLE_HELP = {"table": "defined|waiting|active|archived|archive: only these job tables"}
 
 
-# ---------------------------------------------------------------------------- schemas
-
-
-JOB_ROW: dict[str, Any] = column_schemas(JobColumns, queries.JOB_COLUMNS) | {"table": {"type": "string", "enum": list(ALL_TABLES)}}
-JOB_ROW["produserid"] = nullable("string", description="certificate DN: staff only")
-EXAMPLE = {"type": "integer", "description": "the highest pandaid of these jobs"}
-COUNT = {"type": "integer"}
-
-
 # ---------------------------------------------------------------------------- jobs
 
 
@@ -115,7 +103,7 @@ class JobsList(SectionView):
         extra={"table": JobTables()},
         extra_help=TABLE_HELP,
     )
-    data_schema = rows_of(JOB_ROW)
+    data_shape = schemas.JOBS
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)
@@ -131,26 +119,7 @@ class JobsList(SectionView):
 class JobDetail(SectionView):
     summary = "One job, all columns, where it was found and its decoded errors"
     not_found = True
-    data_schema = {
-        "type": "object",
-        "properties": JOB_ROW | {
-            "errors": rows_of({
-                "component": {"type": "string"}, "code": {"type": "integer"},
-                "diag": {"type": "string"}, "description": {"type": "string"},
-            }),
-            "worker": nullable(
-                "object",
-                description="the Harvester worker (pilot) that ran the job, from HARVESTER_REL_JOBS_WORKERS; null when none is known",
-                properties={
-                    "harvesterid": {"type": "string"},
-                    "workerid": {"type": "integer"},
-                    "status": nullable("string", description="null when HARVESTER_WORKERS no longer holds the worker"),
-                    "batchid": nullable("string"),
-                },
-                required=list(queries.WORKER_FIELDS),
-            ),
-        },
-    }
+    data_shape = schemas.JOB
 
     def get(self, request: Request, pandaid: int) -> HttpResponse:
         query = self.validated(request)
@@ -173,7 +142,7 @@ class JobsSummary(SectionView):
         extra={"table": JobTables(), "groupby": NameList(queries.SUMMARY_GROUPS, ["jobstatus"])},
         extra_help=TABLE_HELP | {"groupby": "comma-separated, default jobstatus: " + ", ".join(queries.SUMMARY_GROUPS)},
     )
-    data_schema = rows_of(column_schemas(JobColumns, queries.SUMMARY_GROUPS) | {"count": COUNT})
+    data_shape = schemas.SUMMARY
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)
@@ -198,14 +167,7 @@ class JobsFacets(SectionView):
         extra={"table": JobTables(), "fields": NameList(queries.FACET_FIELDS, queries.DEFAULT_FACETS)},
         extra_help=TABLE_HELP | {"fields": f"comma-separated, default {','.join(queries.DEFAULT_FACETS)}: " + ", ".join(queries.FACET_FIELDS)},
     )
-    data_schema = {
-        "type": "object",
-        "description": "one entry per field asked for, biggest count first",
-        "additionalProperties": rows_of({
-            "value": {"anyOf": [{"type": "string"}, {"type": "integer"}], "nullable": True},
-            "count": COUNT,
-        }),
-    }
+    data_shape = schemas.FACETS
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)
@@ -236,44 +198,11 @@ class SessionWithoutCsrfScheme(OpenApiAuthenticationExtension):
         return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
 
 
-STATUS_BODY: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "pandaid": {
-            "type": "array",
-            "items": {"type": "integer", "minimum": 1},
-            "minItems": 1,
-            "description": "at most limits.max_status_ids ids (1000 out of the box)",
-        },
-    },
-    "required": ["pandaid"],
-    "additionalProperties": False,
-}
-STATUS_DATA: dict[str, Any] = {
-    "type": "object",
-    "description": "keyed by pandaid",
-    "additionalProperties": {
-        "type": "object",
-        "properties": {
-            "jobstatus": {"type": "string"},
-            "table": {"type": "string", "enum": list(ALL_TABLES)},
-            "modificationtime": {"type": "string", "format": "date-time"},
-            "computingsite": nullable("string"),
-            "final": {"type": "boolean", "description": "finished, failed, cancelled or closed"},
-        },
-    },
-}
-STATUS_META: dict[str, Any] = {"missing": {"type": "array", "items": {"type": "integer"}, "description": "ids found in no job table"}}
+def _status_responses(*errors: int) -> dict[int, Any]:
+    return {200: schema_of(schemas.STATUS_ANSWER), **dict.fromkeys((400, 403, 503, *errors), ERROR_SCHEMA)}
 
 
-def _status_responses() -> dict[int, Any]:
-    schema = enveloped(STATUS_DATA)
-    meta = schema["properties"]["meta"]
-    schema["properties"]["meta"] = {**meta, "properties": meta["properties"] | STATUS_META}
-    return {200: schema, 400: ERROR_SCHEMA, 403: ERROR_SCHEMA, 503: ERROR_SCHEMA}
-
-
-# The GET answer carries meta.missing too; SectionView describes only the common meta.
+# The answer carries meta.missing too; SectionView describes only the common meta.
 # Long lists go by POST: a GET of 1000 PandaIDs (about 11 KB) passes gunicorn as configured in
 # config/gunicorn.conf.py, but not gunicorn's default request line (4094 bytes) nor nginx's (8 KB).
 STATUS_GET_DESCRIPTION = (
@@ -289,9 +218,9 @@ class JobsStatus(SectionView):
     authentication_classes = [TokenAuthentication, SessionWithoutCsrf]
     spec = parameters.QuerySpec(extra={"pandaid": PandaIdList()}, extra_help={"pandaid": "comma-separated PandaIDs, e.g. 1,2,3"})
     post_spec = parameters.QuerySpec()  # the ids come in the body; the query string takes nothing else
-    data_schema = STATUS_DATA
+    data_shape = schemas.STATUS
 
-    @extend_schema(description=STATUS_GET_DESCRIPTION, responses=_status_responses() | {414: ERROR_SCHEMA})
+    @extend_schema(description=STATUS_GET_DESCRIPTION, responses=_status_responses(414))
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)
 
@@ -305,8 +234,9 @@ class JobsStatus(SectionView):
         summary="The state of many jobs at once: POST {\"pandaid\": [...]}",
         description="The documented way for long lists: up to limits.max_status_ids PandaIDs (1000) in a JSON body, "
         "with no limit of a request line on the way.",
-        request={"application/json": STATUS_BODY},
-        responses=_status_responses() | {415: ERROR_SCHEMA},
+        # A body holds nothing but the list: drf-spectacular leaves other keys open.
+        request={"application/json": {**schema_of(schemas.STATUS_BODY, "request"), "additionalProperties": False}},
+        responses=_status_responses(415),
         tags=["production"],
         operation_id="production_status_post",
     )
@@ -339,26 +269,10 @@ def _pandaids_in_body(body: Any) -> list[int]:
 # ---------------------------------------------------------------------------- errors
 
 
-def _breakdown(column: str) -> dict[str, Any]:
-    return rows_of(column_schemas(JobColumns, [column]) | {"count": COUNT, "example_pandaid": EXAMPLE})
-
-
 class ErrorsSummary(SectionView):
     summary = "Failed jobs in the window summarised by error code, queue, user and task"
     spec = parameters.QuerySpec(filterset=JobFilterSet, default_hours=12, extra={"table": JobTables()}, extra_help=TABLE_HELP)
-    data_schema = {
-        "type": "object",
-        "properties": {
-            "by_code": rows_of({
-                "component": {"type": "string", "enum": list(errorcodes.COLUMNS)},
-                "code": {"type": "integer"},
-                "description": {"type": "string"},
-                "count": COUNT,
-                "example_pandaid": EXAMPLE,
-            }),
-            **{name: _breakdown(column) for name, column in queries.ERROR_BREAKDOWNS.items()},
-        },
-    }
+    data_shape = schemas.ERRORS
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)
@@ -373,9 +287,6 @@ class ErrorsSummary(SectionView):
 
 # ---------------------------------------------------------------------------- tasks
 
-TASK_ROW = column_schemas(JediTasks, queries.TASK_COLUMNS)
-
-
 class TasksList(SectionView):
     summary = "JEDI tasks modified in the window, newest first"
     spec = parameters.QuerySpec(
@@ -387,7 +298,7 @@ class TasksList(SectionView):
         output_fields=queries.TASK_COLUMNS,
         default_fields=queries.TASK_LIST_FIELDS,
     )
-    data_schema = rows_of(TASK_ROW)
+    data_shape = schemas.TASKS
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)
@@ -403,13 +314,7 @@ class TasksList(SectionView):
 class TaskDetail(SectionView):
     summary = "One JEDI task, its datasets and its jobs counted by jobstatus"
     not_found = True
-    data_schema = {
-        "type": "object",
-        "properties": TASK_ROW | {
-            "datasets": rows_of(column_schemas(JediDatasets, queries.DATASET_COLUMNS)),
-            "job_counts": rows_of({"jobstatus": {"type": "string"}, "count": COUNT}),
-        },
-    }
+    data_shape = schemas.TASK
 
     def get(self, request: Request, jeditaskid: int) -> HttpResponse:
         query = self.validated(request)

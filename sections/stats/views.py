@@ -13,18 +13,14 @@ from rest_framework.request import Request
 
 from pandjango.api import errors, filters, output, parameters
 from pandjango.api.jobfilters import JobFilterSet
-from pandjango.api.openapi import nullable, rows_of
 from pandjango.endpoints.base import SectionView
 from pandjango.pandadb.firstrows import at_most
 
-from . import queries
+from . import queries, schemas
 
 MAX_BINS = 2000  # a series longer than this is not a dashboard plot any more
 MAX_MATRIX_AXIS = 1000
 MAX_SERIES = 50
-
-# A value of the column of an axis: text, a number for jeditaskid, null where unset.
-AXIS_VALUE: dict[str, Any] = {"description": "a value of row_field (col_field): a string, an integer for jeditaskid, or null"}
 
 # pilots_submitted's own filters, on the workers' columns. computingsite (the queue) is a job
 # filter already and means the same for workers; jobtype there is the job's kind (analysis,
@@ -63,23 +59,7 @@ class Jobs(SectionView):
             "limit": f"at most this many rows and columns, the largest by total (default 100, at most {MAX_MATRIX_AXIS})",
         },
     )
-    data_schema = {
-        "type": "object",
-        "description": "cells[i][j] counts the jobs with rows[i] and cols[j] (jobs of every job table, by MODIFICATIONTIME "
-        "in the window). jobstatus values come in lifecycle order, other values largest total first. The totals count "
-        "every job of the selection, also those of rows or columns left out by `limit` (meta.truncated says so).",
-        "properties": {
-            "row_field": {"type": "string"},
-            "col_field": {"type": "string"},
-            "rows": {"type": "array", "items": AXIS_VALUE},
-            "cols": {"type": "array", "items": AXIS_VALUE},
-            "cells": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}},
-            "row_totals": {"type": "array", "items": {"type": "integer"}},
-            "col_totals": {"type": "array", "items": {"type": "integer"}},
-            "total": {"type": "integer"},
-        },
-        "required": ["row_field", "col_field", "rows", "cols", "cells", "row_totals", "col_totals", "total"],
-    }
+    data_shape = schemas.JOBS
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)
@@ -152,30 +132,7 @@ class Timeseries(SectionView):
             **{name: f"pilots_submitted only: the workers' {name}; value, a|b, !a, * wildcard" for name in PILOT_FILTERS},
         },
     )
-    data_schema = {
-        "type": "object",
-        "description": "bins are the starts of the bins, aligned on multiples of the bin size in UTC; every bin that "
-        "overlaps the window is listed, empty ones count 0, and only what falls inside the window is counted (the first "
-        "and last bins may be partial). Each series has one value per bin.",
-        "properties": {
-            "metric": {"type": "string"},
-            "bin": {"type": "string"},
-            "groupby": nullable("string"),
-            "bins": {"type": "array", "items": {"type": "string", "format": "date-time"}},
-            "partial": {
-                "type": "object",
-                "description": "whether the window cuts the first (last) bin, which then counts only part of its time",
-                "properties": {"first": {"type": "boolean"}, "last": {"type": "boolean"}},
-                "required": ["first", "last"],
-            },
-            "series": rows_of({
-                "name": nullable("string", description="the groupby value, the metric without groupby, or \"other\""),
-                "values": {"type": "array", "items": {"type": "integer"}},
-                "other": {"type": "boolean", "description": "true on the series that adds up the values beyond top"},
-            }),
-        },
-        "required": ["bins", "series"],
-    }
+    data_shape = schemas.TIMESERIES
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)
@@ -208,15 +165,7 @@ class Sites(SectionView):
         output_fields=queries.SITE_FIELDS,
         default_fields=queries.SITE_FIELDS,
     )
-    data_schema = rows_of({
-        "computingsite": nullable("string"),
-        "finished": {"type": "integer", "description": "jobs that finished in the window (by ENDTIME)"},
-        "failed": {"type": "integer", "description": "jobs that failed in the window (by ENDTIME)"},
-        "efficiency": nullable("number", description="finished / (finished + failed); null when both are 0"),
-        "walltime_mean": nullable("number", description="mean ENDTIME - STARTTIME of those jobs, seconds"),
-        "cputime_total": {"type": "integer", "description": "sum of CPUCONSUMPTIONTIME, seconds"},
-        "cputime_mean": nullable("number", description="mean CPUCONSUMPTIONTIME per job, seconds"),
-    })
+    data_shape = schemas.SITES
 
     def get(self, request: Request) -> HttpResponse:
         query = self.validated(request)

@@ -9,7 +9,7 @@ pg_PANDAARCH_TABLE.sql, pg_PANDAMETA_TABLE.sql), or those files themselves. The 
 2. runs the DDL's statements for the tables Pandjango reads (pandjango/pandadb/tables.py):
    their CREATE SCHEMA, CREATE TABLE, keys and indexes as published. A partitioned table
    gets one DEFAULT partition; OWNER, GRANT, COMMENT and every other table are left out;
-3. fills them with a few dozen rows from the demo generator (pandjango/pandadb/demodata.py),
+3. fills them with a few dozen rows from the demo generator (pandjango/pandadb/demodata/),
    in plain SQL, with the DDL's NOT NULL columns the generator does not know set to a zero;
 4. starts Django with a config naming only the schemas (doma_panda, doma_pandaarch,
    doma_pandameta) and the database as not ours (read-only, as in production), and calls
@@ -116,15 +116,17 @@ def load_ddl(conn: psycopg.Connection[Any], paths: list[Path], tables: set[str])
 
 def demo_rows(jobs: int, now: datetime) -> dict[str, list[dict[str, Any]]]:
     """A few dozen rows per table, from the demo generator (names as in PANDA-SCHEMA.md)."""
-    from pandjango.pandadb import demodata
+    from pandjango.pandadb.demodata.jobs import generate_jobs
+    from pandjango.pandadb.demodata.static import generate_static
+    from pandjango.pandadb.demodata.workers import worker_stats
     from pandjango.pandadb.schema import JOB_TABLE_NAMES
 
-    data, queues, tasks, rnd = demodata.generate_static(11, now, jobs, 4, "postgresql")
+    data, queues, tasks, rnd = generate_static(11, now, jobs, 4, "postgresql")
     rows = {table: list(table_rows) for table, table_rows in data.rows.items()}
     rows["SCHEDCONFIG_JSON"] = rows["SCHEDCONFIG_JSON"][:40]
     rows["SITEDATA"] = rows["SITEDATA"][:40]
     workers: list[dict[str, Any]] = []
-    for generated in demodata.generate_jobs(rnd, queues, tasks, jobs, 4, now, 3):
+    for generated in generate_jobs(rnd, queues, tasks, jobs, 4, now, 3):
         for short in generated.tables:
             rows.setdefault(JOB_TABLE_NAMES[short], []).append(generated.job)
         if generated.worker is not None:
@@ -132,7 +134,7 @@ def demo_rows(jobs: int, now: datetime) -> dict[str, list[dict[str, Any]]]:
         if generated.relation is not None:
             rows.setdefault("HARVESTER_REL_JOBS_WORKERS", []).append(generated.relation)
     rows["HARVESTER_WORKERS"] = workers
-    rows["HARVESTER_WORKER_STATS"] = demodata.worker_stats(workers, now)
+    rows["HARVESTER_WORKER_STATS"] = worker_stats(workers, now)
     return rows
 
 

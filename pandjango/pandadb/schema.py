@@ -14,7 +14,9 @@ from typing import Any
 
 from django.db import connections, models, transaction
 
-from . import demodata
+from .demodata.jobs import generate_jobs
+from .demodata.static import generate_static
+from .demodata.workers import worker_stats
 from .models import ALL_MODELS
 from .models.jobs import SHARED_NAME_INDEXES
 from .router import PANDA_ALIAS, panda_is_ours
@@ -223,7 +225,7 @@ def seed(jobs: int, days: int, seed_value: int, now: datetime, retention_days: i
     started = time.monotonic()
     naive_now = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
     vendor = connections[PANDA_ALIAS].vendor
-    data, queues, tasks, rnd = demodata.generate_static(seed_value, naive_now, jobs, days, vendor)
+    data, queues, tasks, rnd = generate_static(seed_value, naive_now, jobs, days, vendor)
     counts: dict[str, Any] = {}
     batch = _Batch(counts)
     active_workers: list[dict[str, Any]] = []
@@ -231,7 +233,7 @@ def seed(jobs: int, days: int, seed_value: int, now: datetime, retention_days: i
         clear_data()
         for table, rows in data.rows.items():
             counts[table] = _insert(MODEL_OF_TABLE[table], rows)
-        for generated in demodata.generate_jobs(rnd, queues, tasks, jobs, days, naive_now, retention_days):
+        for generated in generate_jobs(rnd, queues, tasks, jobs, days, naive_now, retention_days):
             for short in generated.tables:
                 batch.add(JOB_TABLE_NAMES[short], generated.job)
                 files_table = "FILESTABLE_ARCH" if short == "archive" else "FILESTABLE4"
@@ -246,7 +248,7 @@ def seed(jobs: int, days: int, seed_value: int, now: datetime, retention_days: i
             if generated.relation is not None:
                 batch.add("HARVESTER_REL_JOBS_WORKERS", generated.relation)
         batch.flush()
-        counts["HARVESTER_WORKER_STATS"] = _insert(MODEL_OF_TABLE["HARVESTER_WORKER_STATS"], demodata.worker_stats(active_workers, naive_now))
+        counts["HARVESTER_WORKER_STATS"] = _insert(MODEL_OF_TABLE["HARVESTER_WORKER_STATS"], worker_stats(active_workers, naive_now))
     counts["seconds"] = round(time.monotonic() - started, 1)
     return counts
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from django.db.models import Q
 
-from pandjango.pandadb import demodata, models
+from pandjango.pandadb import models
+from pandjango.pandadb.demodata.catalogue import FINAL_TASK_STATES
 from pandjango.pandadb.jobs import FINAL_STATES
 
 pytestmark = pytest.mark.django_db(databases=["panda"])
@@ -47,7 +48,7 @@ def test_no_job_has_started_after_the_seeds_now(panda_data: dict[str, Any], seed
 
 
 def test_a_task_in_a_final_state_has_no_unfinished_jobs(panda_data: dict[str, Any]) -> None:
-    final_tasks = set(models.JediTasks.objects.filter(status__in=demodata.FINAL_TASK_STATES).values_list("jeditaskid", flat=True))
+    final_tasks = set(models.JediTasks.objects.filter(status__in=FINAL_TASK_STATES).values_list("jeditaskid", flat=True))
     assert final_tasks, "the demo has tasks that are over"
     for model in models.JOB_MODELS.values():
         unfinished = model.objects.filter(jeditaskid__in=final_tasks).exclude(jobstatus__in=FINAL_STATES)
@@ -57,4 +58,4 @@ def test_a_task_in_a_final_state_has_no_unfinished_jobs(panda_data: dict[str, An
 def test_tasks_that_are_not_over_still_have_jobs_running(panda_data: dict[str, Any]) -> None:
     active = models.JobsActive4.objects.filter(jobstatus="running").values_list("jeditaskid", flat=True).distinct()
     statuses = set(models.JediTasks.objects.filter(jeditaskid__in=list(active)).values_list("status", flat=True))
-    assert statuses and not statuses & demodata.FINAL_TASK_STATES
+    assert statuses and not statuses & FINAL_TASK_STATES

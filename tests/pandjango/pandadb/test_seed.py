@@ -9,7 +9,11 @@ import pytest
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from pandjango.pandadb import demodata, errorcodes, models
+from pandjango.pandadb import errorcodes, models
+from pandjango.pandadb.demodata import catalogue
+from pandjango.pandadb.demodata import queues as demo_queues
+from pandjango.pandadb.demodata.jobs import generate_jobs
+from pandjango.pandadb.demodata.static import generate_static
 from pandjango.pandadb.jobs import FINAL_STATES
 from pandjango.pandadb.queues import parse_document
 from pandjango.pandadb.schema import table_of
@@ -40,24 +44,24 @@ def test_the_seed_fills_every_table(panda_data: dict[str, Any]) -> None:
 
 def test_queues_are_documents_with_the_keys_cric_gives(vendor: str) -> None:
     documents = {q: parse_document(q, data) for q, data in models.SchedConfigJson.objects.values_list("panda_queue", "data")}
-    good = [d for d in documents.values() if d["document_error"] is None and d["nickname"] != demodata.SPARSE_QUEUE]
-    assert len(good) == len(demodata.make_queues(random.Random(SEED))) > 100
+    good = [d for d in documents.values() if d["document_error"] is None and d["nickname"] != demo_queues.SPARSE_QUEUE]
+    assert len(good) == len(demo_queues.make_queues(random.Random(SEED))) > 100
     # PostgreSQL's json column refuses a broken document; elsewhere the seed stores one.
     broken = {n for n, d in documents.items() if d["document_error"]}
-    assert broken == (set() if vendor == "postgresql" else {demodata.BROKEN_QUEUE})
+    assert broken == (set() if vendor == "postgresql" else {demo_queues.BROKEN_QUEUE})
     for doc in good:
         assert {"cloud", "status", "siteid", "atlas_site", "tier", "corecount", "harvester", "queues"} <= set(doc)
         assert doc["siteid"] == doc["nickname"]
-    assert {d["cloud"] for d in good} == set(demodata.CLOUD_NAMES)
+    assert {d["cloud"] for d in good} == set(catalogue.CLOUD_NAMES)
     assert {"online", "test"} <= {d["status"] for d in good}
-    assert documents[demodata.SPARSE_QUEUE]["corecount"] == "eight"
+    assert documents[demo_queues.SPARSE_QUEUE]["corecount"] == "eight"
 
 
 def test_one_harvester_instance_has_stopped_reporting() -> None:
     now = timezone.now()
     stale = models.HarvesterInstances.objects.filter(lastupdate__lt=now - timedelta(days=1))
-    assert list(stale.values_list("harvester_id", flat=True)) == [list(demodata.HARVESTER_INSTANCES)[-1]]
-    assert models.HarvesterInstances.objects.filter(lastupdate__gte=now - timedelta(minutes=10)).count() == len(demodata.HARVESTER_INSTANCES) - 1
+    assert list(stale.values_list("harvester_id", flat=True)) == [list(catalogue.HARVESTER_INSTANCES)[-1]]
+    assert models.HarvesterInstances.objects.filter(lastupdate__gte=now - timedelta(minutes=10)).count() == len(catalogue.HARVESTER_INSTANCES) - 1
 
 
 def test_workers_are_in_their_real_statuses() -> None:
@@ -87,7 +91,7 @@ def test_jobs_name_the_worker_that_ran_them_as_panda_does(model: Any) -> None:
         assert job["batchid"] == worker.batchid
         assert job["computingsite"] == worker.computingsite
         log_url, *_, pilot_version = job["pilotid"].split("|")
-        assert log_url == worker.stdout and pilot_version == demodata.PILOT_VERSION
+        assert log_url == worker.stdout and pilot_version == catalogue.PILOT_VERSION
 
 
 def test_a_few_jobs_are_in_both_jobsarchived4_and_the_archive() -> None:
@@ -127,14 +131,14 @@ def test_the_generator_is_deterministic() -> None:
     now = datetime(2026, 11, 20, 12, 0)
 
     def generate() -> list[Any]:
-        data, queues, tasks, rnd = demodata.generate_static(5, now, 500, 3)
-        jobs = list(demodata.generate_jobs(rnd, queues, tasks, 500, 3, now, 3))
+        data, queues, tasks, rnd = generate_static(5, now, 500, 3)
+        jobs = list(generate_jobs(rnd, queues, tasks, 500, 3, now, 3))
         return [data.rows, jobs]
 
     first, second = generate(), generate()
     assert first == second
-    data, queues, tasks, rnd = demodata.generate_static(6, now, 500, 3)
-    assert [data.rows, list(demodata.generate_jobs(rnd, queues, tasks, 500, 3, now, 3))] != first
+    data, queues, tasks, rnd = generate_static(6, now, 500, 3)
+    assert [data.rows, list(generate_jobs(rnd, queues, tasks, 500, 3, now, 3))] != first
     assert random.Random(5).random() == random.Random(5).random()
 
 

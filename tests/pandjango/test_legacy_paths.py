@@ -15,7 +15,8 @@ import pytest
 from pandjango import config
 from pandjango.legacy.paths import LegacyError, LegacySettings, check_base_url, check_path, target_url
 from pandjango.legacy.sanitise import MAX_DEPTH, nesting_depth, rewrite_url, sanitise
-from pandjango.legacy.standin import StandinServer, front_page
+from pandjango.legacy.standin import StandinServer
+from pandjango.legacy.standinpages import front_page
 
 pytestmark = pytest.mark.no_db
 ROOT = Path(__file__).resolve().parents[2]

@@ -92,6 +92,8 @@ def envelope(
     if count is not None or limit is not None:
         head["truncated"] = truncated
     head.update(meta)
+    if head.get("source") == "direct":  # read just now (rollups, pandjango/rollups/, give their own time)
+        head["fresh_as_of"] = head["generated_at"]
     return {"data": data, "meta": head}
 
 

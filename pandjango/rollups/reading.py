@@ -100,9 +100,10 @@ def plan(query: Query, tables: Sequence[str] | None = None) -> Plan | None:
 
 
 def source_meta(used: Plan | None) -> dict[str, Any]:
-    """meta.source and meta.fresh_as_of of an answer (direct answers are as fresh as now)."""
+    """meta.source and meta.fresh_as_of of an answer (a direct answer is as fresh as its
+    generated_at, which output.envelope gives it)."""
     if used is None:
-        return {"source": "direct", "fresh_as_of": iso(timezone.now())}
+        return {"source": "direct"}
     return {"source": "rollup", "fresh_as_of": iso(used.fresh_as_of)}
 
 

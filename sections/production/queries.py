@@ -24,7 +24,7 @@ from pandjango.pandadb.jobs import FINAL_STATES, FINAL_TABLES, JobRows, Window, 
 from pandjango.pandadb.models import HarvesterRelJobsWorkers, HarvesterWorkers, JediDatasets, JediTasks, JobColumns
 from pandjango.rawsql import fromrequest, running
 
-from . import sql
+from . import rollups, sql
 from .sql import ERROR_BREAKDOWNS, SUMMARY_GROUPS
 
 # A job's columns as the answers hold them (the list's fields= offers these, the detail has them
@@ -154,39 +154,52 @@ def _by_count(groups: dict[tuple[Any, ...], Group]) -> list[tuple[tuple[Any, ...
     return sorted(groups.items(), key=lambda item: (-item[1].count, _value_order(item[0])))
 
 
+def _from_rollup(groups: dict[tuple[Any, ...], list[int]]) -> dict[tuple[Any, ...], Group]:
+    return {key: Group(n, example or None) for key, (n, example) in groups.items()}
+
+
 def job_counts(
     q: Q | None, window: Window | None, tables: list[str] | None, groupby: Sequence[str], limit: int | None = None
 ) -> list[dict[str, Any]]:
     """[{<groupby columns>..., "count": n}], biggest first."""
     querysets = [qs for _, qs in job_querysets(q, window, tables)]
-    groups = _group_counts(querysets, groupby, limit=limit)
+    return _count_rows(groupby, _group_counts(querysets, groupby, limit=limit))
+
+
+def _count_rows(groupby: Sequence[str], groups: dict[tuple[Any, ...], Group]) -> list[dict[str, Any]]:
     return [{**dict(zip(groupby, key, strict=True)), "count": group.count} for key, group in _by_count(groups)]
 
 
-def jobs_summary(query: Query, tables: list[str] | None, groupby: Sequence[str]) -> tuple[list[dict[str, Any]], bool]:
-    """The counts, at most limits.max_summary_rows of them (the largest), and whether more exist."""
+def jobs_summary(query: Query, tables: list[str] | None, groupby: Sequence[str]) -> tuple[list[dict[str, Any]], bool, dict[str, Any]]:
+    """The counts, at most limits.max_summary_rows of them (the largest), whether more
+    exist, and where they were read (meta.source, meta.fresh_as_of): rollups or directly."""
     limit = max_summary_rows()
     params = fromrequest.job_params(query)
+    rolled = rollups.job_groups(query, tables, groupby)
+    if rolled is not None:
+        return (*at_most(_count_rows(groupby, _from_rollup(rolled[0][0])), limit), rolled[1])
     if params is not None:
         rows = running.run(sql.jobs_summary.name, **params, tables=tables, groupby=list(groupby), max_rows=read_size(limit))
     else:
         rows = job_counts(query.q, query.window, tables, groupby, limit=read_size(limit))
-    return at_most(rows, limit)
+    return (*at_most(rows, limit), rollups.direct())
 
 
-def jobs_facets(query: Query, tables: list[str] | None, fields: Sequence[str]) -> tuple[dict[str, list[dict[str, Any]]], bool]:
+def jobs_facets(query: Query, tables: list[str] | None, fields: Sequence[str]) -> tuple[dict[str, list[dict[str, Any]]], bool, dict[str, Any]]:
     """Per field, the counts of each of its values, biggest first, at most
-    limits.max_summary_rows of them: one GROUP BY per field and table. And whether a field's
-    list was cut."""
+    limits.max_summary_rows of them: one GROUP BY per field and table (or from rollups).
+    And whether a field's list was cut, and the answer's source."""
     limit = max_summary_rows()
-    querysets = [qs for _, qs in job_querysets(query.q, query.window, tables)]
+    rolled = rollups.facet_groups(query, tables, fields)
+    querysets = [qs for _, qs in job_querysets(query.q, query.window, tables)] if rolled is None else []
     facets: dict[str, list[dict[str, Any]]] = {}
     truncated = False
-    for name in fields:
-        counted = [{"value": key[0], "count": group.count} for key, group in _by_count(_group_counts(querysets, [name], limit=read_size(limit)))]
+    for i, name in enumerate(fields):
+        groups = _from_rollup(rolled[0][i]) if rolled is not None else _group_counts(querysets, [name], limit=read_size(limit))
+        counted = [{"value": key[0], "count": group.count} for key, group in _by_count(groups)]
         facets[name], cut = at_most(counted, limit)
         truncated |= cut
-    return facets, truncated
+    return facets, truncated, rolled[1] if rolled is not None else rollups.direct()
 
 
 def jobs_status(pandaids: Sequence[int]) -> tuple[dict[str, dict[str, Any]], list[int]]:
@@ -233,12 +246,18 @@ def _failed_params(query: Query) -> dict[str, Any] | None:
     return params
 
 
+CODE_COLUMNS = [code for code, _ in errorcodes.COLUMNS.values()]
+
+
 def failed_jobs_by_code(querysets: Sequence[QuerySet[JobColumns]]) -> list[dict[str, Any]]:
     """One entry per (component, code). A job carries up to seven codes: one GROUP BY on all
     seven per table gives the few combinations seen, which are then split per component."""
-    code_columns = [code for code, _ in errorcodes.COLUMNS.values()]
+    return _by_code(_group_counts(querysets, CODE_COLUMNS, example=True))
+
+
+def _by_code(combinations: dict[tuple[Any, ...], Group]) -> list[dict[str, Any]]:
     by_code: dict[tuple[Any, ...], Group] = {}
-    for combination, group in _group_counts(querysets, code_columns, example=True).items():
+    for combination, group in combinations.items():
         for component, code in zip(errorcodes.COLUMNS, combination, strict=True):
             if not code:
                 continue
@@ -258,26 +277,33 @@ def failed_jobs_by_code(querysets: Sequence[QuerySet[JobColumns]]) -> list[dict[
     ]
 
 
-def errors_summary(query: Query, tables: list[str] | None) -> tuple[dict[str, list[dict[str, Any]]], bool]:
+def _breakdown(column: str, groups: dict[tuple[Any, ...], Group]) -> list[dict[str, Any]]:
+    return [{column: key[0], "count": group.count, "example_pandaid": group.example_pandaid} for key, group in _by_count(groups)]
+
+
+def errors_summary(query: Query, tables: list[str] | None) -> tuple[dict[str, list[dict[str, Any]]], bool, dict[str, Any]]:
     """The failed jobs by code, site, user and task, each at most limits.max_summary_rows
-    rows (the largest), and whether one of them was cut."""
+    rows (the largest), whether one of them was cut, and the answer's source."""
     limit = max_summary_rows()
     params = _failed_params(query)
-    if params is not None:
+    rolled = rollups.failed_groups(query, tables, [CODE_COLUMNS, *([column] for column in ERROR_BREAKDOWNS.values())])
+    if rolled is not None:
+        codes, *breakdowns = (_from_rollup(groups) for groups in rolled[0])
+        summary = {"by_code": _by_code(codes)}
+        for (name, column), groups in zip(ERROR_BREAKDOWNS.items(), breakdowns, strict=True):
+            summary[name] = _breakdown(column, groups)
+    elif params is not None:
         summary = _errors_summary_raw(params, _final_state_tables(tables), read_size(limit))
     else:
         querysets = _failed_querysets(query, tables)
         summary = {"by_code": failed_jobs_by_code(querysets)}
         for name, column in ERROR_BREAKDOWNS.items():
-            summary[name] = [
-                {column: key[0], "count": group.count, "example_pandaid": group.example_pandaid}
-                for key, group in _by_count(_group_counts(querysets, [column], example=True, limit=read_size(limit)))
-            ]
+            summary[name] = _breakdown(column, _group_counts(querysets, [column], example=True, limit=read_size(limit)))
     truncated = False
     for name, rows in summary.items():
         summary[name], cut = at_most(rows, limit)
         truncated |= cut
-    return summary, truncated
+    return summary, truncated, rolled[1] if rolled is not None else rollups.direct()
 
 
 def _errors_summary_raw(params: dict[str, Any], tables: list[str], max_rows: int) -> dict[str, list[dict[str, Any]]]:

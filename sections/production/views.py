@@ -150,10 +150,10 @@ class JobsSummary(SectionView):
         @self.cached_answer(request, query)
         def answer() -> dict[str, Any]:
             groupby = query.extra["groupby"]
-            rows, truncated = queries.jobs_summary(query, query.extra["table"], groupby)
+            rows, truncated, source = queries.jobs_summary(query, query.extra["table"], groupby)
             return output.envelope(
                 rows, window=query.window, limit=output.max_summary_rows(), count=len(rows), truncated=truncated,
-                groupby=groupby, total=sum(r["count"] for r in rows),
+                groupby=groupby, total=sum(r["count"] for r in rows), **source,
             )
 
         return answer
@@ -174,8 +174,8 @@ class JobsFacets(SectionView):
 
         @self.cached_answer(request, query)
         def answer() -> dict[str, Any]:
-            facets, truncated = queries.jobs_facets(query, query.extra["table"], query.extra["fields"])
-            return output.envelope(facets, window=query.window, limit=output.max_summary_rows(), truncated=truncated)
+            facets, truncated, source = queries.jobs_facets(query, query.extra["table"], query.extra["fields"])
+            return output.envelope(facets, window=query.window, limit=output.max_summary_rows(), truncated=truncated, **source)
 
         return answer
 
@@ -279,8 +279,8 @@ class ErrorsSummary(SectionView):
 
         @self.cached_answer(request, query)
         def answer() -> dict[str, Any]:
-            summary, truncated = queries.errors_summary(query, query.extra["table"])
-            return output.envelope(summary, window=query.window, limit=output.max_summary_rows(), truncated=truncated)
+            summary, truncated, source = queries.errors_summary(query, query.extra["table"])
+            return output.envelope(summary, window=query.window, limit=output.max_summary_rows(), truncated=truncated, **source)
 
         return answer
 

@@ -27,7 +27,7 @@ from pandjango.pandadb.jobs import FINAL_TABLES, Window, job_querysets, tables_f
 from pandjango.pandadb.models import HarvesterWorkers, JobColumns
 from pandjango.rawsql import fromrequest, running
 
-from . import sql
+from . import rollups, sql
 from .epoch import BIN_SECONDS, TimeBucket, seconds_between
 
 # The job columns a matrix or a series may be grouped by, and the pilot columns.
@@ -81,6 +81,7 @@ class Matrix:
 
     data: dict[str, Any]
     truncated: bool
+    source: dict[str, Any]  # meta.source and meta.fresh_as_of: rollups or read directly
 
 
 def _ordered_values(field: str, totals: Counter[Hashable], limit: int) -> tuple[list[Any], bool]:
@@ -94,7 +95,12 @@ def _ordered_values(field: str, totals: Counter[Hashable], limit: int) -> tuple[
     return at_most(values, limit)
 
 
-def _jobs_counts(query: Query, row_field: str, col_field: str) -> Counter[tuple[Any, ...]]:
+def _jobs_counts(query: Query, row_field: str, col_field: str) -> tuple[Counter[tuple[Any, ...]], dict[str, Any]]:
+    rolled = rollups.matrix_counts(query, row_field, col_field)
+    return rolled if rolled is not None else (_direct_counts(query, row_field, col_field), rollups.direct())
+
+
+def _direct_counts(query: Query, row_field: str, col_field: str) -> Counter[tuple[Any, ...]]:
     params = fromrequest.job_params(query)
     if params is None:
         assert query.window is not None
@@ -104,7 +110,7 @@ def _jobs_counts(query: Query, row_field: str, col_field: str) -> Counter[tuple[
 
 
 def jobs(query: Query, row_field: str, col_field: str, limit: int) -> Matrix:
-    counts = _jobs_counts(query, row_field, col_field)
+    counts, source = _jobs_counts(query, row_field, col_field)
     row_totals: Counter[Hashable] = Counter()
     col_totals: Counter[Hashable] = Counter()
     for (row, col), n in counts.items():
@@ -122,7 +128,7 @@ def jobs(query: Query, row_field: str, col_field: str, limit: int) -> Matrix:
         "col_totals": [col_totals[c] for c in cols],
         "total": sum(counts.values()),
     }
-    return Matrix(data, rows_cut or cols_cut)
+    return Matrix(data, rows_cut or cols_cut, source)
 
 
 # ---------------------------------------------------------------------------- stats.timeseries

@@ -16,7 +16,7 @@ from pandjango.api.jobfilters import JobFilterSet
 from pandjango.endpoints.base import SectionView
 from pandjango.pandadb.firstrows import at_most
 
-from . import queries, schemas
+from . import queries, rollups, schemas
 
 MAX_BINS = 2000  # a series longer than this is not a dashboard plot any more
 MAX_MATRIX_AXIS = 1000
@@ -71,7 +71,9 @@ class Jobs(SectionView):
                 raise errors.bad_request("rows and cols must be different columns", cols="must differ from rows")
             assert query.window is not None
             matrix = queries.jobs(query, rows, cols, limit)
-            return output.envelope(matrix.data, window=query.window, limit=limit, count=len(matrix.data["rows"]), truncated=matrix.truncated)
+            return output.envelope(
+                matrix.data, window=query.window, limit=limit, count=len(matrix.data["rows"]), truncated=matrix.truncated, **matrix.source
+            )
 
         return answer
 
@@ -149,7 +151,8 @@ class Timeseries(SectionView):
                     bin=f"{bins} bins: at most {MAX_BINS}; use a larger bin or a shorter window",
                 )
             data = queries.timeseries(query, metric, q, bin_size, query.extra["groupby"], query.extra["top"])
-            return output.envelope(data, window=query.window, count=len(data["series"]))
+            # Bins of ENDTIME or CREATIONTIME: the rollups' hours (of MODIFICATIONTIME) cannot give them.
+            return output.envelope(data, window=query.window, count=len(data["series"]), **rollups.direct())
 
         return answer
 

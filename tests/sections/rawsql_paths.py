@@ -36,7 +36,7 @@ class Answer:
 
     def without_time(self) -> bytes:
         """The answer as it went out, less the moment it was read."""
-        body = {**self.body, "meta": {k: v for k, v in self.body["meta"].items() if k != "generated_at"}}
+        body = {**self.body, "meta": {k: v for k, v in self.body["meta"].items() if k not in ("generated_at", "fresh_as_of")}}
         return orjson.dumps(body)
 
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
-from pandjango.api.filters import PandaFilter, PandaFilterSet
+from pandjango.api.filters import Filter, PandaFilter, PandaFilterSet, split_filter
 from pandjango.pandadb.models import JobsActive4
 
 # API.md: jobtype is derived from prodsourcelabel.
@@ -40,13 +39,14 @@ class JobTypeFilter(PandaFilter):
         kwargs.setdefault("help_text", "analysis, production, test or install; a|b, !a")
         super().__init__(field_name="prodsourcelabel", **kwargs)
 
-    def q(self, raw: str) -> Q:
-        negate, parts = self.values(raw)
+    def parse(self, raw: str) -> Filter:
+        if not raw:
+            return Filter("prodsourcelabel")
+        negate, parts = split_filter(raw)
         wrong = [p for p in parts if p not in JOBTYPES]
         if wrong:
             raise ValidationError(f"{', '.join(wrong)}: must be one of {', '.join(JOBTYPES)}")
-        q = Q(prodsourcelabel__in=[label for p in parts for label in JOBTYPES[p]])
-        return ~q if negate else q
+        return Filter("prodsourcelabel", negate, tuple(label for p in parts for label in JOBTYPES[p]))
 
 
 def _job_filters() -> dict[str, Any]:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from pandjango.api.errors import bad_request
-from pandjango.api.filters import INTEGER, PandaFilterSet
+from pandjango.api.filters import INTEGER, Filter, PandaFilterSet, all_of
 from pandjango.api.output import iso
 from pandjango.pandadb.dates import UNSET
 from pandjango.pandadb.jobs import Window
@@ -68,7 +68,7 @@ class Query:
     fields: list[str]
     extra: dict[str, Any]
     normalized: dict[str, str]  # the parameters with defaults applied, for the cache key
-    filters: dict[str, str] = field(default_factory=dict)
+    filters: dict[str, Filter] = field(default_factory=dict)  # the filters given (q's parts), by parameter
 
 
 def _positive_int(name: str, raw: str, maximum: int, limit_name: str) -> int:
@@ -170,10 +170,9 @@ def parse_query(request: HttpRequest, spec: QuerySpec) -> Query:
     normalized: dict[str, str] = {}
     window = parse_window(params, spec.default_hours, normalized) if spec.default_hours is not None else None
     limit, sort, fields = _parse_list_params(request, params, spec, normalized)
-    q, filters = _parse_filters(params, spec)
-    normalized.update(filters)
+    filters = _parse_filters(params, spec, normalized)
     extra = _parse_extra(params, spec, normalized)
-    return Query(q=q, window=window, limit=limit, sort=sort, fields=fields, extra=extra, normalized=normalized, filters=filters)
+    return Query(q=all_of(filters.values()), window=window, limit=limit, sort=sort, fields=fields, extra=extra, normalized=normalized, filters=filters)
 
 
 def _parse_list_params(
@@ -202,16 +201,17 @@ def _parse_list_params(
     return limit, sort, fields
 
 
-def _parse_filters(params: Mapping[str, str], spec: QuerySpec) -> tuple[Q, dict[str, str]]:
+def _parse_filters(params: Mapping[str, str], spec: QuerySpec, normalized: dict[str, str]) -> dict[str, Filter]:
     if spec.filterset is None:
-        return Q(), {}
-    data = {k: v for k, v in params.items() if k in spec.filterset.base_filters}
+        return {}
+    given = {k: v for k, v in params.items() if k in spec.filterset.base_filters}
     try:
-        q = spec.filterset.q_for(data)
+        filters = spec.filterset.parse(given)
     except DjangoValidationError as exc:
         errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
         raise bad_request("; ".join(f"{k}: {v}" for k, v in errors.items()), **errors) from None
-    return q, data
+    normalized.update(given)
+    return filters
 
 
 def _parse_extra(params: Mapping[str, str], spec: QuerySpec, normalized: dict[str, str]) -> dict[str, Any]:

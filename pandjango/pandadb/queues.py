@@ -13,8 +13,9 @@ import logging
 import threading
 import time
 import zlib
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from django.conf import settings
@@ -120,6 +121,15 @@ def all_queues() -> list[dict[str, Any]]:
             queues = [{**q, "last_update": _parse_time(q["last_update"])} for q in orjson.loads(zlib.decompress(packed))]
         _local.update(queues=queues, until=now + min(lifetime, 60))
         return queues
+
+
+class ValueTest(Protocol):
+    def matches(self, value: Any) -> bool: ...
+
+
+def matching_queues(filters: Mapping[str, ValueTest]) -> list[dict[str, Any]]:
+    """The queues whose document keys pass every filter (a request's, by key: api.filters.Filter)."""
+    return [q for q in all_queues() if all(flt.matches(q[key]) for key, flt in filters.items())]
 
 
 def forget_queues() -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 from pandjango.api import parameters
-from pandjango.api.jobfilters import JOBTYPES
+from pandjango.api.filters import Filter, PandaFilter
+from pandjango.api.jobfilters import JobFilterSet
 from pandjango.rawsql.definition import MAX_LIST_ITEMS
 from pandjango.rawsql.jobsql import JOB_FILTERS
 
@@ -18,29 +21,26 @@ from pandjango.rawsql.jobsql import JOB_FILTERS
 USE_REGISTRY = True
 
 
-def in_list_params(filters: Mapping[str, str], accepted: Mapping[str, str]) -> dict[str, list[Any]] | None:
-    """A request's filters (parameter -> its validated value: a, a|b, !a|b) as the IN-list
-    parameters of in_filters(): <column> and <column>_not, for the columns `accepted`
-    (column -> "str list" or "int list"). jobtype stands for its prodsourcelabels. None when
-    some filter has no such form (a wildcard, a column the query does not take) or when no
-    value can pass (the ORM path answers those), or when the registry is switched off."""
+def in_list_params(filters: Mapping[str, Filter | str], accepted: Mapping[str, str]) -> dict[str, list[Any]] | None:
+    """A request's filters (Query.filters; a text is read as the job filter of its name
+    reads it) as the IN-list parameters of in_filters(): <column> and <column>_not, for the
+    columns `accepted` (column -> "str list" or "int list"). None when some filter has no
+    such form (a wildcard, a column the query does not take) or when no value can pass (the
+    ORM path answers those), or when the registry is switched off."""
     if not USE_REGISTRY:
         return None
     wanted: dict[str, list[Any]] = {}
     unwanted: dict[str, list[Any]] = {}
-    for name, raw in filters.items():
-        if not raw:
-            continue  # given empty: no filter, as the filterset reads it
-        column = "prodsourcelabel" if name == "jobtype" else name
-        negate = raw.startswith("!")
-        parts = (raw[1:] if negate else raw).split("|")
-        if column not in accepted or any("*" in p for p in parts):
+    for name, given in filters.items():
+        flt = given if isinstance(given, Filter) else _job_filter(name, given)
+        if flt is None:
+            return None  # a wrong text: the ORM path's validation says what is wrong
+        if flt.empty:
+            continue  # given empty: no filter
+        column, values = flt.column, list(flt.values)  # jobtype's: its prodsourcelabels
+        if column not in accepted or flt.patterns:
             return None
-        if name == "jobtype":
-            values: list[Any] = [label for p in parts for label in JOBTYPES[p]]
-        else:
-            values = [int(p) for p in parts] if accepted[column] == "int list" else parts
-        if negate:
+        if flt.negate:
             unwanted[column] = [*unwanted.get(column, []), *values]
         else:  # two positive filters on one column (jobtype and prodsourcelabel): both hold
             wanted[column] = [v for v in values if v in wanted[column]] if column in wanted else values
@@ -55,6 +55,14 @@ def in_list_params(filters: Mapping[str, str], accepted: Mapping[str, str]) -> d
     if any(len(values) > MAX_LIST_ITEMS for values in params.values()):
         return None
     return params
+
+
+def _job_filter(name: str, raw: str) -> Filter | None:
+    declared = JobFilterSet.base_filters.get(name)
+    try:
+        return declared.parse(raw) if isinstance(declared, PandaFilter) else Filter.parse(name, raw)
+    except ValidationError:
+        return None
 
 
 def job_params(query: parameters.Query, accepted: Mapping[str, str] = JOB_FILTERS) -> dict[str, Any] | None:

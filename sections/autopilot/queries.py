@@ -10,7 +10,7 @@ is on, and with the same GROUP BY in the ORM otherwise."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -20,13 +20,12 @@ from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 
 from pandjango.api.columns import values_by_column
-from pandjango.api.filters import value_matches
 from pandjango.api.output import clean_dates, max_summary_rows
 from pandjango.api.parameters import Query
 from pandjango.pandadb.firstrows import first
 from pandjango.pandadb.jobs import Window, find_jobs
 from pandjango.pandadb.models import HarvesterInstances, HarvesterRelJobsWorkers, HarvesterWorkers, HarvesterWorkerStats, ResourceTypes
-from pandjango.pandadb.queues import all_queues
+from pandjango.pandadb.queues import matching_queues
 from pandjango.rawsql import definition, fromrequest, running
 
 from . import sql
@@ -130,12 +129,6 @@ def pilot(harvesterid: str, workerid: int) -> dict[str, Any] | None:
     return {**worker, "pandaids": pandaids[:MAX_WORKER_JOBS], "pandaids_truncated": len(pandaids) > MAX_WORKER_JOBS, "jobs": jobs}
 
 
-def matching_queues(filters: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The queues whose document keys pass every filter (QueueFilterSet checked them)."""
-    given = {key: raw for key, raw in filters.items() if raw}
-    return [q for q in all_queues() if all(value_matches(raw, q[key]) for key, raw in given.items())]
-
-
 def queue_worker_counts(window: Window, nicknames: list[str] | None) -> Grouped:
     """The workers in the window counted per queue (COMPUTINGSITE) and status: of these
     queues, or of all (None)."""
@@ -164,7 +157,7 @@ def queues_by_region(query: Query) -> tuple[list[dict[str, Any]], bool]:
     queues = sorted(matching_queues(query.filters), key=lambda q: (q["cloud"] or "", q["region"] or "", q["nickname"]))
     now = queue_worker_stats()
     # A few chosen queues are named to the database; many, or all, are picked out here.
-    few = any(query.filters.values()) and 0 < len(queues) <= definition.MAX_LIST_ITEMS
+    few = any(not f.empty for f in query.filters.values()) and 0 < len(queues) <= definition.MAX_LIST_ITEMS
     recent = queue_worker_counts(query.window, [q["nickname"] for q in queues] if few else None)
     rows = []
     for queue in queues:

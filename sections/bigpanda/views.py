@@ -190,7 +190,8 @@ class Jobs(BigPandaView):
             jobs = shapes.drop_retried(jobs)
         jobs = shapes.sort_jobs(jobs, query.extra["sortby"] or ("attemptnr-descending" if task_given else "time-descending"))
         summary = shapes.selection_summary(jobs)
-        test_jobs = "test" in query.filters.get("prodsourcelabel", "").lower()
+        labels = query.filters.get("prodsourcelabel")  # as BigPanDA: test jobs when a label names "test"
+        test_jobs = labels is not None and "test" in str(labels).lower()
         errors = shapes.error_summaries(jobs, test_jobs)["errsByCount"]
         if fields and "metastruct" in fields:
             metadata = queries.job_metadata([job["pandaid"] for job in jobs])

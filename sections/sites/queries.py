@@ -6,18 +6,16 @@ database, one GROUP BY per table, and the per-table counts summed."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Count, Max, Q
 
-from pandjango.api.filters import value_matches
 from pandjango.api.parameters import Query
 from pandjango.pandadb import errorcodes
 from pandjango.pandadb.firstrows import at_most
 from pandjango.pandadb.jobs import FINAL_TABLES, Window, job_querysets
 from pandjango.pandadb.models import HarvesterWorkers
-from pandjango.pandadb.queues import all_queues, queue_document, summary_of
+from pandjango.pandadb.queues import all_queues, matching_queues, queue_document, summary_of
 
 QUEUE_LIST_FIELDS = (
     "nickname", "atlas_site", "cloud", "region", "tier", "status", "state", "type", "resource_type",
@@ -26,12 +24,6 @@ QUEUE_LIST_FIELDS = (
 TOP_ERRORS = 20
 # Keys parse_document adds to a document: the detail shows them beside it, not in it.
 ADDED_KEYS = ("last_update", "document_error")
-
-
-def matching_queues(filters: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The queues whose keys pass every filter (already validated by QueueFilterSet)."""
-    given = {key: raw for key, raw in filters.items() if raw}
-    return [q for q in all_queues() if all(value_matches(raw, q[key]) for key, raw in given.items())]
 
 
 def sorted_queues(queues: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from rest_framework.request import Request
@@ -25,7 +24,7 @@ MAX_SERIES = 50
 # pilots_submitted's own filters, on the workers' columns. computingsite (the queue) is a job
 # filter already and means the same for workers; jobtype there is the job's kind (analysis,
 # production...), not the worker's, so workers are only grouped by it.
-PILOT_FILTERS = {name: filters.PandaFilter(field_name=name) for name in queries.PILOT_DIMENSIONS if name not in JobFilterSet.base_filters}
+PILOT_FILTERS = tuple(name for name in queries.PILOT_DIMENSIONS if name not in JobFilterSet.base_filters)
 SHARED_PILOT_FILTERS = ("computingsite",)
 
 
@@ -79,16 +78,8 @@ class Jobs(SectionView):
 
 
 def _pilot_filter_q(extra: dict[str, Any]) -> tuple[Q, list[str]]:
-    q, given = Q(), []
-    for name, flt in PILOT_FILTERS.items():
-        if extra.get(name):
-            given.append(name)
-            try:
-                q &= flt.q(extra[name])
-            except ValidationError as exc:
-                message = " ".join(exc.messages)
-                raise errors.bad_request(f"{name}: {message}", **{name: message}) from None
-    return q, given
+    given = [name for name in PILOT_FILTERS if extra[name] is not None]
+    return filters.all_of(extra[name] for name in given), given
 
 
 def _timeseries_selection(query: parameters.Query) -> tuple[str, Q]:
@@ -121,7 +112,7 @@ class Timeseries(SectionView):
             "bin": _choice(tuple(queries.BIN_SECONDS), "1h"),
             "groupby": _choice(tuple(dict.fromkeys((*queries.JOB_DIMENSIONS, *queries.PILOT_DIMENSIONS))), required=False),
             "top": _count(10, MAX_SERIES),
-            **{name: forms.CharField(required=False) for name in PILOT_FILTERS},
+            **{name: filters.FilterField(name) for name in PILOT_FILTERS},
         },
         extra_help={
             "metric": "required: jobs_finished, jobs_failed (by ENDTIME, archived jobs), jobs_created (by CREATIONTIME, "

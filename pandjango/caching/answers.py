@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.urls import resolve
-from django.utils.http import parse_etags
+from django.utils.cache import get_conditional_response
 
 from pandjango.api import csvformat, errors, output
 from pandjango.caching.store import LOCK_WAIT_SECONDS, REFRESH_ENVIRON, Entry, ResponseStore, response_cache_key, response_store
@@ -139,23 +139,14 @@ def _recompute(store: ResponseStore, key: str, lifetime: int, compute: Callable[
     return entry, BYPASS if store.failed else MISS
 
 
-def _etag_matches(header: str, etag: str) -> bool:
-    if not header:
-        return False
-    tags = parse_etags(header)
-    return "*" in tags or etag in (tag.removeprefix("W/") for tag in tags)
-
-
 def _respond(request: HttpRequest, entry: Entry, state: str, lifetime: int, visibility: str) -> HttpResponse:
-    response: HttpResponse
-    if _etag_matches(request.META.get("HTTP_IF_NONE_MATCH", ""), entry.etag):
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(entry.body, content_type="application/json")
+    response = HttpResponse(entry.body, content_type="application/json")
     response["ETag"] = entry.etag
-    response["X-Cache"] = state
     # What a signed-in user sees may hold personal data: no shared cache may keep it.
     response["Cache-Control"] = f"max-age={lifetime}" if visibility == ANONYMOUS else f"private, max-age={lifetime}"
+    # RFC 9110's preconditions: a 304 (with the ETag and Cache-Control) for a matching If-None-Match.
+    response = get_conditional_response(request, etag=entry.etag, response=response) or response
+    response["X-Cache"] = state
     if state == HIT:
         response["Age"] = str(int(entry.age()))
     return response

@@ -31,10 +31,11 @@ class JsonErrorsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if _is_api(request) and response.status_code in (404, 405, 500) and not response.get("Content-Type", "").startswith("application/json"):
+        if _is_api(request) and response.status_code in (404, 405, 412, 500) and not response.get("Content-Type", "").startswith("application/json"):
             code, message = {
                 404: ("not_found", f"no such path: {request.path}"),
                 405: ("method_not_allowed", f"{request.method} is not allowed here"),
+                412: ("precondition_failed", "the answer does not match If-Match or If-Unmodified-Since"),
                 500: ("server_error", "internal error; it has been logged"),
             }[response.status_code]
             replaced = errors.json_error_response(response.status_code, code, message)

@@ -206,6 +206,13 @@ def test_a_matching_if_none_match_gets_304(memcached_cache: Memcached, anon_clie
     assert other.content == first.content
 
 
+def test_a_failed_if_match_gets_a_json_412(memcached_cache: Memcached, anon_client: Client) -> None:
+    etag = anon_client.get(JOBS)["ETag"]
+    assert anon_client.get(JOBS, headers={"If-Match": etag}).status_code == 200
+    failed = anon_client.get(JOBS, headers={"If-Match": '"other"'})
+    assert failed.status_code == 412 and orjson.loads(failed.content)["error"]["code"] == "precondition_failed"
+
+
 # ---------------------------------------------------------------------------- stampedes
 
 

@@ -7,7 +7,7 @@ DEMO_JOBS ?= 50000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup system-deps venv node demo demo-data serve test lint typecheck pytest-sqlite pytest-mariadb pytest-postgresql bench clean
+.PHONY: setup system-deps venv node demo demo-data serve test lint typecheck pytest-sqlite pytest-mariadb pytest-postgresql bench bench-rollups clean
 
 setup: system-deps venv node
 	mkdir -p var/staticfiles
@@ -33,12 +33,15 @@ demo-data: setup
 	$(BIN)/python manage.py migrate -v0
 	$(BIN)/python manage.py pandadb createschema --drop
 	$(BIN)/python manage.py pandadb seed --jobs $(DEMO_JOBS) --days 4
+	$(BIN)/python manage.py pandadb rollup --backfill
 
 # The demo's old monitor is a stand-in (pandjango/legacy/standin.py) on 127.0.0.1:8010, the
-# address config/pandjango.toml gives as legacy.base_url; it stops with the server.
+# address config/pandjango.toml gives as legacy.base_url; it stops with the server, as does the
+# rollups' refresher (docs/rollups.md), which runs every minute so that the summaries stay fresh.
 demo: demo-data
 	$(BIN)/python -m pandjango.legacy.standin --host 127.0.0.1 --port 8010 & standin=$$!; \
-	trap 'kill $$standin 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py pandadb rollup --loop 60 > var/rollups.log 2>&1 & rollup=$$!; \
+	trap 'kill $$standin $$rollup 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 serve: setup
@@ -78,6 +81,10 @@ mutation: setup
 # loads gunicorn + memcached with wrk, writes bench/results/latest.md. ARGS=--small: a quick run.
 bench: setup
 	$(BIN)/python bench/run.py $(ARGS)
+
+# The summaries from rollups and directly, and the refresher's cost (bench/rollups_bench.py).
+bench-rollups: setup
+	$(BIN)/python bench/rollups_bench.py $(ARGS)
 
 # The installable wheel, into $(DIST): `pip install dist/pandjango-*.whl` gives the `pandjango`
 # command. The build itself (setup.py) copies the static files into the package, node_modules'

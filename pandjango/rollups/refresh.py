@@ -10,7 +10,7 @@ coarser rollups are added up from those groups. The buckets are
 - those whose count no longer matches the source's (rows deleted from JOBSARCHIVED4 when
   PanDA cleans it): the counts per day are compared, then per hour in the days that differ,
   each a COUNT on the MODIFICATIONTIME index.
-A backfill is the second check from an empty rollup. The mark (the run's start) is stored
+A backfill (and a first run) recomputes every hour since the horizon. The mark (the run's start) is stored
 when the run completes; reading.py trusts the buckets that end before mark - overlap.
 """
 
@@ -108,7 +108,7 @@ def _count(start: datetime, end: datetime) -> int:
     return _in(_source(), start, end).count()
 
 
-def mismatched_buckets(since: datetime, until: datetime, progress: Progress | None = None) -> list[datetime]:
+def mismatched_buckets(since: datetime, until: datetime) -> list[datetime]:
     """The hours from `since` (a midnight) to `until` whose rolled-up count differs from the source's."""
     rolled = _rolled_per_hour()
     wrong: list[datetime] = []
@@ -117,10 +117,7 @@ def mismatched_buckets(since: datetime, until: datetime, progress: Progress | No
         rolled_day = sum(n for bucket, n in rolled.items() if day <= bucket < day_end)
         if _count(day, day_end) == rolled_day:
             continue
-        found = [hour for hour in _hours(day, day_end) if _count(hour, min(hour + HOUR, until)) != rolled.get(hour, 0)]
-        wrong += found
-        if progress:
-            progress(f"{day:%Y-%m-%d}: {len(found)} hour buckets to recompute")
+        wrong += [hour for hour in _hours(day, day_end) if _count(hour, min(hour + HOUR, until)) != rolled.get(hour, 0)]
     return wrong
 
 
@@ -138,7 +135,7 @@ def state() -> RollupState:
 
 def run(backfill: bool = False, progress: Progress | None = None) -> RunResult:
     """One refresher run (the caller holds lock.held()). With backfill, or on a first run,
-    every hour of the source is checked and recomputed where it differs."""
+    every hour since the horizon is recomputed, whatever the rollups held."""
     started_clock = time.monotonic()
     started = timezone.now()
     current = state()
@@ -146,14 +143,16 @@ def run(backfill: bool = False, progress: Progress | None = None) -> RunResult:
     first = horizon(started)
     for model in ROLLUPS:
         model._default_manager.filter(bucket__lt=first).delete()
-    buckets = set(mismatched_buckets(first, hour_of(started), progress if backfill or current.mark is None else None))
-    if current.mark is not None and not backfill:
-        buckets.update(changed_buckets(current.mark - overlap))
+    whole = backfill or current.mark is None
+    if current.mark is None or backfill:
+        buckets = {*_hours(first, hour_of(started)), *changed_buckets(hour_of(started))}
     else:
-        buckets.update(changed_buckets(hour_of(started)))
+        buckets = {*mismatched_buckets(first, hour_of(started)), *changed_buckets(current.mark - overlap)}
+    if progress and whole:
+        progress(f"backfill: {len(buckets)} hour buckets from {first:%Y-%m-%d %H:00} UTC")
     for done, bucket in enumerate(sorted(buckets), start=1):
         recompute(bucket)
-        if progress and (backfill or current.mark is None) and (done % 24 == 0 or done == len(buckets)):
+        if progress and whole and (done % 24 == 0 or done == len(buckets)):
             progress(f"recomputed {done}/{len(buckets)} hour buckets (up to {bucket:%Y-%m-%d %H:00} UTC)")
     seconds = round(time.monotonic() - started_clock, 3)
     RollupState.objects.filter(name=JOBS).update(mark=started, finished_at=timezone.now(), seconds=seconds, buckets=len(buckets))

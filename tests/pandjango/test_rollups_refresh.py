@@ -73,6 +73,14 @@ def test_a_job_deleted_from_jobsarchived4_long_ago_is_forgotten_at_the_next_run(
     assert second.buckets >= 1
 
 
+def test_a_backfill_replaces_what_an_hour_held() -> None:
+    first = refreshed(backfill=True)
+    hour = refresh.horizon(first.mark) + timedelta(hours=5)
+    JobCount.objects.filter(bucket=hour).update(jobstatus="wrong")  # same count, other content
+    refreshed(backfill=True)
+    assert not JobCount.objects.filter(jobstatus="wrong").exists()
+
+
 def test_a_second_run_with_nothing_new_recomputes_only_the_recent_hours() -> None:
     refreshed(backfill=True)
     total = rolled_total()
@@ -157,7 +165,7 @@ def test_the_command_runs_once_and_says_how_fresh(capsys: pytest.CaptureFixture[
 def test_a_backfill_shows_its_progress(capsys: pytest.CaptureFixture[str]) -> None:
     call_command("pandadb", "rollup", "--backfill")
     out = capsys.readouterr().out
-    assert "hour buckets to recompute" in out and "recomputed" in out
+    assert "backfill:" in out and "hour buckets" in out and "recomputed" in out
 
 
 def test_the_command_exits_when_another_runner_holds_the_lock() -> None:

@@ -292,11 +292,8 @@ def load_page(cfg: LegacySettings, path: str, query: str, user: Any, headers: di
 
 
 # The cache is optional: down, or refusing a large page, it reads as a miss.
-page_cache = OptionalService(
-    log,
-    down="legacy page cache unavailable ({error}): pages are fetched from the old monitor until it is back",
-    back="legacy page cache reachable again after {seconds:.0f} s",
-)
+page_cache = OptionalService(log, down="legacy page cache unavailable ({error}): pages are fetched from the old monitor until it is back",
+                             back="legacy page cache reachable again after {seconds:.0f} s")
 
 
 def _cache_call(method: Any, *args: Any) -> Any:

@@ -470,7 +470,7 @@ def report(meta: dict[str, Any], results: list[CaseResult], phases: list[Phase])
         "(the machine is shared: other work runs beside the benchmark).",
         "",
         f"- Database: MariaDB `{meta['database']}`, {meta['jobs_in_db']:,} jobs ({meta['db_note']}); "
-        f"windows: {meta['windows']}.",
+        f"windows: {meta['windows']}; {meta['rollups']} (the summaries' meta.source: rollup where the window allows).",
         f"- Server: gunicorn, config/gunicorn.conf.py, {meta['workers']} sync workers, max_requests off; "
         "DEBUG off, whitenoise, http, anonymous rate limit off.",
         f"- Load: wrk -t2, {meta['seconds']} s per case after {meta['warmup']} s of warm-up, {meta['rounds']} round(s), "
@@ -539,6 +539,9 @@ def main() -> None:
     age_hours = (datetime.now(UTC).replace(tzinfo=None) - state["newest"]).total_seconds() / 3600
     hours = args.hours if args.hours is not None else (24 if age_hours > 2 else None)
     harness.manage(env, "migrate", "-v0")
+    # The summaries answer from rollups when they are fresh (docs/rollups.md): built here, as a
+    # deployment's refresher keeps them; bench/rollups_bench.py compares both paths.
+    rollups = harness.manage(env, "pandadb", "rollup", "--backfill").strip().splitlines()[-1]
 
     memcached_port = harness.free_port()
     memcached = harness.start_memcached(memcached_port)
@@ -568,6 +571,7 @@ def main() -> None:
         "connections": args.connections,
         "uncached_connections": args.uncached_connections,
         "minutes": round((time.monotonic() - started) / 60, 1),
+        "rollups": rollups,
     }
     text = report(meta, ordered, [phase_u, phase_c])
     args.out.parent.mkdir(parents=True, exist_ok=True)

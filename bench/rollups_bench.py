@@ -1,0 +1,152 @@
+"""The summaries from rollups and read directly, and the refresher's cost, on a MariaDB
+database of ours: `make bench-rollups` (docs/benchmarks.md, docs/rollups.md).
+
+1. The database as bench/run.py keeps it (pandjango_bench, 1,000,000 jobs over 3 days;
+   seeded when it does not hold them, reused otherwise), or --database/--jobs.
+2. Our database: a SQLite file of this run (migrated), so the rollups start empty.
+3. The refresher: a backfill (every hour since the horizon), then a run with nothing new (the
+   hours of the overlap recomputed, the day counts compared): the time of each.
+4. Each summary, in this process through Django's test client (no HTTP, no cache: the time
+   to compute the answer), --requests times from rollups and --requests times with
+   rollups.enabled off; the median and the slowest, and meta.source of each answer.
+5. A Markdown report: bench/results/rollups.md (printed too).
+
+    .venv/bin/python bench/rollups_bench.py [--database D] [--jobs N] [--requests 7] [--reseed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import harness  # bench/harness.py, beside this script
+import orjson
+import run as full  # bench/run.py: the database it seeds and reuses
+from harness import ROOT
+
+CASES = [
+    ("jobs summary, by jobstatus (12 h)", "/api/production/jobs/summary/"),
+    ("jobs summary, by queue and state (12 h)", "/api/production/jobs/summary/?groupby=computingsite,jobstatus"),
+    ("jobs summary, by jobstatus (48 h)", "/api/production/jobs/summary/?hours=48"),
+    ("stats matrix, cloud x jobstatus (12 h)", "/api/stats/jobs/"),
+    ("errors summary (12 h)", "/api/production/errors/"),
+    ("facets of 4 rolled-up fields (12 h)", "/api/production/jobs/facets/?fields=jobstatus,computingsite,cloud,prodsourcelabel"),
+    ("time series, jobs finished per hour (24 h)", "/api/stats/timeseries/?metric=jobs_finished&bin=1h"),
+]
+
+
+def _config(work: Path, database: str) -> Path:
+    path = harness.bench_config(work / "rollups.toml", harness.NO_CACHE, database)
+    lines = path.read_text().splitlines()
+    table = ""
+    for i, line in enumerate(lines):
+        if line.strip().startswith("["):
+            table = line.strip()
+        elif table == "[databases.default]" and line.split("=")[0].strip() == "name":
+            lines[i] = f'name = "{work / "default.sqlite3"}"'
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _prepare(args: argparse.Namespace, env: dict[str, str]) -> str:
+    panda = full._db_settings(harness.BASE_CONFIG)
+    state = full.database_state(panda, args.database)
+    ok, why = full.reusable(state, args.jobs, timedelta(hours=args.max_age_hours), datetime.now(UTC).replace(tzinfo=None))
+    if args.reseed or not ok:
+        print(f"{args.database}: {'--reseed' if args.reseed else why}", file=sys.stderr)
+        full.seed(env, panda, args.database, args.jobs, args.days)
+        state = full.database_state(panda, args.database)
+        ok, why = full.reusable(state, args.jobs, timedelta(hours=args.max_age_hours), datetime.now(UTC).replace(tzinfo=None))
+    harness.manage(env, "migrate", "-v0")
+    return why
+
+
+def _timed(client: Any, path: str, requests: int) -> tuple[list[float], set[str]]:
+    times: list[float] = []
+    sources: set[str] = set()
+    for _ in range(requests):
+        start = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}: {response.content[:300]!r}")
+        sources.add(orjson.loads(response.content)["meta"].get("source", "-"))
+    return times, sources
+
+
+def _ms(values: list[float]) -> str:
+    return f"{statistics.median(values):,.0f} ms (max {max(values):,.0f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", default="pandjango_bench")
+    parser.add_argument("--jobs", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--max-age-hours", type=float, default=6)
+    parser.add_argument("--requests", type=int, default=7, help="requests per case and path")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "rollups.md")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="pandjango-rollups-bench-"))
+    config = _config(work, args.database)
+    os.environ["PANDJANGO_CONFIG"] = str(config)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pandjango.settings")
+    why = _prepare(args, {**os.environ})
+    print(f"{args.database}: {why}", file=sys.stderr)
+
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.test import Client
+
+    from pandjango.rollups import refresh
+    from pandjango.rollups.models import ROLLUPS
+
+    backfill = refresh.run(backfill=True, progress=lambda line: print(line, file=sys.stderr))
+    again = refresh.run()
+    groups = {model.__name__: model._default_manager.count() for model in ROLLUPS}
+
+    client = Client(SERVER_NAME="localhost")
+    rows = []
+    for name, path in CASES:
+        settings.PANDJANGO["rollups"]["enabled"] = True
+        rolled, rolled_sources = _timed(client, path, args.requests)
+        settings.PANDJANGO["rollups"]["enabled"] = False
+        direct, _ = _timed(client, path, args.requests)
+        speedup = statistics.median(direct) / statistics.median(rolled)
+        rows.append(f"| {name} | {', '.join(sorted(rolled_sources))} | {_ms(rolled)} | {_ms(direct)} | {speedup:.1f}x |")
+        print(rows[-1], file=sys.stderr)
+
+    text = "\n".join([
+        f"# Summaries from rollups and direct ({args.database}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
+        "",
+        f"Database: {why}. {os.cpu_count()} cores. In-process (Django's test client, no HTTP, no cache), "
+        f"{args.requests} requests per case and path, one at a time: the median and the slowest.",
+        "",
+        f"Refresher: backfill {backfill.seconds:.1f} s ({backfill.buckets} hour buckets); "
+        f"a run with nothing new {again.seconds:.2f} s ({again.buckets} hour buckets recomputed, the day counts compared). "
+        f"Rollup rows: {', '.join(f'{k} {v:,}' for k, v in groups.items())}.",
+        "",
+        "| summary | source with rollups on | from rollups | direct | direct / rollups |",
+        "| --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+    ])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,5 +1,6 @@
 """`/metrics` for Prometheus: requests by endpoint and status, their latency, the answers'
-cache outcome (X-Cache) and their database time, in Prometheus' text format (prometheus_client).
+cache outcome (X-Cache) and their database time, and the rollups' lag, in Prometheus' text
+format (prometheus_client).
 
 The request log middleware (pandjango/edge/requestlog.py) already times each request and its
 queries; it hands the same figures to `observe`. The endpoint label is the URL pattern that
@@ -25,8 +26,13 @@ from functools import cache
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from pandjango.edge.allowance import client_address
+from pandjango.rollups import reading
+
+ROLLUP_STATES = ("ok", "stale", "never run", "off", "unavailable")
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0)
 
@@ -56,6 +62,27 @@ def observe(request: HttpRequest, response: HttpResponseBase, seconds: float, db
     if db_queries:
         DB_QUERIES.labels(endpoint).inc(db_queries)
         DB_TIME.labels(endpoint).observe(db_seconds)
+
+
+class RollupsCollector(Collector):
+    """The rollups' lag, read from our database at each scrape (one figure for all the
+    workers, not one per process): `pandjango_rollups_lag_seconds` (absent until the refresher
+    has run once) and `pandjango_rollups_state{state=...}`, 1 for the present state."""
+
+    def collect(self) -> list[GaugeMetricFamily]:  # type: ignore[override]
+        status = reading.status()
+        state = GaugeMetricFamily("pandjango_rollups_state", "The rollups' state (/healthz): 1 for the present one", labels=["state"])
+        for name in ROLLUP_STATES:
+            state.add_metric([name], 1.0 if status["state"] == name else 0.0)
+        families = [state]
+        if status.get("lag_seconds") is not None:
+            lag = "Seconds since the newest data the rollups count (the refresher's lag)"
+            families.append(GaugeMetricFamily("pandjango_rollups_lag_seconds", lag, value=status["lag_seconds"]))
+        return families
+
+
+ROLLUPS = CollectorRegistry()
+ROLLUPS.register(RollupsCollector())
 
 
 # ---------------------------------------------------------------------------- access
@@ -93,6 +120,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         body = generate_latest(registry)
     else:
         body = generate_latest()
+    body += generate_latest(ROLLUPS)
     response = HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
     response["Cache-Control"] = "no-store"
     return response

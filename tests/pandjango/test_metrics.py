@@ -13,6 +13,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from pandjango import config
+from tests.pandjango.rollups_helpers import refreshed
 from tests.pandjango.test_config import MINIMAL
 
 SUMMARY = "api/production/jobs/summary/"
@@ -78,3 +79,21 @@ def test_a_network_that_is_not_one_stops_start_up(tmp_path: Path) -> None:
         config.load(path)
     path.write_text(MINIMAL)
     assert config.load(path)["metrics"] == {"allowed_networks": ["127.0.0.0/8", "::1/128"], "token_env": ""}
+
+
+def _rollup_families(client: Client) -> dict[str, Any]:
+    text = client.get("/metrics").content.decode()
+    return {family.name: family for family in text_string_to_metric_families(text)}
+
+
+def test_the_rollups_lag_is_a_gauge_read_at_each_scrape(anon_client: Client) -> None:
+    families = _rollup_families(anon_client)
+    states = {s.labels["state"]: s.value for s in families["pandjango_rollups_state"].samples}
+    assert states["never run"] == 1 and sum(states.values()) == 1
+    assert "pandjango_rollups_lag_seconds" not in families
+    refreshed()
+    families = _rollup_families(anon_client)
+    states = {s.labels["state"]: s.value for s in families["pandjango_rollups_state"].samples}
+    assert states["ok"] == 1 and sum(states.values()) == 1
+    [lag] = families["pandjango_rollups_lag_seconds"].samples
+    assert families["pandjango_rollups_lag_seconds"].type == "gauge" and 0 <= lag.value < 60

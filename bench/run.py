@@ -470,7 +470,7 @@ def report(meta: dict[str, Any], results: list[CaseResult], phases: list[Phase])
         "(the machine is shared: other work runs beside the benchmark).",
         "",
         f"- Database: MariaDB `{meta['database']}`, {meta['jobs_in_db']:,} jobs ({meta['db_note']}); "
-        f"windows: {meta['windows']}; {meta['rollups']} (the summaries' meta.source: rollup where the window allows).",
+        f"windows: {meta['windows']}" + (f"; {meta['rollups']} (the summaries answer from them)" if meta.get("rollups") else "") + ".",
         f"- Server: gunicorn, config/gunicorn.conf.py, {meta['workers']} sync workers, max_requests off; "
         "DEBUG off, whitenoise, http, anonymous rate limit off.",
         f"- Load: wrk -t2, {meta['seconds']} s per case after {meta['warmup']} s of warm-up, {meta['rounds']} round(s), "

@@ -87,7 +87,10 @@ def plan(query: Query, tables: Sequence[str] | None = None) -> Plan | None:
     now = timezone.now()
     if params is None or window.start < archive_boundary(now):
         return None
-    mark = fresh_as_of()
+    try:
+        mark = fresh_as_of()
+    except DatabaseError:  # our database unreachable: PanDA's can still answer
+        return None
     if mark is None or (now - mark).total_seconds() > config["max_lag_seconds"]:
         return None
     trusted_until = hour_of(mark - timedelta(seconds=config["overlap_seconds"]))

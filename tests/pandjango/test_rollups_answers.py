@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import caches
+from django.db import OperationalError
 from django.utils import timezone
 
 from pandjango.api.output import iso
 from pandjango.pandadb.models import JOB_MODELS
+from pandjango.rollups import reading
 from pandjango.rollups.models import JOBS, RollupState
 from tests.pandjango.rollups_helpers import NEW_PANDAID, a_job, move_job, refreshed, write_job
 
@@ -79,7 +81,8 @@ def test_an_answer_from_rollups_is_the_direct_answer(same_either_way: Callable[.
     refreshed(backfill=True)
     answer = same_either_way(url, params)
     assert answer["data"], "an empty answer would prove nothing"
-    assert answer["meta"]["fresh_as_of"] == iso(RollupState.objects.get(name=JOBS).mark)
+    mark = RollupState.objects.get(name=JOBS).mark
+    assert mark is not None and answer["meta"]["fresh_as_of"] == iso(mark)
 
 
 def test_a_job_in_two_job_tables_is_counted_once_either_way(same_either_way: Callable[..., dict[str, Any]]) -> None:
@@ -148,6 +151,19 @@ def test_stale_or_missing_rollups_are_not_used(fetch: Callable[..., dict[str, An
     RollupState.objects.filter(name=JOBS).update(mark=timezone.now() - timedelta(hours=2))
     pandjango_config("rollups.max_lag_seconds", 3600)
     assert fetch(SUMMARY)["meta"]["source"] == "direct"
+
+
+def test_rollups_that_cannot_be_read_leave_the_answer_to_the_direct_path(
+    fetch: Callable[..., dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refreshed()
+
+    def unreachable() -> None:
+        raise OperationalError("our database is down")
+
+    monkeypatch.setattr(reading, "fresh_as_of", unreachable)
+    answer = fetch(SUMMARY)
+    assert answer["meta"]["source"] == "direct" and answer["data"]
 
 
 def test_a_window_shorter_than_the_trusted_hours_is_read_directly(fetch: Callable[..., dict[str, Any]]) -> None:

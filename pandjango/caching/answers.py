@@ -7,7 +7,9 @@ parameter validation, so bad input never touches the cache.
 - The key (`response_cache_key`) is the endpoint name, its path parameters, the normalised
   query parameters (order-independent, defaults applied) and the viewer's visibility class.
 - The value is the response bytes as they went out (with their generated_at), after a
-  one-line header (ETag, creation time, encoding); compressed when over memcached's item size.
+  one-line header (ETag, creation time, encoding); gzipped once, when stored, past
+  encoding.GZIP_MIN_BYTES, and sent as those bytes to clients that take gzip (Vary:
+  Accept-Encoding; each representation its own ETag).
 - Stampede protection: a lock key taken with cache.add. The request that takes it
   recomputes; the others get the previous value, or wait for the new one.
 - The cache is optional: when it fails, the request is answered uncached (X-Cache: BYPASS),
@@ -27,9 +29,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.urls import resolve
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_vary_headers
 
 from pandjango.api import csvformat, errors, output
+from pandjango.caching import encoding
 from pandjango.caching.store import LOCK_WAIT_SECONDS, REFRESH_ENVIRON, Entry, ResponseStore, response_cache_key, response_store
 from pandjango.sections import ANONYMOUS, visibility_class
 
@@ -133,19 +136,33 @@ def _lookup(store: ResponseStore, key: str, lifetime: int, refresh: bool, comput
 
 
 def _recompute(store: ResponseStore, key: str, lifetime: int, compute: Callable[[], bytes]) -> tuple[Entry, str]:
-    entry = Entry.of(compute())
+    entry = Entry.of(compute(), compress=store.compresses)
     if not store.failed:
         store.put(key, entry, lifetime)
     return entry, BYPASS if store.failed else MISS
 
 
 def _respond(request: HttpRequest, entry: Entry, state: str, lifetime: int, visibility: str) -> HttpResponse:
-    response = HttpResponse(entry.body, content_type="application/json")
-    response["ETag"] = entry.etag
+    response = HttpResponse(content_type="application/json")
+    # A stored gzip goes as it is to a client that takes gzip: no compression per request.
+    gzipped = entry.gzipped is not None and encoding.accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    etag = encoding.gzip_etag(entry.etag) if gzipped else entry.etag
+    response["ETag"] = etag
     # What a signed-in user sees may hold personal data: no shared cache may keep it.
     response["Cache-Control"] = f"max-age={lifetime}" if visibility == ANONYMOUS else f"private, max-age={lifetime}"
-    # RFC 9110's preconditions: a 304 (with the ETag and Cache-Control) for a matching If-None-Match.
-    response = get_conditional_response(request, etag=entry.etag, response=response) or response
+    # Added to the Vary of the middleware (Cookie) and DRF (Accept), also on a 304.
+    patch_vary_headers(response, ("Accept-Encoding",))
+    # RFC 9110's preconditions: a 304 (with the ETag, Cache-Control and Vary) for a matching
+    # If-None-Match (or a 412 for a failed If-Match), before any body is decompressed; the
+    # response itself when no precondition applies.
+    conditional = get_conditional_response(request, etag=etag, response=response)
+    if conditional is not None and conditional is not response:
+        response = conditional
+    elif gzipped:
+        response.content = entry.gzipped
+        response["Content-Encoding"] = encoding.GZIP
+    else:
+        response.content = entry.body
     response["X-Cache"] = state
     if state == HIT:
         response["Age"] = str(int(entry.age()))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -18,6 +17,7 @@ from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.memcached import BaseMemcachedCache
 
+from pandjango.caching import encoding
 from pandjango.caching.backends import RESPONSES, ReadableFileCache
 from pandjango.caching.health import WARN_INTERVAL_SECONDS, OptionalService
 
@@ -29,19 +29,21 @@ REFRESH_ENVIRON = "pandjango.cache_refresh"
 # and the "lock:" of the lock key. Other backends take longer keys, so file names stay readable.
 MEMCACHED_KEY_BUDGET = 200
 OTHER_KEY_BUDGET = 2000
-# memcached's default item size is 1 MiB, key and item header included.
 log = logging.getLogger("pandjango.caching")
 _too_large_warned: dict[str, float] = {}
 
+# memcached's default item size is 1 MiB, key and item header included.
 MEMCACHED_MAX_VALUE = 1_000_000
-COMPRESS_LEVEL = 1
 # An entry stays in the cache this long past its lifetime, to be served while one request
 # recomputes it; it is never served stale otherwise.
 STALE_SECONDS = 300
 # How long a request waits for another one computing the same cold entry.
 LOCK_WAIT_SECONDS = 10.0
 
-ENTRY_FORMAT = 1
+# 2: a body over encoding.GZIP_MIN_BYTES stored gzipped (1 stored it zlib-compressed past
+# memcached's item size only; such entries read as misses and are computed again).
+ENTRY_FORMAT = 2
+IDENTITY = "identity"
 
 T = TypeVar("T")
 
@@ -87,35 +89,49 @@ def etag_of(body: bytes) -> str:
 
 @dataclass(frozen=True)
 class Entry:
-    """An answer as it went out: the body and its ETag, and when it was computed."""
+    """An answer as it went out: its ETag, when it was computed, and its body as it is
+    (`identity`), gzip-compressed (`gzipped`) or both. A large answer is stored gzipped only,
+    and decompressed only for a client that does not take gzip (`body`)."""
 
-    body: bytes
     etag: str
     created: float
+    identity: bytes | None
+    gzipped: bytes | None = None
 
     @classmethod
-    def of(cls, body: bytes) -> Entry:
-        return cls(body, etag_of(body), time.time())
+    def of(cls, body: bytes, compress: bool = False) -> Entry:
+        """The entry of a body just computed; with `compress`, gzipped too when it is at least
+        GZIP_MIN_BYTES long (compressed once, here, then stored and sent as these bytes)."""
+        gzipped = encoding.gzip_bytes(body) if compress and len(body) >= encoding.GZIP_MIN_BYTES else None
+        return cls(etag_of(body), time.time(), body, gzipped)
+
+    @property
+    def body(self) -> bytes:
+        if self.identity is not None:
+            return self.identity
+        assert self.gzipped is not None
+        return encoding.gunzip(self.gzipped)
 
     def age(self) -> float:
         return max(0.0, time.time() - self.created)
 
-    def pack(self, key: str, compressed: bool) -> bytes:
-        payload = zlib.compress(self.body, COMPRESS_LEVEL) if compressed else self.body
+    def pack(self, key: str) -> bytes:
+        """The stored value: a one-line JSON header, then the body, gzipped when it has been."""
+        payload = self.gzipped if self.gzipped is not None else self.body
         header = {
             "format": ENTRY_FORMAT,
             "key": key,
             "etag": self.etag,
             "created": self.created,
-            "encoding": "zlib" if compressed else "identity",
+            "encoding": encoding.GZIP if self.gzipped is not None else IDENTITY,
             "bytes": len(self.body),
         }
         return orjson.dumps(header) + b"\n" + payload
 
     @classmethod
     def unpack(cls, raw: Any, key: str) -> Entry | None:
-        """The entry stored under `key`, or None for anything else (another format, or
-        another key under the same hash)."""
+        """The entry stored under `key`, or None for anything else (another format, another key
+        under the same hash, or a gzipped body that is not the one the header announces)."""
         if not isinstance(raw, bytes):
             return None
         head, _, payload = raw.partition(b"\n")
@@ -123,9 +139,13 @@ class Entry:
             header = orjson.loads(head)
             if header["format"] != ENTRY_FORMAT or header["key"] != key:
                 return None
-            body = zlib.decompress(payload) if header["encoding"] == "zlib" else payload
-            return cls(body, str(header["etag"]), float(header["created"]))
-        except (orjson.JSONDecodeError, zlib.error, KeyError, TypeError, ValueError):
+            etag, created, size = str(header["etag"]), float(header["created"]), int(header["bytes"])
+            if header["encoding"] == IDENTITY and len(payload) == size:
+                return cls(etag, created, payload)
+            if header["encoding"] == encoding.GZIP and encoding.looks_like_gzip(payload, size):
+                return cls(etag, created, None, payload)
+            return None
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return None
 
 
@@ -151,6 +171,9 @@ class ResponseStore:
         # memcached's budget, so a key behaves the same in the demo as in production.
         self.key_budget = OTHER_KEY_BUDGET if isinstance(cache, ReadableFileCache) else MEMCACHED_KEY_BUDGET
         self.max_value = MEMCACHED_MAX_VALUE if memcached else None
+        # Large answers are stored gzipped, to be sent as they are to clients that take gzip;
+        # the file cache keeps its files readable.
+        self.compresses = not isinstance(cache, ReadableFileCache)
         self.failed = False
 
     def _call(self, method: Callable[..., T], *args: Any) -> T | None:
@@ -169,12 +192,10 @@ class ResponseStore:
         self._call(self.cache.delete, lock_key(key))
 
     def put(self, key: str, entry: Entry, lifetime: int) -> None:
-        value = entry.pack(key, compressed=False)
+        value = entry.pack(key)
         if self.max_value is not None and len(value) > self.max_value:
-            value = entry.pack(key, compressed=True)
-            if len(value) > self.max_value:
-                _warn_too_large(key, len(entry.body), len(value), self.max_value)
-                return
+            _warn_too_large(key, len(entry.body), len(value), self.max_value)
+            return
         self._call(self.cache.set, key, value, lifetime + STALE_SECONDS)
 
 
@@ -183,16 +204,16 @@ def _lock_seconds() -> int:
     return int(settings.PANDJANGO["limits"]["statement_timeout_ms"] / 1000) + 10
 
 
-def _warn_too_large(key: str, size: int, compressed: int, limit: int) -> None:
+def _warn_too_large(key: str, size: int, stored: int, limit: int) -> None:
     endpoint = key.split(":", 1)[0]
     now = time.monotonic()
     if now - _too_large_warned.get(endpoint, float("-inf")) < WARN_INTERVAL_SECONDS:
         return
     _too_large_warned[endpoint] = now
     log.warning(
-        "not cached: %s is %d bytes, %d compressed, over the %d bytes memcached accepts; "
+        "not cached: %s is %d bytes, %d as stored (gzipped), over the %d bytes memcached accepts; "
         "every such request is computed (narrow it with limit or fields)",
-        key, size, compressed, limit,
+        key, size, stored, limit,
     )
 
 

@@ -3,6 +3,7 @@ cache, and the cache key on its own."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,9 @@ import orjson
 import pytest
 from django.test import Client
 
+from pandjango.caching import encoding
 from pandjango.caching.backends import RESPONSES, Blake2Rendezvous, ReadableFileCache, caches_from_config
-from pandjango.caching.store import MEMCACHED_KEY_BUDGET, lock_key, response_cache_key
+from pandjango.caching.store import MEMCACHED_KEY_BUDGET, Entry, etag_of, lock_key, response_cache_key
 from tests.pandjango.conftest import caches_for
 
 JOBS = "/api/production/jobs/"
@@ -103,6 +105,77 @@ def test_a_long_key_is_hashed_within_memcached_s_limit() -> None:
     assert len(f"pandjango.api:1:{lock_key(key)}") <= 250
     assert key != response_cache_key("production.jobs", {**params, "limit": "5"}, "anonymous")
     assert len(response_cache_key("production.jobs", params, "anonymous", budget=2000)) > MEMCACHED_KEY_BUDGET
+
+
+# ---------------------------------------------------------------------------- entries
+
+
+BIG = orjson.dumps({"data": [{"code": n, "text": f"error {n % 17}"} for n in range(400)]})
+SMALL = b'{"data":[1,2,3]}'
+
+
+@pytest.mark.no_db
+def test_an_entry_is_gzipped_from_the_threshold_on_and_only_when_asked() -> None:
+    big = Entry.of(BIG, compress=True)
+    assert big.gzipped is not None and big.identity == BIG
+    assert gzip.decompress(big.gzipped) == BIG and len(big.gzipped) < len(BIG) / 3
+    assert big.etag == etag_of(BIG)
+    assert Entry.of(BIG).gzipped is None  # the file cache's, and BYPASS
+    assert Entry.of(SMALL, compress=True).gzipped is None
+    edge = b"x" * encoding.GZIP_MIN_BYTES
+    assert Entry.of(edge, compress=True).gzipped is not None
+    assert Entry.of(edge[:-1], compress=True).gzipped is None
+
+
+@pytest.mark.no_db
+@pytest.mark.parametrize(("body", "compress", "encoding_name"), [(BIG, True, "gzip"), (BIG, False, "identity"), (SMALL, True, "identity")])
+def test_an_entry_reads_back_as_it_was_stored(body: bytes, compress: bool, encoding_name: str) -> None:
+    entry = Entry.of(body, compress)
+    packed = entry.pack("k")
+    header, payload = packed.split(b"\n", 1)
+    assert orjson.loads(header) == {"format": 2, "key": "k", "etag": entry.etag, "created": entry.created, "encoding": encoding_name, "bytes": len(body)}
+    assert payload == (entry.gzipped if compress and body is BIG else body)
+    back = Entry.unpack(packed, "k")
+    assert back is not None
+    assert (back.body, back.etag, back.created, back.gzipped) == (body, entry.etag, entry.created, entry.gzipped)
+    # A gzipped entry is read without decompressing it: the gzip goes out as it is.
+    assert back.identity == (None if encoding_name == "gzip" else body)
+
+
+@pytest.mark.no_db
+def test_anything_but_an_entry_of_this_key_reads_as_a_miss() -> None:
+    big, small = Entry.of(BIG, compress=True).pack("k"), Entry.of(SMALL).pack("k")
+    assert Entry.unpack(big, "other") is None
+    assert Entry.unpack(big[:-8], "k") is None  # cut short: its size does not match
+    assert Entry.unpack(small[:-1], "k") is None
+    assert Entry.unpack(small.replace(b'"format":2', b'"format":1'), "k") is None
+    assert Entry.unpack(small.replace(b'"identity"', b'"zlib"'), "k") is None
+    assert Entry.unpack(b"not json\n" + SMALL, "k") is None
+    assert Entry.unpack(SMALL, "k") is None
+    assert Entry.unpack("text", "k") is None
+    assert Entry.unpack(None, "k") is None
+
+
+@pytest.mark.no_db
+def test_the_gzip_representation_has_its_own_strong_etag() -> None:
+    etag = etag_of(BIG)
+    assert encoding.gzip_etag(etag) == etag[:-1] + '-gzip"'
+    assert encoding.gzip_etag(etag) != etag and not encoding.gzip_etag(etag).startswith("W/")
+
+
+@pytest.mark.no_db
+@pytest.mark.parametrize(
+    ("header", "takes_gzip"),
+    [
+        ("gzip", True), ("GZIP", True), ("gzip, deflate, br, zstd", True), ("deflate, gzip;q=1.0, *;q=0.5", True),
+        ("x-gzip", True), ("*", True), (" gzip ; q=0.001", True), ("gzip;q=1, identity;q=0.5", True),
+        ("gzip;q=0", False), ("gzip;Q=0.0", False), ("*;q=0", False), ("gzip;q=0, *", False), ("br, *;q=0", False),
+        ("", False), ("identity", False), ("deflate, br", False), ("identity;q=1, gzip;q=0.5", False),
+        ("gzip;q=2", False), ("gzip;q=abc", False), ("gzip;q=nan", False), (",,;", False),
+    ],
+)
+def test_accept_encoding(header: str, takes_gzip: bool) -> None:
+    assert encoding.accepts_gzip(header) is takes_gzip
 
 
 # ---------------------------------------------------------------------------- backends at work

@@ -2,7 +2,8 @@
 benchmark configuration written from config/bench/mariadb.toml, wrk run and its output
 parsed, the gunicorn workers' memory sampled, and the request log read back.
 
-Used by bench/run.py (`make bench`) and bench/cache_bench.py; no state of its own.
+Used by bench/run.py (`make bench`), bench/cache_bench.py, bench/loadtest.py and bench/attack.py;
+no state of its own.
 """
 
 from __future__ import annotations

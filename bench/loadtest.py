@@ -23,9 +23,7 @@ import argparse
 import http.client
 import os
 import random
-import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,9 +34,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-BASE_CONFIG = ROOT / "config" / "bench" / "mariadb.toml"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import BASE_CONFIG, PYTHON, ROOT, free_port, manage, proc_status_kib, require_tools, wait_for_port, worker_pids  # noqa: E402
+
 FIRST_PANDAID = 6_400_000_000
 
 # (weight, path): what dashboards and shifters ask for, the cheap and the heavy.
@@ -106,23 +105,6 @@ class Clock:
         return time.monotonic() - self.start
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"nothing listens on port {port} after {seconds} s")
-
-
 def load_config(directory: Path, memcached_port: int) -> Path:
     """config/bench/mariadb.toml with memcached as the cache, one proxy in front (for the
     anonymous clients' addresses), and the production defaults for everything else, the
@@ -139,14 +121,6 @@ def load_config(directory: Path, memcached_port: int) -> Path:
     path = directory / "loadtest.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-def manage(env: dict[str, str], *args: str, code: str | None = None) -> str:
-    command = [PYTHON, "manage.py", *args] if code is None else [PYTHON, "-c", code]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command[:3])} failed:\n{done.stderr}")
-    return done.stdout
 
 
 class Memcached:
@@ -166,16 +140,8 @@ class Memcached:
             self.process = None
 
 
-def worker_pids(master: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout
-    return sorted(int(pid) for pid in out.split())
-
-
 def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return (proc_status_kib(pid, "VmRSS") or 0) / 1024
 
 
 def warm_paths() -> list[str]:
@@ -271,8 +237,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (1: sync workers, more: gthread)")
     parser.add_argument("--down-seconds", type=float, default=3.0, help="how long memcached stays down")
     args = parser.parse_args()
-    if shutil.which("memcached") is None:
-        raise SystemExit("memcached is not installed (make system-deps)")
+    require_tools("memcached")
 
     work = Path(tempfile.mkdtemp(prefix="pandjango-loadtest-"))
     memcached = Memcached(free_port())

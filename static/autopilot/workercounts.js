@@ -1,6 +1,6 @@
 /* Autopilot: the worker counts that several views show per queue, host, instance or type
    ("workers": {"total": 12, "by_status": {"running": 7, ...}}), as table columns whose
-   numbers open Recent Pilots filtered accordingly; and the line above such a table. */
+   numbers open Recent Pilots filtered accordingly; the line above such a table; and such a table. */
 $(function () {
   "use strict";
   const PJ = window.PJ;
@@ -47,5 +47,16 @@ $(function () {
     const $p = PJ.listSummary(ctx, $.extend({}, meta, { count: count, truncated: false }), noun);
     if (meta && meta.truncated) $p.append(PJ.el("span", { class: "pj-flag" }, "counts cut short: too many groups of workers"));
     return $p;
+  };
+
+  // The window's workers counted per host, instance or type: the line above the table
+  // (opts.summary(rows), else "N <opts.noun>"), then opts.keyColumns(hours) and the counts'
+  // columns, whose numbers open Recent Pilots filtered by opts.filtersOf(row).
+  PJ.workerCountTable = function (ctx, body, opts) {
+    const rows = PJ.flatRows(body.data);
+    const hours = ctx.params.hours;
+    ctx.body.append(opts.summary ? opts.summary(rows) : PJ.workerCountSummary(ctx, body.meta, rows.length, opts.noun));
+    const columns = opts.keyColumns(hours).concat(PJ.workerCountColumns(rows, { counts: "workers", label: "workers", filtersOf: opts.filtersOf, hours: hours }));
+    return PJ.table(ctx.body, rows, columns, { id: opts.id, order: opts.order, pageLength: 100 });
   };
 });

@@ -11,6 +11,15 @@ $(function () {
       ["12", "12 hours"], ["24", "24 hours"], ["48", "2 days"], ["72", "3 days"], ["168", "7 days"]];
   };
 
+  // A page of the section's menu filtered by the window alone: its filter bar, then
+  // draw(ctx, body) with the answer. defaultLabel: the API's default window ("12 hours").
+  PJ.windowPage = function (section, name, title, defaultLabel, draw) {
+    PJ.views.page(section, name, title, function (ctx) {
+      PJ.filterBar(ctx, [{ name: "hours", label: "window", choices: PJ.windowChoices(defaultLabel) }]);
+      ctx.load().then((body) => draw(ctx, body));
+    });
+  };
+
   // fields: [{name, label, placeholder, choices: [[value, text], ...]}]
   PJ.filterBar = function (ctx, fields, opts) {
     const options = opts || {};

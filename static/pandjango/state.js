@@ -17,6 +17,10 @@ $(function () {
     register(section, view) {
       (registry[section] = registry[section] || []).push(view);
     },
+    // A page of the section's menu, at <section>/<name>/ (the endpoint's own name).
+    page(section, name, title, render) {
+      PJ.views.register(section, { name: name, title: title, nav: true, match: `${name}/`, render: render });
+    },
     of(section) {
       return registry[section] || [];
     },

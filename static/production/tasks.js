@@ -4,43 +4,37 @@ $(function () {
   "use strict";
   const PJ = window.PJ;
 
-  PJ.views.register("production", {
-    name: "tasks",
-    title: "Tasks",
-    nav: true,
-    match: "tasks/",
-    render(ctx) {
-      const filterLink = (key) => (row) => (row[key] ? PJ.withParams(ctx.params, { [key]: row[key] }) : null);
-      PJ.filterBar(ctx, [
-        { name: "status", label: "status", placeholder: "running|failed" },
-        { name: "username", label: "user" },
-        { name: "taskname", label: "name", placeholder: "mc23_*", size: 20 },
-        { name: "tasktype", label: "type", size: 8 },
-        { name: "campaign", label: "campaign", size: 10 },
-        { name: "days", label: "window", choices: [["", "7 days"], ["1", "1 day"], ["3", "3 days"], ["14", "14 days"], ["30", "30 days"]] },
-        { name: "limit", label: "rows", choices: [["", "100"], ["1000", "1000"], ["10000", "10000"]] },
-      ]);
-      ctx.load().then(function (body) {
-        const rows = body.data || [];
-        ctx.body.append(PJ.listSummary(ctx, body.meta, "tasks"));
-        const preferred = ["jeditaskid", "taskname", "status", "username", "tasktype", "campaign", "creationdate", "modificationtime", "progress", "failurerate"];
-        const columns = PJ.autoColumns(rows, {
-          jeditaskid: { title: "task", link: (r) => PJ.link.task(r.jeditaskid) },
-          status: { link: filterLink("status"), cls: (r) => PJ.stateClass(r.status) },
-          username: { title: "user", link: filterLink("username") },
-          tasktype: { link: filterLink("tasktype") },
-          campaign: { link: filterLink("campaign") },
-          failurerate: { cls: (r) => (r.failurerate > 20 ? "pj-bad" : "") },
-          errordialog: { tooltip: (r) => r.errordialog },
-        }).sort((a, b) => {
-          const ia = preferred.indexOf(a.key);
-          const ib = preferred.indexOf(b.key);
-          return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
-        });
-        const modified = columns.findIndex((c) => c.key === "modificationtime");
-        PJ.table(ctx.body, rows, columns, { id: "tasks", order: modified >= 0 ? [[modified, "desc"]] : [] });
+  PJ.views.page("production", "tasks", "Tasks", function (ctx) {
+    const filterLink = (key) => (row) => (row[key] ? PJ.withParams(ctx.params, { [key]: row[key] }) : null);
+    PJ.filterBar(ctx, [
+      { name: "status", label: "status", placeholder: "running|failed" },
+      { name: "username", label: "user" },
+      { name: "taskname", label: "name", placeholder: "mc23_*", size: 20 },
+      { name: "tasktype", label: "type", size: 8 },
+      { name: "campaign", label: "campaign", size: 10 },
+      { name: "days", label: "window", choices: [["", "7 days"], ["1", "1 day"], ["3", "3 days"], ["14", "14 days"], ["30", "30 days"]] },
+      { name: "limit", label: "rows", choices: [["", "100"], ["1000", "1000"], ["10000", "10000"]] },
+    ]);
+    ctx.load().then(function (body) {
+      const rows = body.data || [];
+      ctx.body.append(PJ.listSummary(ctx, body.meta, "tasks"));
+      const preferred = ["jeditaskid", "taskname", "status", "username", "tasktype", "campaign", "creationdate", "modificationtime", "progress", "failurerate"];
+      const columns = PJ.autoColumns(rows, {
+        jeditaskid: { title: "task", link: (r) => PJ.link.task(r.jeditaskid) },
+        status: { link: filterLink("status"), cls: (r) => PJ.stateClass(r.status) },
+        username: { title: "user", link: filterLink("username") },
+        tasktype: { link: filterLink("tasktype") },
+        campaign: { link: filterLink("campaign") },
+        failurerate: { cls: (r) => (r.failurerate > 20 ? "pj-bad" : "") },
+        errordialog: { tooltip: (r) => r.errordialog },
+      }).sort((a, b) => {
+        const ia = preferred.indexOf(a.key);
+        const ib = preferred.indexOf(b.key);
+        return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
       });
-    },
+      const modified = columns.findIndex((c) => c.key === "modificationtime");
+      PJ.table(ctx.body, rows, columns, { id: "tasks", order: modified >= 0 ? [[modified, "desc"]] : [] });
+    });
   });
 
   const MAX_HOURS = 30 * 24;

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from pandjango.legacy.standin import StandinServer, start
+from pandjango.legacy.standin import StandinServer
+from tests.legacy_helpers import proxy_to, running_standin
 
 from .conftest import BROWSER_MARKS, Console, screenshot, wait_ready
 
@@ -18,17 +19,13 @@ pytestmark = BROWSER_MARKS
 
 @pytest.fixture(scope="module")
 def old_monitor() -> Iterator[StandinServer]:
-    server = start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running_standin() as server:
+        yield server
 
 
 @pytest.fixture
 def legacy(old_monitor: StandinServer, pandjango_config: Callable[[str, Any], None]) -> StandinServer:
-    pandjango_config("legacy.base_url", old_monitor.base_url)
-    pandjango_config("legacy.allowed_prefixes", ["query"])
-    pandjango_config("legacy.tabs", {"Clouds": "query?dash=clouds", "Tasks": "query?mode=listtasks"})
+    proxy_to(pandjango_config, old_monitor, tabs={"Clouds": "query?dash=clouds", "Tasks": "query?mode=listtasks"})
     return old_monitor
 
 

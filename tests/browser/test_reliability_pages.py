@@ -14,8 +14,9 @@ from django.db import connections
 from playwright.sync_api import Page, expect
 
 from pandjango.edge.securityheaders import CONTENT_SECURITY_POLICY
-from pandjango.legacy.standin import StandinServer, start
+from pandjango.legacy.standin import StandinServer
 from pandjango.pandadb.models import JobsArchived4
+from tests.legacy_helpers import proxy_to, running_standin
 
 from .conftest import BROWSER_MARKS, Console, wait_ready
 
@@ -65,16 +66,12 @@ def test_no_view_breaks_the_content_security_policy(watched: Page, console: Cons
 
 @pytest.fixture
 def old_monitor() -> Iterator[StandinServer]:
-    server = start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running_standin() as server:
+        yield server
 
 
 def test_a_legacy_page_breaks_no_policy_either(watched: Page, old_monitor: StandinServer, pandjango_config: Callable[[str, Any], None]) -> None:
-    pandjango_config("legacy.base_url", old_monitor.base_url)
-    pandjango_config("legacy.allowed_prefixes", ["query"])
-    pandjango_config("legacy.tabs", {"Clouds": "query?dash=clouds"})
+    proxy_to(pandjango_config, old_monitor, tabs={"Clouds": "query?dash=clouds"})
     watched.goto("/legacy/query?dash=clouds")
     expect(watched.locator("#pj-panel-legacy")).to_be_visible()
     watched.wait_for_load_state("networkidle")

@@ -12,7 +12,8 @@ import orjson
 import pytest
 from django.test import Client
 
-from pandjango.legacy.standin import StandinServer, start
+from pandjango.legacy.standin import StandinServer
+from tests.legacy_helpers import proxy_to, running_standin
 
 SLOW_SECONDS = 2.0
 # The proxy's deadline in the tests of a timeout; the others get GENEROUS, so that a busy
@@ -27,21 +28,17 @@ MARGIN = 3.0
 
 @pytest.fixture(scope="module")
 def old_monitor() -> Iterator[StandinServer]:
-    server = start(slow_seconds=SLOW_SECONDS, big_bytes=MAX_BYTES * 2, drip_seconds=DRIP_SECONDS)
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running_standin(slow_seconds=SLOW_SECONDS, big_bytes=MAX_BYTES * 2, drip_seconds=DRIP_SECONDS) as server:
+        yield server
 
 
 @pytest.fixture
 def legacy(old_monitor: StandinServer, pandjango_config: Callable[[str, Any], None]) -> StandinServer:
     """The proxy pointed at the stand-in, with two tabs; its request log emptied."""
-    pandjango_config("legacy.base_url", old_monitor.base_url)
-    pandjango_config("legacy.allowed_prefixes", ["query"])
-    pandjango_config("legacy.timeout_seconds", GENEROUS)
-    pandjango_config("legacy.max_bytes", MAX_BYTES)
-    pandjango_config("legacy.cache_lifetime", 60)
-    pandjango_config("legacy.tabs", {"Clouds": "query?dash=clouds", "Stats": "query?dash=stats"})
+    proxy_to(
+        pandjango_config, old_monitor,
+        timeout_seconds=GENEROUS, max_bytes=MAX_BYTES, cache_lifetime=60, tabs={"Clouds": "query?dash=clouds", "Stats": "query?dash=stats"},
+    )
     old_monitor.requests.clear()
     return old_monitor
 

@@ -14,18 +14,17 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from pandjango.legacy.standin import StandinServer, start
+from pandjango.legacy.standin import StandinServer
 from pandjango.pandadb.models import JediTasks, JobsActive4, JobsArchived4, JobsDefined4, JobsWaiting4
+from tests.legacy_helpers import running_standin
 
 pytestmark = [pytest.mark.once, pytest.mark.django_db(databases=["panda"])]
 
 
 @pytest.fixture
 def old_monitor(panda_data: dict[str, Any]) -> Iterator[StandinServer]:
-    server = start(database=settings.DATABASES["panda"]["NAME"])
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running_standin(database=settings.DATABASES["panda"]["NAME"]) as server:
+        yield server
 
 
 def page(server: StandinServer, query: str) -> str:

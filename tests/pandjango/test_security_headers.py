@@ -19,9 +19,10 @@ from django.test import Client
 from django.urls import path
 
 from pandjango.edge.securityheaders import CONTENT_SECURITY_POLICY
-from pandjango.legacy.standin import StandinServer, start
+from pandjango.legacy.standin import StandinServer
 from pandjango.legacy.views import LEGACY_CSP
 from pandjango.urls import urlpatterns as site_urlpatterns
+from tests.legacy_helpers import proxy_to, running_standin
 
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates"
 
@@ -55,16 +56,13 @@ def _site_with_failures(settings: Any) -> None:
 
 @pytest.fixture(scope="module")
 def old_monitor() -> Iterator[StandinServer]:
-    server = start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running_standin() as server:
+        yield server
 
 
 @pytest.fixture
 def legacy(old_monitor: StandinServer, pandjango_config: Callable[[str, Any], None]) -> None:
-    pandjango_config("legacy.base_url", old_monitor.base_url)
-    pandjango_config("legacy.allowed_prefixes", ["query"])
+    proxy_to(pandjango_config, old_monitor)
 
 
 def assert_security_headers(response: Any, csp: str = CONTENT_SECURITY_POLICY) -> None:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Self
 from urllib.parse import urlencode
 
 import jsonschema
@@ -30,6 +30,12 @@ class FixedWindow:
 
     start: datetime
     end: datetime
+
+    @classmethod
+    def hours_before(cls, seed_now: datetime, hours: float) -> Self:
+        """The `hours` up to a minute past the seed's reference time (no seeded row is newer)."""
+        end = seed_now + timedelta(minutes=1)
+        return cls(end - timedelta(hours=hours), end)
 
     @property
     def params(self) -> dict[str, str]:

@@ -4,6 +4,7 @@ lacks."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -43,12 +44,7 @@ class FixedWindow(BaseWindow):
 @pytest.fixture
 def window(seed_now: datetime) -> Callable[[float], FixedWindow]:
     """window(hours) -> the `hours` before the seed's reference time (no seeded worker is newer)."""
-
-    def make(hours: float) -> FixedWindow:
-        end = seed_now + timedelta(minutes=1)
-        return FixedWindow(end - timedelta(hours=hours), end)
-
-    return make
+    return functools.partial(FixedWindow.hours_before, seed_now)
 
 
 @pytest.fixture

@@ -3,9 +3,10 @@ expectations computed straight from the ORM (never from the endpoints under test
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -33,12 +34,7 @@ class FixedWindow(BaseWindow):
 def window(seed_now: datetime) -> Callable[[float], FixedWindow]:
     """window(hours) -> the last `hours` before the seed's reference time (all seeded jobs
     were modified at or before it)."""
-
-    def make(hours: float) -> FixedWindow:
-        end = seed_now + timedelta(minutes=1)
-        return FixedWindow(end - timedelta(hours=hours), end)
-
-    return make
+    return functools.partial(FixedWindow.hours_before, seed_now)
 
 
 def all_tables_count(q: Q) -> int:

@@ -3,9 +3,10 @@ and job counts computed straight from the ORM (never from the endpoints under te
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from django.db.models import Q
@@ -32,9 +33,4 @@ class FixedWindow(BaseWindow):
 @pytest.fixture
 def window(seed_now: datetime) -> Callable[[float], FixedWindow]:
     """window(hours) -> the `hours` before the seed's reference time (no seeded row is newer)."""
-
-    def make(hours: float) -> FixedWindow:
-        end = seed_now + timedelta(minutes=1)
-        return FixedWindow(end - timedelta(hours=hours), end)
-
-    return make
+    return functools.partial(FixedWindow.hours_before, seed_now)

@@ -46,33 +46,31 @@ def heavy_query() -> Iterator[str]:
     registry.REGISTRY.pop(HEAVY)
 
 
+# vendor: how its session's statement timeout is read, set to 50 ms and put back.
+SESSION_TIMEOUT = {
+    "postgresql": ("SHOW statement_timeout", "SET statement_timeout = 50", "SELECT set_config('statement_timeout', %s, false)"),
+    "mysql": ("SELECT @@SESSION.max_statement_time", "SET SESSION max_statement_time = 0.05", "SET SESSION max_statement_time = %s"),
+}
+
+
 @pytest.fixture
 def tight_timeout(vendor: str, pandjango_config: Callable[[str, Any], None]) -> Iterator[None]:
     """Statements stop after 50 ms."""
     pandjango_config("limits.statement_timeout_ms", 50)
-    if vendor == "postgresql":  # the session took its timeout from the settings when it connected
-        with connections["panda"].cursor() as cursor:
-            cursor.execute("SHOW statement_timeout")
-            (before,) = cursor.fetchone()
-            cursor.execute("SET statement_timeout = 50")
-        try:
-            yield
-        finally:
-            with connections["panda"].cursor() as cursor:
-                cursor.execute("SELECT set_config('statement_timeout', %s, false)", [before])
-        return
-    if vendor != "mysql":
+    if vendor not in SESSION_TIMEOUT:
         yield
         return
+    # The session took its timeout from the settings when it connected: tighten it too.
+    read, tighten, restore = SESSION_TIMEOUT[vendor]
     with connections["panda"].cursor() as cursor:
-        cursor.execute("SELECT @@SESSION.max_statement_time")
+        cursor.execute(read)
         (before,) = cursor.fetchone()
-        cursor.execute("SET SESSION max_statement_time = 0.05")
+        cursor.execute(tighten)
     try:
         yield
     finally:
         with connections["panda"].cursor() as cursor:
-            cursor.execute("SET SESSION max_statement_time = %s", [before])
+            cursor.execute(restore, [before])
 
 
 def _long_ago() -> dict[str, Any]:

@@ -18,14 +18,11 @@ class UTCDateTimeField(models.DateTimeField):  # type: ignore[type-arg]
     are UTC, and aware values go to the database as naive UTC. Django converts on SQLite and
     MySQL already; PostgreSQL's driver hands back naive values for such columns."""
 
+    # PanDA's column type on each vendor (MySQL's datetime: whole seconds, as PanDA's DATE).
+    VENDOR_TYPES = {"postgresql": "timestamp without time zone", "oracle": "DATE", "mysql": "datetime"}
+
     def db_type(self, connection: BaseDatabaseWrapper) -> str | None:
-        if connection.vendor == "postgresql":
-            return "timestamp without time zone"
-        if connection.vendor == "oracle":
-            return "DATE"
-        if connection.vendor == "mysql":
-            return "datetime"  # whole seconds, as PanDA's DATE
-        return super().db_type(connection)
+        return self.VENDOR_TYPES.get(connection.vendor) or super().db_type(connection)
 
     def from_db_value(self, value: Any, expression: Any, connection: BaseDatabaseWrapper) -> Any:
         return as_utc(value)
@@ -48,14 +45,10 @@ class JSONDocumentField(models.TextField):  # type: ignore[type-arg]
     text elsewhere. Read as it comes (text, or already parsed by the PostgreSQL driver) and
     parsed by the caller, so that one broken document never fails a whole query."""
 
+    VENDOR_TYPES = {"postgresql": "json", "oracle": "CLOB", "mysql": "longtext"}
+
     def db_type(self, connection: BaseDatabaseWrapper) -> str | None:
-        if connection.vendor == "postgresql":
-            return "json"
-        if connection.vendor == "oracle":
-            return "CLOB"
-        if connection.vendor == "mysql":
-            return "longtext"
-        return "text"
+        return self.VENDOR_TYPES.get(connection.vendor, "text")
 
     def get_db_prep_value(self, value: Any, connection: BaseDatabaseWrapper, prepared: bool = False) -> Any:
         if value is not None and not isinstance(value, str):

@@ -1,10 +1,12 @@
 """The caching benchmark: gunicorn (2 sync workers) and a real memcached, against the seeded
-MariaDB of config/bench/mariadb.toml, loaded with wrk.
+MariaDB of config/bench/mariadb.toml (or --config, --database), loaded with wrk.
 
-For the jobs list and the jobs summary, cached (anonymous, every request a HIT) and uncached
-(staff with refresh=1: the query, the rendering and the store on every request), beside
-/api/meta/ping/, a trivial JSON view served by the same gunicorn in the same run. Prints a
-Markdown table: requests per second, p50 and p99 latency, and the share of ping's throughput.
+For the jobs list, the jobs summary and the errors summary, cached (anonymous, every request
+a HIT), each asked as it is and with Accept-Encoding: gzip (the stored gzip sent as it is), and
+the first two uncached (staff with refresh=1: the query, the rendering and the store on every
+request), beside /api/meta/ping/, a trivial JSON view served by the same gunicorn in the same
+run. Prints a Markdown table: requests per second, p50 and p99 latency, the bytes of the
+answer as sent, and the share of ping's throughput.
 
 The trivial view and the cached cases are measured in interleaved rounds (ping, jobs,
 summary, ping, jobs, ...) and each figure is the median over the rounds, the share the median
@@ -12,6 +14,7 @@ of each round's own ratio: on a shared machine the load drifts, and a drift then
 case alike. The uncached cases are slow; each runs once, for longer.
 
     .venv/bin/python bench/cache_bench.py [--rounds 5] [--seconds 6] [--uncached-seconds 20]
+        [--config config/bench/mariadb.toml] [--database pandjango_bench] [--no-uncached]
 
 Needs /usr/bin/memcached and /usr/bin/wrk (`make system-deps`), and the bench database
 seeded (`PANDJANGO_CONFIG=config/bench/mariadb.toml manage.py pandadb seed --jobs 1000000`).
@@ -25,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,13 +37,31 @@ from harness import manage
 
 LONG = 3600  # the cached runs must stay HIT for the whole measurement
 
+GZIP = "gzip"  # a case asked with Accept-Encoding: gzip
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    path: str
+    uncached: bool = False
+    encoding: str = ""  # the Accept-Encoding asked with, if any
+
+    @property
+    def name(self) -> str:
+        return f"{self.path} {self.encoding}"
+
+
 CASES = [
-    # (label, path, uncached)
-    ("trivial JSON view (/api/meta/ping/)", "/api/meta/ping/", False),
-    ("jobs list, cached", "/api/production/jobs/", False),
-    ("jobs list, uncached", "/api/production/jobs/?refresh=1", True),
-    ("jobs summary, cached", "/api/production/jobs/summary/", False),
-    ("jobs summary, uncached", "/api/production/jobs/summary/?refresh=1", True),
+    Case("trivial JSON view (/api/meta/ping/)", "/api/meta/ping/"),
+    Case("jobs list, cached", "/api/production/jobs/"),
+    Case("jobs list, cached, gzip", "/api/production/jobs/", encoding=GZIP),
+    Case("jobs list, uncached", "/api/production/jobs/?refresh=1", uncached=True),
+    Case("jobs summary, cached", "/api/production/jobs/summary/"),
+    Case("jobs summary, cached, gzip", "/api/production/jobs/summary/", encoding=GZIP),
+    Case("jobs summary, uncached", "/api/production/jobs/summary/?refresh=1", uncached=True),
+    Case("errors summary, cached", "/api/production/errors/"),
+    Case("errors summary, cached, gzip", "/api/production/errors/", encoding=GZIP),
 ]
 
 
@@ -54,11 +76,13 @@ class Result:
     errors: int
     x_cache: str
     share: float = 0.0  # of the trivial view's requests per second
+    sent: str = ""  # the answer's bytes as sent, and its Content-Encoding
 
 
-def bench_config(directory: Path, memcached_port: int) -> Path:
-    """config/bench/mariadb.toml with its [cache] table replaced (memcached, long lifetimes),
-    and the rate limit of anonymous clients off: wrk is one client asking thousands of times."""
+def bench_config(directory: Path, memcached_port: int, base: Path, database: str | None) -> Path:
+    """`base` (config/bench/mariadb.toml) with its [cache] table replaced (memcached, long
+    lifetimes), the rate limit of anonymous clients off (wrk is one client asking thousands of
+    times), and the PanDA database renamed to `database` when given."""
     cache = [
         "[cache]",
         'backend = "memcached"',
@@ -66,8 +90,14 @@ def bench_config(directory: Path, memcached_port: int) -> Path:
         "[cache.lifetimes]",
         f'"production.jobs" = {LONG}',
         f'"production.summary" = {LONG}',
+        f'"production.errors" = {LONG}',
     ]
-    return harness.bench_config(directory / "bench.toml", cache)
+    path = harness.bench_config(directory / "bench.toml", cache, database, base)
+    # The first request of each cached case computes its answer: on a loaded machine the errors
+    # summary takes longer than the production limits allow (a 503 would end the run).
+    limits = "anon_requests_per_minute = 0\n"
+    path.write_text(path.read_text().replace(limits, f"{limits}request_seconds = {LONG}\nstatement_timeout_ms = {LONG * 1000}\n", 1))
+    return path
 
 
 STAFF_SESSION = """
@@ -84,9 +114,27 @@ print(client.cookies["sessionid"].value)
 """
 
 
-def wrk(port: int, label: str, path: str, seconds: int, connections: int, cookie: str) -> Result:
-    out = harness.run_wrk(port, path, seconds, connections, cookie=cookie)
-    return Result(label, path, out.rps, out.p50_ms or 0.0, out.p99_ms or 0.0, out.requests, out.errors, "")
+def headers_of(case: Case, cookie: str) -> dict[str, str]:
+    headers = {"Cookie": cookie} if case.uncached else {}
+    if case.encoding:
+        headers["Accept-Encoding"] = case.encoding
+    return headers
+
+
+def wrk(port: int, case: Case, seconds: int, connections: int, cookie: str) -> Result:
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s", "--latency"]
+    for name, value in headers_of(case, cookie).items():
+        command += ["-H", f"{name}: {value}"]
+    out = harness.parse_wrk(subprocess.run([*command, f"http://127.0.0.1:{port}{case.path}"], capture_output=True, text=True, check=True).stdout)
+    return Result(case.label, case.path, out.rps, out.p50_ms or 0.0, out.p99_ms or 0.0, out.requests, out.errors, "")
+
+
+def fetch(port: int, case: Case, cookie: str) -> tuple[int, str, str]:
+    """(status, X-Cache, the bytes sent and their coding) of one GET of the case, as wrk asks it."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{case.path}", headers=headers_of(case, cookie))
+    with urllib.request.urlopen(request, timeout=300) as response:  # urllib never decompresses
+        body = response.read()
+        return response.status, response.headers.get("X-Cache", "-"), f"{len(body):,} {response.headers.get('Content-Encoding', 'identity')}"
 
 
 def median_of(runs: list[Result], floors: list[Result]) -> Result:
@@ -108,12 +156,13 @@ def median_of(runs: list[Result], floors: list[Result]) -> Result:
 
 def table(results: list[Result]) -> str:
     rows = [
-        "| what | path | requests/s | p50 ms | p99 ms | of the trivial view | X-Cache | requests (errors) |",
-        "|---|---|---:|---:|---:|---:|---|---:|",
+        "| what | path | requests/s | p50 ms | p99 ms | of the trivial view | X-Cache | bytes sent | requests (errors) |",
+        "|---|---|---:|---:|---:|---:|---|---:|---:|",
     ]
     for r in results:
         share = f"{100 * r.share:.0f}%" if r.share >= 0.1 else f"{100 * r.share:.2g}%"
-        rows.append(f"| {r.label} | `{r.path}` | {r.rps:,.1f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {share} | {r.x_cache} | {r.requests:,} ({r.errors}) |")
+        figures = f"{r.rps:,.1f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {share}"
+        rows.append(f"| {r.label} | `{r.path}` | {figures} | {r.x_cache} | {r.sent} | {r.requests:,} ({r.errors}) |")
     return "\n".join(rows)
 
 
@@ -122,52 +171,57 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of the trivial view and the cached cases")
     parser.add_argument("--seconds", type=int, default=6, help="wrk duration of each case in a round")
     parser.add_argument("--uncached-seconds", type=int, default=20, help="wrk duration of each uncached case")
+    parser.add_argument("--no-uncached", action="store_true", help="the cached cases only")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--port", type=int, default=8201, help="gunicorn's port")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--app", default="pandjango.wsgi:application", help="the WSGI application gunicorn serves")
+    parser.add_argument("--config", type=Path, default=harness.BASE_CONFIG, help="the configuration its [cache] is replaced in")
+    parser.add_argument("--database", help="the PanDA database's name instead of the configuration's")
     args = parser.parse_args()
     harness.require_tools("memcached", "wrk")
+    cases = [case for case in CASES if not (case.uncached and args.no_uncached)]
 
     work = Path(tempfile.mkdtemp(prefix="pandjango-bench-"))
     memcached_port = harness.free_port()
-    env = {**os.environ, "PANDJANGO_CONFIG": str(bench_config(work, memcached_port)), "DJANGO_SETTINGS_MODULE": "pandjango.settings"}
+    config = bench_config(work, memcached_port, args.config.resolve(), args.database)
+    env = {**os.environ, "PANDJANGO_CONFIG": str(config), "DJANGO_SETTINGS_MODULE": "pandjango.settings"}
     processes: list[subprocess.Popen[bytes]] = []
     try:
         processes.append(harness.start_memcached(memcached_port))
         manage(env, "migrate", "-v0")
         cookie = "sessionid=" + manage(env, code=STAFF_SESSION).strip()
         log = open(work / "gunicorn.log", "wb")
-        processes.append(harness.start_gunicorn(env, args.port, log, args.workers, args.app, production_conf=False, extra=["--timeout", "120"]))
+        processes.append(harness.start_gunicorn(env, args.port, log, args.workers, args.app, production_conf=False, extra=["--timeout", "300"]))
         states = {}
-        for _, path, uncached in CASES:
-            session = cookie if uncached else ""
-            harness.fetch(args.port, path, session)  # warms the cached cases, and the workers
-            status, states[path], _ = harness.fetch(args.port, path, session)
+        for case in cases:
+            fetch(args.port, case, cookie)  # warms the cached cases, and the workers
+            status, x_cache, sent = states[case.name] = fetch(args.port, case, cookie)
             if status != 200:
-                raise SystemExit(f"{path} answered {status}")
-        fast = [(label, path) for label, path, uncached in CASES if not uncached]
-        runs: dict[str, list[Result]] = {path: [] for _, path in fast}
+                raise SystemExit(f"{case.path} answered {status}")
+        fast = [case for case in cases if not case.uncached]
+        runs: dict[str, list[Result]] = {case.name: [] for case in fast}
         for round_number in range(1, args.rounds + 1):
             print(f"round {round_number} of {args.rounds}: {len(fast)} x {args.seconds} s of wrk", file=sys.stderr)
-            for label, path in fast:
-                runs[path].append(wrk(args.port, label, path, args.seconds, args.connections, ""))
-        floors = runs[fast[0][1]]
-        results = {path: median_of(runs[path], floors) for _, path in fast}
+            for case in fast:
+                runs[case.name].append(wrk(args.port, case, args.seconds, args.connections, ""))
+        floors = runs[fast[0].name]
+        results = {case.name: median_of(runs[case.name], floors) for case in fast}
         floor_rps = statistics.median(f.rps for f in floors)
-        for label, path, uncached in CASES:
-            if uncached:
-                print(f"{label}: {args.uncached_seconds} s of wrk", file=sys.stderr)
-                result = wrk(args.port, label, path, args.uncached_seconds, args.connections, cookie)
+        for case in cases:
+            if case.uncached:
+                print(f"{case.label}: {args.uncached_seconds} s of wrk", file=sys.stderr)
+                result = wrk(args.port, case, args.uncached_seconds, args.connections, cookie)
                 result.share = result.rps / floor_rps
-                results[path] = result
-        for path, result in results.items():
-            result.x_cache = states[path]
+                results[case.name] = result
+        for name, result in results.items():
+            _, result.x_cache, result.sent = states[name]
         print(
             f"gunicorn {args.workers} sync workers, wrk -t2 -c{args.connections}, {args.rounds} interleaved rounds of {args.seconds} s "
-            f"(uncached: one run of {args.uncached_seconds} s), memcached 1 server, {os.cpu_count()} cores\n"
+            f"(uncached: one run of {args.uncached_seconds} s), memcached 1 server, {os.cpu_count()} cores, "
+            f"database {args.database or args.config}\n"
         )
-        print(table([results[path] for _, path, _ in CASES]))
+        print(table([results[case.name] for case in cases]))
         print(f"\n(gunicorn's log: {work / 'gunicorn.log'})")
     finally:
         for process in reversed(processes):

@@ -20,7 +20,9 @@ from django.contrib.auth.models import Group, User
 from django.db import connections
 from django.test import Client
 
+from pandjango.legacy.standin import StandinServer
 from pandjango.pandadb import schema
+from tests.legacy_helpers import running_standin
 
 SEED_JOBS = 3000
 SEED_DAYS = 4
@@ -66,6 +68,14 @@ def pandjango_config(settings: Any) -> Callable[[str, Any], None]:
         node[last] = value
 
     return change
+
+
+@pytest.fixture(scope="module")
+def old_monitor() -> Iterator[StandinServer]:
+    """The stand-in old monitor, for the legacy proxy (a module that needs other options
+    defines its own)."""
+    with running_standin() as server:
+        yield server
 
 
 @pytest.fixture

@@ -3,24 +3,18 @@ active, and moving between the two kinds of page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from pandjango.legacy.standin import StandinServer
-from tests.legacy_helpers import proxy_to, running_standin
+from tests.legacy_helpers import proxy_to
 
 from .conftest import BROWSER_MARKS, Console, screenshot, wait_ready
 
 pytestmark = BROWSER_MARKS
-
-
-@pytest.fixture(scope="module")
-def old_monitor() -> Iterator[StandinServer]:
-    with running_standin() as server:
-        yield server
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from pandjango.edge.securityheaders import CONTENT_SECURITY_POLICY
 from pandjango.legacy.standin import StandinServer
 from pandjango.pandadb.models import JobsArchived4
-from tests.legacy_helpers import proxy_to, running_standin
+from tests.legacy_helpers import proxy_to
 
 from .conftest import BROWSER_MARKS, Console, wait_ready
 
@@ -62,12 +62,6 @@ def test_no_view_breaks_the_content_security_policy(watched: Page, console: Cons
     page.wait_for_load_state("networkidle")
     assert violations(page) == []
     assert not [e for e in console.errors if "Content Security Policy" in e], console.errors
-
-
-@pytest.fixture
-def old_monitor() -> Iterator[StandinServer]:
-    with running_standin() as server:
-        yield server
 
 
 def test_a_legacy_page_breaks_no_policy_either(watched: Page, old_monitor: StandinServer, pandjango_config: Callable[[str, Any], None]) -> None:

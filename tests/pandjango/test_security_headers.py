@@ -6,7 +6,7 @@ and none needed by API clients for the batch status POST."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from pandjango.edge.securityheaders import CONTENT_SECURITY_POLICY
 from pandjango.legacy.standin import StandinServer
 from pandjango.legacy.views import LEGACY_CSP
 from pandjango.urls import urlpatterns as site_urlpatterns
-from tests.legacy_helpers import proxy_to, running_standin
+from tests.legacy_helpers import proxy_to
 
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates"
 
@@ -52,12 +52,6 @@ def _site_with_failures(settings: Any) -> None:
     settings.ROOT_URLCONF = __name__
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
-
-
-@pytest.fixture(scope="module")
-def old_monitor() -> Iterator[StandinServer]:
-    with running_standin() as server:
-        yield server
 
 
 @pytest.fixture

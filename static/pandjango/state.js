@@ -21,6 +21,21 @@ $(function () {
     page(section, name, title, render) {
       PJ.views.register(section, { name: name, title: title, nav: true, match: `${name}/`, render: render });
     },
+    // One row of a list page, at <section>/<list>/<id>/ (a number), titled "<title> <id>" and
+    // shown under its list in the menu: render(ctx, id).
+    item(section, name, title, list, render) {
+      PJ.views.register(section, {
+        name: name,
+        title: title,
+        navParent: list,
+        match: new RegExp(`^${list}/(\\d+)/$`),
+        render(ctx) {
+          const id = ctx.args[0];
+          ctx.title(`${title} ${id}`);
+          render(ctx, id);
+        },
+      });
+    },
     of(section) {
       return registry[section] || [];
     },

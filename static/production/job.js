@@ -22,37 +22,29 @@ $(function () {
     return $t;
   }
 
-  PJ.views.register("production", {
-    name: "job",
-    title: "Job",
-    navParent: "jobs",
-    match: /^jobs\/(\d+)\/$/,
-    render(ctx) {
-      const pandaid = ctx.args[0];
-      ctx.title(`Job ${pandaid}`);
-      ctx.load().then(function (body) {
-        const job = body.data || {};
-        const $head = PJ.el("p", { class: "pj-jobhead" });
-        $head.append(PJ.el("span", { class: PJ.stateClass(job.jobstatus) }, job.jobstatus || ""));
-        if (job.table) $head.append(PJ.el("span", { class: "pj-muted" }, ` (in ${job.table})`));
-        const links = [];
-        if (job.computingsite) links.push(PJ.el("a", { href: PJ.link.queue(job.computingsite) }, `queue ${job.computingsite}`));
-        const worker = job.worker;
-        if (worker) {
-          const $pilot = PJ.el("a", { href: PJ.link.pilot(worker.harvesterid, worker.workerid), class: "pj-pilot-link" }, `pilot ${worker.workerid} of ${worker.harvesterid}`);
-          links.push(worker.status ? $pilot.add(PJ.el("span", { class: PJ.stateClass(worker.status) }, ` (${worker.status})`)) : $pilot);
-        }
-        if (job.jeditaskid) links.push(PJ.el("a", { href: PJ.link.task(job.jeditaskid), class: "pj-task-link" }, `task ${job.jeditaskid}`));
-        if (job.produsername) links.push(PJ.el("a", { href: PJ.link.jobs({ produsername: job.produsername }) }, `jobs of ${job.produsername}`));
-        if (job.parentid) links.push(PJ.el("a", { href: PJ.link.job(job.parentid) }, `previous attempt ${job.parentid}`));
-        links.forEach((l) => $head.append(" · ", l));
-        ctx.body.append($head);
-        ctx.body.append(PJ.heading("Errors"), errorsTable(job));
-        ctx.body.append(PJ.heading("All fields"), PJ.keyValues(job, {
-          skip: ["errors"],
-          link: (k, v) => (k === "computingsite" ? PJ.link.jobs({ computingsite: v }) : null),
-        }));
-      });
-    },
+  PJ.views.item("production", "job", "Job", "jobs", function (ctx, pandaid) {
+    ctx.load().then(function (body) {
+      const job = body.data || {};
+      const $head = PJ.el("p", { class: "pj-jobhead" });
+      $head.append(PJ.el("span", { class: PJ.stateClass(job.jobstatus) }, job.jobstatus || ""));
+      if (job.table) $head.append(PJ.el("span", { class: "pj-muted" }, ` (in ${job.table})`));
+      const links = [];
+      if (job.computingsite) links.push(PJ.el("a", { href: PJ.link.queue(job.computingsite) }, `queue ${job.computingsite}`));
+      const worker = job.worker;
+      if (worker) {
+        const $pilot = PJ.el("a", { href: PJ.link.pilot(worker.harvesterid, worker.workerid), class: "pj-pilot-link" }, `pilot ${worker.workerid} of ${worker.harvesterid}`);
+        links.push(worker.status ? $pilot.add(PJ.el("span", { class: PJ.stateClass(worker.status) }, ` (${worker.status})`)) : $pilot);
+      }
+      if (job.jeditaskid) links.push(PJ.el("a", { href: PJ.link.task(job.jeditaskid), class: "pj-task-link" }, `task ${job.jeditaskid}`));
+      if (job.produsername) links.push(PJ.el("a", { href: PJ.link.jobs({ produsername: job.produsername }) }, `jobs of ${job.produsername}`));
+      if (job.parentid) links.push(PJ.el("a", { href: PJ.link.job(job.parentid) }, `previous attempt ${job.parentid}`));
+      links.forEach((l) => $head.append(" · ", l));
+      ctx.body.append($head);
+      ctx.body.append(PJ.heading("Errors"), errorsTable(job));
+      ctx.body.append(PJ.heading("All fields"), PJ.keyValues(job, {
+        skip: ["errors"],
+        link: (k, v) => (k === "computingsite" ? PJ.link.jobs({ computingsite: v }) : null),
+      }));
+    });
   });
 });

@@ -54,34 +54,26 @@ $(function () {
     ], { title: "Progress: its jobs finished and failed so far", yLabel: "jobs", colours: ["#2ca02c", "#d62728"], height: 200, cumulative: true });
   }
 
-  PJ.views.register("production", {
-    name: "task",
-    title: "Task",
-    navParent: "tasks",
-    match: /^tasks\/(\d+)\/$/,
-    render(ctx) {
-      const jeditaskid = ctx.args[0];
-      ctx.title(`Task ${jeditaskid}`);
-      ctx.load().then(function (body) {
-        const data = body.data || {};
-        const task = data.task || data;
-        ctx.body.append(PJ.el("p").append(PJ.el("a", { href: PJ.link.jobs({ jeditaskid: jeditaskid }) }, "all jobs of this task"),
-          " · ", PJ.el("a", { href: PJ.link.jobs({ jeditaskid: jeditaskid, jobstatus: "failed" }) }, "its failed jobs")));
-        progressPlot(ctx, jeditaskid, task);
-        const jobs = data.jobs || data.job_counts || data.jobstatus || null;
-        if (jobs) {
-          ctx.body.append(PJ.heading("Jobs by state"),
-            PJ.countLine("States", PJ.counts(jobs, "jobstatus"), (v) => PJ.link.jobs({ jeditaskid: jeditaskid, jobstatus: v })));
-        }
-        if (Array.isArray(data.datasets)) {
-          ctx.body.append(PJ.heading(`Datasets (${data.datasets.length})`));
-          PJ.table(ctx.body, data.datasets, PJ.autoColumns(data.datasets), { id: "datasets", pageLength: 25 });
-        }
-        ctx.body.append(PJ.heading("Task"), PJ.keyValues(task, {
-          skip: ["datasets", "jobs"],
-          link: (k, v) => (k === "status" ? PJ.link.tasks({ status: v }) : k === "username" ? PJ.link.tasks({ username: v }) : null),
-        }));
-      });
-    },
+  PJ.views.item("production", "task", "Task", "tasks", function (ctx, jeditaskid) {
+    ctx.load().then(function (body) {
+      const data = body.data || {};
+      const task = data.task || data;
+      ctx.body.append(PJ.el("p").append(PJ.el("a", { href: PJ.link.jobs({ jeditaskid: jeditaskid }) }, "all jobs of this task"),
+        " · ", PJ.el("a", { href: PJ.link.jobs({ jeditaskid: jeditaskid, jobstatus: "failed" }) }, "its failed jobs")));
+      progressPlot(ctx, jeditaskid, task);
+      const jobs = data.jobs || data.job_counts || data.jobstatus || null;
+      if (jobs) {
+        ctx.body.append(PJ.heading("Jobs by state"),
+          PJ.countLine("States", PJ.counts(jobs, "jobstatus"), (v) => PJ.link.jobs({ jeditaskid: jeditaskid, jobstatus: v })));
+      }
+      if (Array.isArray(data.datasets)) {
+        ctx.body.append(PJ.heading(`Datasets (${data.datasets.length})`));
+        PJ.table(ctx.body, data.datasets, PJ.autoColumns(data.datasets), { id: "datasets", pageLength: 25 });
+      }
+      ctx.body.append(PJ.heading("Task"), PJ.keyValues(task, {
+        skip: ["datasets", "jobs"],
+        link: (k, v) => (k === "status" ? PJ.link.tasks({ status: v }) : k === "username" ? PJ.link.tasks({ username: v }) : null),
+      }));
+    });
   });
 });

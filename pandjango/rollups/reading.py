@@ -127,25 +127,35 @@ def rollup_for(used: Plan, columns: Iterable[str]) -> type[Counts] | None:
     return next((model for model in ROLLUPS if needed <= set(model.dimensions)), None)
 
 
-def group_counts(used: Plan, columns: Sequence[str], live: bool = True, **only: Any) -> Groups:
-    """Jobs counted by the values of `columns`, with the highest PandaID of each group: the
-    rollups and the partial hours of JOBSARCHIVED4, and with `live` the active tables.
-    `only` narrows the selection (jobstatus="failed"). The caller checked rollup_for()."""
-    model = rollup_for(used, [*columns, *only])
-    assert model is not None
+def group_counts(used: Plan, column_sets: Sequence[Sequence[str]], live: bool = True, **only: Any) -> list[Groups]:
+    """Per set of columns, the jobs counted by their values, with the highest PandaID of each
+    group: the rollups and the partial hours of JOBSARCHIVED4, and with `live` the active
+    tables. The job tables are grouped once, by every column of the sets, and each set's
+    groups are added up from those. `only` narrows the selection (jobstatus="failed"). The
+    caller checked rollup_for()."""
     extra = Q(**only)
-    groups: Groups = {}
-    rolled = model._default_manager.filter(used.rolled_q & extra, bucket__gte=used.rolled.start, bucket__lt=used.rolled.end)
-    _add(groups, _grouped(rolled, columns, Sum("n"), "max_pandaid"), columns)
-    for edge in used.edges:
-        for _, qs in job_querysets(used.q & extra, edge, [ROLLED_TABLE]):
-            _add(groups, _grouped(qs, columns, Count("pandaid"), "pandaid"), columns)
+    counted: list[Groups] = []
+    for columns in column_sets:
+        model = rollup_for(used, [*columns, *only])
+        assert model is not None
+        rolled = model._default_manager.filter(used.rolled_q & extra, bucket__gte=used.rolled.start, bucket__lt=used.rolled.end)
+        groups: Groups = {}
+        _add(groups, _grouped(rolled, columns, Sum("n"), "max_pandaid"), columns)
+        counted.append(groups)
+    every = list(dict.fromkeys(c for columns in column_sets for c in columns))
+    read = [qs for edge in used.edges for _, qs in job_querysets(used.q & extra, edge, [ROLLED_TABLE])]
     if live:
-        for name, qs in job_querysets(used.q & extra, used.window, LIVE_TABLES):
-            if name != ROLLED_TABLE:
-                _add(groups, _grouped(qs, columns, Count("pandaid"), "pandaid"), columns)
-    return groups
-
+        read += [qs for name, qs in job_querysets(used.q & extra, used.window, LIVE_TABLES) if name != ROLLED_TABLE]
+    finest: Groups = {}
+    for qs in read:
+        _add(finest, _grouped(qs, every, Count("pandaid"), "pandaid"), every)
+    for columns, groups in zip(column_sets, counted, strict=True):
+        positions = [every.index(c) for c in columns]
+        for key, (n, example) in finest.items():
+            group = groups.setdefault(tuple(key[i] for i in positions), [0, 0])
+            group[0] += n
+            group[1] = max(group[1], example)
+    return counted
 
 
 def status() -> dict[str, Any]:

@@ -15,7 +15,7 @@ def matrix_counts(query: Query, row_field: str, col_field: str) -> tuple[Counter
     used = reading.plan(query)
     if used is None or reading.rollup_for(used, [row_field, col_field]) is None:
         return None
-    groups = reading.group_counts(used, [row_field, col_field])
+    groups = reading.group_counts(used, [[row_field, col_field]])[0]
     return Counter({key: n for key, (n, _) in groups.items()}), reading.source_meta(used)
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from pandjango import config
 from pandjango.pandadb.models import JOB_MODELS
 from pandjango.pandadb.router import PandaRouter
-from pandjango.rollups import lock, refresh
+from pandjango.rollups import lock, refresh, runner
 from pandjango.rollups.models import JOBS, LOCK, JobCount, RollupState, TaskJobCount
 from tests.pandjango.rollups_helpers import NEW_PANDAID, a_job, refreshed, rolled_total, write_job
 
@@ -200,3 +200,27 @@ def test_the_config_refuses_a_lag_overlap_or_lock_time_that_is_not_positive(tmp_
     path.write_text(f'[databases.default]\nengine = "sqlite"\nname = "x"\n[databases.panda]\nengine = "sqlite"\nname = "y"\n[rollups]\n{key} = 0\n')
     with pytest.raises(config.ConfigError, match=f"rollups.{key} must be > 0"):
         config.load(path)
+
+
+class Stopped(Exception):
+    pass
+
+
+def test_the_loop_runs_again_and_waits_its_turn_while_another_holds_the_lock(monkeypatch: pytest.MonkeyPatch) -> None:
+    said: list[str] = []
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 2:
+            raise Stopped
+
+    monkeypatch.setattr(runner.time, "sleep", sleep)
+    monkeypatch.setattr(runner.connections, "close_all", lambda: None)  # the test's transaction stays open
+    with lock.held(me="another server"), pytest.raises(Stopped):
+        runner.refresh_loop(backfill=False, every=7, say=said.append)
+    assert said == ["another refresher holds the rollups lock; this one exits"] * 2 and sleeps == [7, 7]
+    monkeypatch.setattr(runner.time, "sleep", lambda seconds: (_ for _ in ()).throw(Stopped()))
+    with pytest.raises(Stopped):
+        runner.refresh_loop(backfill=False, every=7, say=said.append)
+    assert said[-1].startswith("rollups up to date as of")

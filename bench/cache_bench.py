@@ -77,6 +77,7 @@ class Result:
     x_cache: str
     share: float = 0.0  # of the trivial view's requests per second
     sent: str = ""  # the answer's bytes as sent, and its Content-Encoding
+    cpu_us: float = 0.0  # CPU time of the gunicorn workers and memcached per request
 
 
 def bench_config(directory: Path, memcached_port: int, base: Path, database: str | None) -> Path:
@@ -121,12 +122,26 @@ def headers_of(case: Case, cookie: str) -> dict[str, str]:
     return headers
 
 
-def wrk(port: int, case: Case, seconds: int, connections: int, cookie: str) -> Result:
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used (/proc/<pid>/stat)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(port: int, case: Case, seconds: int, connections: int, cookie: str, servers: list[int]) -> Result:
+    """One wrk run of the case, with the CPU time the servers (`servers`: the gunicorn workers
+    and memcached) spent per request: unlike requests per second, it hardly moves with the
+    load other work puts on a shared machine."""
     command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s", "--latency"]
     for name, value in headers_of(case, cookie).items():
         command += ["-H", f"{name}: {value}"]
+    cpu = cpu_seconds(servers)
     out = harness.parse_wrk(subprocess.run([*command, f"http://127.0.0.1:{port}{case.path}"], capture_output=True, text=True, check=True).stdout)
-    return Result(case.label, case.path, out.rps, out.p50_ms or 0.0, out.p99_ms or 0.0, out.requests, out.errors, "")
+    cpu_us = 1e6 * (cpu_seconds(servers) - cpu) / max(out.requests, 1)
+    return Result(case.label, case.path, out.rps, out.p50_ms or 0.0, out.p99_ms or 0.0, out.requests, out.errors, "", cpu_us=cpu_us)
 
 
 def fetch(port: int, case: Case, cookie: str) -> tuple[int, str, str]:
@@ -151,18 +166,19 @@ def median_of(runs: list[Result], floors: list[Result]) -> Result:
         sum(r.errors for r in runs),
         first.x_cache,
         statistics.median(r.rps / f.rps for r, f in zip(runs, floors, strict=True)),
+        cpu_us=statistics.median(r.cpu_us for r in runs),
     )
 
 
 def table(results: list[Result]) -> str:
     rows = [
-        "| what | path | requests/s | p50 ms | p99 ms | of the trivial view | X-Cache | bytes sent | requests (errors) |",
-        "|---|---|---:|---:|---:|---:|---|---:|---:|",
+        "| what | path | requests/s | p50 ms | p99 ms | of the trivial view | X-Cache | bytes sent | CPU us per request | requests (errors) |",
+        "|---|---|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
     for r in results:
         share = f"{100 * r.share:.0f}%" if r.share >= 0.1 else f"{100 * r.share:.2g}%"
         figures = f"{r.rps:,.1f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {share}"
-        rows.append(f"| {r.label} | `{r.path}` | {figures} | {r.x_cache} | {r.sent} | {r.requests:,} ({r.errors}) |")
+        rows.append(f"| {r.label} | `{r.path}` | {figures} | {r.x_cache} | {r.sent} | {r.cpu_us:,.0f} | {r.requests:,} ({r.errors}) |")
     return "\n".join(rows)
 
 
@@ -193,6 +209,7 @@ def main() -> None:
         cookie = "sessionid=" + manage(env, code=STAFF_SESSION).strip()
         log = open(work / "gunicorn.log", "wb")
         processes.append(harness.start_gunicorn(env, args.port, log, args.workers, args.app, production_conf=False, extra=["--timeout", "300"]))
+        servers = [processes[0].pid, *harness.worker_pids(processes[1].pid)]
         states = {}
         for case in cases:
             fetch(args.port, case, cookie)  # warms the cached cases, and the workers
@@ -204,14 +221,14 @@ def main() -> None:
         for round_number in range(1, args.rounds + 1):
             print(f"round {round_number} of {args.rounds}: {len(fast)} x {args.seconds} s of wrk", file=sys.stderr)
             for case in fast:
-                runs[case.name].append(wrk(args.port, case, args.seconds, args.connections, ""))
+                runs[case.name].append(wrk(args.port, case, args.seconds, args.connections, "", servers))
         floors = runs[fast[0].name]
         results = {case.name: median_of(runs[case.name], floors) for case in fast}
         floor_rps = statistics.median(f.rps for f in floors)
         for case in cases:
             if case.uncached:
                 print(f"{case.label}: {args.uncached_seconds} s of wrk", file=sys.stderr)
-                result = wrk(args.port, case, args.uncached_seconds, args.connections, cookie)
+                result = wrk(args.port, case, args.uncached_seconds, args.connections, cookie, servers)
                 result.share = result.rps / floor_rps
                 results[case.name] = result
         for name, result in results.items():

@@ -110,7 +110,7 @@ class Entry:
         if self.identity is not None:
             return self.identity
         assert self.gzipped is not None
-        return encoding.gunzip(self.gzipped)
+        return encoding.gunzip_by_etag(self.etag, self.gzipped)
 
     def age(self) -> float:
         return max(0.0, time.time() - self.created)

@@ -4,6 +4,7 @@ cache, and the cache key on its own."""
 from __future__ import annotations
 
 import gzip
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,28 @@ def test_anything_but_an_entry_of_this_key_reads_as_a_miss() -> None:
     assert Entry.unpack(SMALL, "k") is None
     assert Entry.unpack("text", "k") is None
     assert Entry.unpack(None, "k") is None
+
+
+@pytest.mark.no_db
+def test_a_gzipped_body_is_decompressed_once_per_process_within_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(encoding, "_inflated", OrderedDict())
+    monkeypatch.setattr(encoding, "_inflated_bytes", 0)
+    calls: list[int] = []
+    gunzip = encoding.gunzip
+    monkeypatch.setattr(encoding, "gunzip", lambda data: calls.append(1) or gunzip(data))
+    packed = Entry.of(BIG, compress=True).pack("k")
+    assert [Entry.unpack(packed, "k").body for _ in range(3)] == [BIG] * 3  # type: ignore[union-attr]
+    assert len(calls) == 1
+    # Past the budget the least recently used body goes first.
+    monkeypatch.setattr(encoding, "INFLATED_MAX_BYTES", 4 * len(BIG) + 10)
+    others = [b"%d" % n + BIG[1:] for n in range(4)]  # as long as BIG
+    for other in others:
+        assert encoding.gunzip_by_etag(etag_of(other), gzip.compress(other)) == other
+    assert etag_of(BIG) not in encoding._inflated
+    assert encoding._inflated_bytes == sum(len(b) for b in encoding._inflated.values()) <= encoding.INFLATED_MAX_BYTES
+    calls.clear()
+    assert encoding.gunzip_by_etag(etag_of(others[-1]), b"not needed") == others[-1]
+    assert calls == []
 
 
 @pytest.mark.no_db

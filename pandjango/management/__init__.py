@@ -1,0 +1,1 @@
+"""Management commands of the shared floor: cache (show, warm) and rawsql (list, show, explain)."""

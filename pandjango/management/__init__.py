@@ -1,1 +1,1 @@
-"""Management commands of the shared floor: cache (show, warm) and rawsql (list, show, explain)."""
+"""Management commands of the shared floor: cache (show, warm), rawsql (list, show, explain), sections, apitoken."""

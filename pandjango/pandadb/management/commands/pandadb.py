@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pandjango.pandadb import schema
+from pandjango.pandadb.sessions import no_statement_timeout
 
 
 def _parse_now(value: str) -> datetime:
@@ -36,7 +37,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            getattr(self, "_" + options["action"])(options)
+            # Index builds after a bulk load and a backfill take minutes: the API's statement
+            # timeout is for requests, not for these (pandjango/pandadb/sessions.py).
+            with no_statement_timeout():
+                getattr(self, "_" + options["action"])(options)
         except schema.NotOursError as exc:
             raise CommandError(str(exc)) from None
 

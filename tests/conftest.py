@@ -9,6 +9,8 @@ run; every test then runs in a transaction that is rolled back.
 from __future__ import annotations
 
 import copy
+import os
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +35,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("django_db") is None and item.get_closest_marker("no_db") is None:
             item.add_marker(pytest.mark.django_db(databases=["default", "panda"]))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Under mutation testing (mutmut sets MUTANT_UNDER_TEST), each process's pytest session
+    creates its own test databases, named with its process id: mutmut runs the mutants' tests
+    in forked children at once, and each child's session would otherwise remove, recreate and
+    re-seed the databases the other child's tests are reading (docs/testing.md). Normal runs
+    keep their names."""
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        return
+    for db in django_settings.DATABASES.values():
+        test = db.setdefault("TEST", {})
+        name = test.get("NAME") or f"test_{db['NAME']}"
+        ext = ".sqlite3" if name.endswith(".sqlite3") else ""
+        # a forked child inherits the settings its parent's sessions changed: one suffix only
+        base = re.sub(r"_mutation\d+$", "", name.removesuffix(ext))
+        test["NAME"] = f"{base}_mutation{os.getpid()}{ext}"
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,17 @@ def test_the_title_is_the_pages_first_cut_at_200_characters() -> None:
     assert page_title("<p>no title</p>") == ""
 
 
+def test_the_title_is_the_text_of_the_first_title_element_alone() -> None:
+    assert page_title("Jobs <title>Clouds</title> of task") == "Clouds"
+    assert page_title("<title>Jobs</b> of<!-- a comment --> task</title>") == "Jobs of task"
+
+
+def test_the_title_is_looked_for_in_the_pages_first_20000_characters() -> None:
+    before = " " * (20000 - len("<title>"))
+    assert page_title(before + "<title>late</title>") == ""  # its text starts at character 20,001
+    assert page_title(before[1:] + "<title>late</title>") == "l"  # only its first character is read
+
+
 @pytest.mark.parametrize(
     ("value", "link", "expected"),
     [

@@ -68,13 +68,16 @@ test: setup lint typecheck pytest-sqlite pytest-mariadb pytest-postgresql
 
 # Mutation testing of the guard code (docs/testing.md), not part of `make test`: mutmut, with
 # tests/mutation/setup.cfg, in a copy of the tree under $(MUTATION_DIR), on SQLite.
+# MUTANTS: a part of the run, as mutmut's mutant name patterns, e.g.
+# make mutation MUTANTS="pandjango.legacy.sanitise.* pandjango.legacy.paths.*"
 MUTATION_DIR ?= /tmp/pandjango-mutation
+MUTANTS ?=
 .PHONY: mutation
 mutation: setup
 	rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR)/var
 	tar --exclude=./.venv --exclude=./node_modules --exclude=./var --exclude=./.git -cf - . | tar -xf - -C $(MUTATION_DIR)
 	cp tests/mutation/setup.cfg $(MUTATION_DIR)/setup.cfg
-	cd $(MUTATION_DIR) && PANDJANGO_CONFIG=$(MUTATION_DIR)/config/test/sqlite.toml $(CURDIR)/$(BIN)/mutmut run --max-children 2
+	cd $(MUTATION_DIR) && PANDJANGO_CONFIG=$(MUTATION_DIR)/config/test/sqlite.toml $(CURDIR)/$(BIN)/mutmut run --max-children 2 $(foreach m,$(MUTANTS),'$(m)')
 	cd $(MUTATION_DIR) && $(CURDIR)/$(BIN)/mutmut results
 
 # The benchmark (bench/run.py, docs/benchmarks.md): seeds or reuses a MariaDB database of ours,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from pandjango.legacy.paths import LegacySettings, tab_problems
+from pandjango.legacy.paths import LegacySettings, section_tab_url, tab_problems
 from pandjango.sections import beta_members
 
 BASE = "http://old.example.org:25880/server/pandamon/"
@@ -31,3 +31,12 @@ def test_a_tab_is_reported_when_its_path_or_query_would_be_refused() -> None:
     tabs = {"clouds": "/query?dash=clouds", "jobs": "query", "prefix": "X/query", "control": "query?job=%01", "admin": "admin/config"}
     cfg = LegacySettings(base_url=BASE, allowed_prefixes=("query",), timeout_seconds=1, max_bytes=1000, cache_lifetime=0, tabs=tabs)
     assert sorted(tab_problems(cfg)) == ["admin", "control", "prefix"]
+
+
+@pytest.mark.no_db
+def test_a_section_that_is_off_goes_to_the_legacy_tab_of_its_name(pandjango_config: Any) -> None:
+    pandjango_config("legacy.base_url", BASE)
+    pandjango_config("legacy.tabs", {"Jobs": "/query?dash=jobs&note=a?b", "XQuery": "Xquery"})
+    assert section_tab_url("jobs") == "/legacy/query?dash=jobs&note=a?b"
+    assert section_tab_url("xquery") == "/legacy/Xquery"
+    assert section_tab_url("tasks") is None

@@ -32,7 +32,7 @@ from pandjango.pandadb.jobs import LIVE_TABLES, Window, archive_boundary, job_qu
 from pandjango.rawsql import fromrequest
 
 from .models import CODE_DIMENSIONS, DIMENSIONS, JOBS, ROLLUPS, Counts, RollupState
-from .refresh import HOUR, ROLLED_TABLE, hour_of
+from .refresh import HOUR, ROLLED_TABLE, Groups, add_into, hour_of
 
 # The filters a rollup can apply: each rolled-up column, as fromrequest reads them.
 FILTERS = {name: "int list" if name == "jeditaskid" or name in CODE_DIMENSIONS else "str list" for name in DIMENSIONS}
@@ -49,10 +49,6 @@ class Plan:
     rolled_q: Q  # the same filters, for a rollup
     filtered: frozenset[str]  # the columns they filter on
     fresh_as_of: datetime
-
-
-# A group's values -> [jobs, highest PandaID]
-Groups = dict[tuple[Any, ...], list[int]]
 
 
 def fresh_as_of() -> datetime | None:
@@ -112,9 +108,7 @@ def source_meta(used: Plan | None) -> dict[str, Any]:
 
 def _add(groups: Groups, rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
     for row in rows:
-        group = groups.setdefault(tuple(row[c] for c in columns), [0, 0])
-        group[0] += int(row["n"])
-        group[1] = max(group[1], int(row["example"] or 0))
+        add_into(groups, tuple(row[c] for c in columns), row["n"], row["example"])
 
 
 def _grouped(qs: QuerySet[Any], columns: Sequence[str], count: Any, example: str) -> QuerySet[Any]:
@@ -152,9 +146,7 @@ def group_counts(used: Plan, column_sets: Sequence[Sequence[str]], live: bool = 
     for columns, groups in zip(column_sets, counted, strict=True):
         positions = [every.index(c) for c in columns]
         for key, (n, example) in finest.items():
-            group = groups.setdefault(tuple(key[i] for i in positions), [0, 0])
-            group[0] += n
-            group[1] = max(group[1], example)
+            add_into(groups, tuple(key[i] for i in positions), n, example)
     return counted
 
 

@@ -39,6 +39,16 @@ ROLLED_TABLE = "archived"
 
 Progress = Callable[[str], None]
 
+# A group's values -> [jobs, highest PandaID]
+Groups = dict[tuple[Any, ...], list[int]]
+
+
+def add_into(groups: Groups, key: tuple[Any, ...], jobs: int, top: int | None) -> None:
+    """Adds `jobs` jobs whose highest PandaID is `top` to the group `key`."""
+    group = groups.setdefault(key, [0, 0])
+    group[0] += int(jobs)
+    group[1] = max(group[1], int(top or 0))
+
 
 @dataclass
 class RunResult:
@@ -74,11 +84,9 @@ def recompute(bucket: datetime) -> None:
 
 def _coarser(model: type[Counts], bucket: datetime, rows: list[dict[str, Any]]) -> list[Counts]:
     """The finest groups added up into the groups of `model`'s columns."""
-    groups: dict[tuple[Any, ...], list[int]] = {}
+    groups: Groups = {}
     for row in rows:
-        group = groups.setdefault(tuple(row[c] for c in model.dimensions), [0, 0])
-        group[0] += row["n"]
-        group[1] = max(group[1], row["max_pandaid"])
+        add_into(groups, tuple(row[c] for c in model.dimensions), row["n"], row["max_pandaid"])
     return [
         model(bucket=bucket, n=n, max_pandaid=top, **dict(zip(model.dimensions, key, strict=True)))
         for key, (n, top) in groups.items()

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from pandjango.api.parameters import Query
-from pandjango.rollups import reading
+from pandjango.rollups import reading, refresh
 
 # What an answer from rollups gives the query functions: the groups of each count asked
 # for (their values -> [jobs, highest PandaID]), and the answer's meta.source/fresh_as_of.
-Rolled = tuple[list[reading.Groups], dict[str, Any]]
+Rolled = tuple[list[refresh.Groups], dict[str, Any]]
 
 
 def _counts(query: Query, tables: Sequence[str] | None, column_sets: Sequence[Sequence[str]], live: bool = True, **only: Any) -> Rolled | None:

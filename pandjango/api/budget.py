@@ -35,6 +35,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse
 
 from pandjango.pandadb.router import PANDA_ALIAS
+from pandjango.pandadb.sessions import POSTGRESQL_SET_TIMEOUT
 
 log = logging.getLogger("pandjango.api.budget")
 
@@ -42,7 +43,6 @@ log = logging.getLogger("pandjango.api.budget")
 SQLITE_CHECK_EVERY = 10000
 # Statements MariaDB takes SET STATEMENT ... FOR before (reads; not SAVEPOINT and the like).
 _READS = ("SELECT", "WITH", "/*", "(")
-_POSTGRESQL_TIMEOUT = "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, false)"
 
 
 class QueryBudgetSpent(DatabaseError):
@@ -118,7 +118,7 @@ class QueryBudget:
         saved for most statements, at that much past the deadline at worst)."""
         if self._session_seconds is not None and self._session_seconds - remaining <= self.slack:
             return
-        cursor.execute(_POSTGRESQL_TIMEOUT, [str(_milliseconds(remaining))])
+        cursor.execute(POSTGRESQL_SET_TIMEOUT, [str(_milliseconds(remaining))])
         before = cursor.fetchone()[0]
         if self._session_before is None:
             self._session_before = before
@@ -134,7 +134,7 @@ class QueryBudget:
                 raw.set_progress_handler(None, 0)
             elif self._session_before is not None and connection.vendor == "postgresql" and not _failed_transaction(raw):
                 with raw.cursor() as cursor:
-                    cursor.execute(_POSTGRESQL_TIMEOUT, [self._session_before])
+                    cursor.execute(POSTGRESQL_SET_TIMEOUT, [self._session_before])
             elif self._session_before is not None and connection.vendor == "oracle":
                 raw.call_timeout = self._session_before
         except Exception as exc:  # a connection that cannot be reset is not used again

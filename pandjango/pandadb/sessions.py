@@ -32,7 +32,9 @@ log = logging.getLogger("pandjango.pandadb.sessions")
 
 _MARIADB_READ = "SELECT @@SESSION.max_statement_time"
 _MARIADB_SET = "SET SESSION max_statement_time = %s"
-_POSTGRESQL_SET = "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, false)"
+# PostgreSQL: the session's statement timeout set, the one it had returned (also used by the
+# request budget, pandjango.api.budget, on a raw cursor).
+POSTGRESQL_SET_TIMEOUT = "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, false)"
 
 
 def session_timeout(connection: BaseDatabaseWrapper, value: Any) -> Any:
@@ -48,7 +50,7 @@ def session_timeout(connection: BaseDatabaseWrapper, value: Any) -> Any:
         return None
     with connection.cursor() as cursor:
         if vendor == "postgresql":
-            cursor.execute(_POSTGRESQL_SET, [str(value)])
+            cursor.execute(POSTGRESQL_SET_TIMEOUT, [str(value)])
             return cursor.fetchone()[0]
         cursor.execute(_MARIADB_READ)
         before = cursor.fetchone()[0]

@@ -45,8 +45,7 @@ class Plan:
     window: Window
     rolled: Window  # whole hours read from a rollup
     edges: tuple[Window, ...]  # the rest of the window, read from JOBSARCHIVED4
-    q: Q  # the request's filters, for the job tables
-    rolled_q: Q  # the same filters, for a rollup
+    q: Q  # the request's filters (Filter.q()), for the job tables and the rollups alike: their columns have the same names
     filtered: frozenset[str]  # the columns they filter on
     fresh_as_of: datetime
 
@@ -59,18 +58,6 @@ def fresh_as_of() -> datetime | None:
 def _ceil_hour(moment: datetime) -> datetime:
     floor = hour_of(moment)
     return floor if floor == moment else floor + HOUR
-
-
-def _rolled_q(params: dict[str, list[Any]]) -> Q:
-    """The IN-list filters as a Q on a rollup, written as PandaFilter writes them for the job
-    tables (a NOT IN of a nullable column lets NULL through in both)."""
-    q = Q()
-    for column in DIMENSIONS:
-        if column in params:
-            q &= Q(**{f"{column}__in": params[column]})
-        if f"{column}_not" in params:
-            q &= ~Q(**{f"{column}__in": params[f"{column}_not"]})
-    return q
 
 
 def plan(query: Query, tables: Sequence[str] | None = None) -> Plan | None:
@@ -95,7 +82,7 @@ def plan(query: Query, tables: Sequence[str] | None = None) -> Plan | None:
         return None
     edges = tuple(Window(a, b) for a, b in ((window.start, first), (last, window.end)) if a < b)
     filtered = frozenset(name.removesuffix("_not") for name in params)
-    return Plan(window, Window(first, last), edges, query.q, _rolled_q(params), filtered, mark)
+    return Plan(window, Window(first, last), edges, query.q, filtered, mark)
 
 
 def source_meta(used: Plan | None) -> dict[str, Any]:
@@ -132,7 +119,7 @@ def group_counts(used: Plan, column_sets: Sequence[Sequence[str]], live: bool = 
     for columns in column_sets:
         model = rollup_for(used, [*columns, *only])
         assert model is not None
-        rolled = model._default_manager.filter(used.rolled_q & extra, bucket__gte=used.rolled.start, bucket__lt=used.rolled.end)
+        rolled = model._default_manager.filter(used.q & extra, bucket__gte=used.rolled.start, bucket__lt=used.rolled.end)
         groups: Groups = {}
         _add(groups, _grouped(rolled, columns, Sum("n"), "max_pandaid"), columns)
         counted.append(groups)

@@ -98,11 +98,6 @@ def all_of(filters: Iterable[Filter]) -> Q:
     return q
 
 
-def value_matches(raw: str, value: Any) -> bool:
-    """Whether one value passes a text filter given as its PanDA syntax."""
-    return Filter.parse("", raw).matches(value)
-
-
 def wildcard_matches(pattern: str, text: str) -> bool:
     """wildcard_q in Python: the first fixed piece at the start, the last at the end, and
     each one between somewhere."""

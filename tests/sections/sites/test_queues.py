@@ -9,7 +9,7 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from pandjango.api.filters import PandaFilter, value_matches
+from pandjango.api.filters import Filter, PandaFilter
 from pandjango.pandadb.models import JobsArchived4
 from pandjango.pandadb.queues import NUMBER_KEYS, QUEUE_KEYS
 from sections.sites import queries, views
@@ -144,7 +144,7 @@ def test_its_filters_mean_what_the_same_filter_means_in_the_database(raw: str) -
     sites = list(JobsArchived4.objects.values_list("computingsite", flat=True).distinct())
     in_database = JobsArchived4.objects.filter(PandaFilter(field_name="computingsite").q(raw))
     selected = set(in_database.values_list("computingsite", flat=True))
-    assert selected and {site for site in sites if value_matches(raw, site)} == selected
+    assert selected and {site for site in sites if Filter.parse("computingsite", raw).matches(site)} == selected
 
 
 # ---------------------------------------------------------------------------- sort and limit

@@ -1,1 +1,1 @@
-"""Rollups: job counts per hour that we keep in our own database, so summaries need not read the big job tables."""
+"""Rollups: job and Harvester worker counts per hour that we keep in our own database, so summaries need not read the big tables."""

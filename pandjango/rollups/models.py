@@ -25,6 +25,7 @@ DIMENSIONS: tuple[str, ...] = (*TEXT_DIMENSIONS, *CODE_DIMENSIONS, *TASK_DIMENSI
 # The rollups' rows: the refresher's mark, and the lock row of the databases without a
 # session lock (SQLite).
 JOBS = "jobs"
+WORKERS = "workers"
 LOCK = "lock"
 
 
@@ -73,6 +74,28 @@ class TaskJobCount(Counts):
 
 # Coarsest first: a request reads the first that has every column it needs.
 ROLLUPS: tuple[type[Counts], ...] = (JobCount, TaskJobCount)
+
+
+class WorkerCount(models.Model):
+    """Harvester workers (HARVESTER_WORKERS) that are not live, counted per hour of their
+    LASTUPDATE (the column the autopilot's windows are read on) and per value of the columns
+    its summaries group by; the live ones are counted at request time (workers.py)."""
+
+    bucket = models.DateTimeField(help_text="start of the hour (UTC) of the workers' LASTUPDATE")
+    harvesterid = models.CharField(max_length=50)
+    computingsite = models.CharField(max_length=128, null=True)
+    status = models.CharField(max_length=80)
+    resourcetype = models.CharField(max_length=56, null=True)
+    jobtype = models.CharField(max_length=52, null=True)
+    submissionhost = models.CharField(max_length=128, null=True)
+    n = models.BigIntegerField(help_text="workers of the group")
+    no_jobs = models.BigIntegerField(help_text="those that ran no job (NJOBS 0, or no HARVESTER_REL_JOBS_WORKERS row)")
+
+    dimensions = ("harvesterid", "computingsite", "status", "resourcetype", "jobtype", "submissionhost")
+
+    class Meta:
+        db_table = "rollups_workercount"
+        indexes = [models.Index(fields=["bucket", "computingsite"], name="rollups_workercount_bucket")]
 
 
 class RollupState(models.Model):

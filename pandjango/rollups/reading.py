@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -33,6 +33,9 @@ from pandjango.rawsql import fromrequest
 
 from .models import CODE_DIMENSIONS, DIMENSIONS, JOBS, ROLLUPS, Counts, RollupState
 from .refresh import HOUR, ROLLED_TABLE, Groups, add_into, hour_of
+
+if TYPE_CHECKING:
+    from .workers import WorkerPlan
 
 # The filters a rollup can apply: each rolled-up column, as fromrequest reads them.
 FILTERS = {name: "int list" if name == "jeditaskid" or name in CODE_DIMENSIONS else "str list" for name in DIMENSIONS}
@@ -50,9 +53,10 @@ class Plan:
     fresh_as_of: datetime
 
 
-def fresh_as_of() -> datetime | None:
-    """The start of the last complete refresher run, None before the first."""
-    return RollupState.objects.filter(name=JOBS).values_list("mark", flat=True).first()
+def fresh_as_of(name: str = JOBS) -> datetime | None:
+    """The start of the last complete refresher run (of the job rollups, or of `name`'s),
+    None before the first."""
+    return RollupState.objects.filter(name=name).values_list("mark", flat=True).first()
 
 
 def _ceil_hour(moment: datetime) -> datetime:
@@ -60,32 +64,41 @@ def _ceil_hour(moment: datetime) -> datetime:
     return floor if floor == moment else floor + HOUR
 
 
-def plan(query: Query, tables: Sequence[str] | None = None) -> Plan | None:
-    """How to count this request from rollups, or None when it must be answered directly."""
+def trusted_hours(window: Window, mark: datetime | None) -> tuple[Window, tuple[Window, ...]] | None:
+    """The window's whole hours that rollups as of `mark` hold exactly (those ending before
+    mark minus the overlap), and the rest of the window; None when the rollups never ran or
+    are stale, or no such hour lies in the window."""
     config = settings.PANDJANGO["rollups"]
-    window = query.window
-    if not config["enabled"] or tables or window is None:
-        return None
-    params = fromrequest.in_list_params(query.filters, FILTERS)
-    now = timezone.now()
-    if params is None or window.start < archive_boundary(now):
-        return None
-    try:
-        mark = fresh_as_of()
-    except DatabaseError:  # our database unreachable: PanDA's can still answer
-        return None
-    if mark is None or (now - mark).total_seconds() > config["max_lag_seconds"]:
+    if mark is None or (timezone.now() - mark).total_seconds() > config["max_lag_seconds"]:
         return None
     trusted_until = hour_of(mark - timedelta(seconds=config["overlap_seconds"]))
     first, last = _ceil_hour(window.start), min(hour_of(window.end), trusted_until)
     if last <= first:
         return None
-    edges = tuple(Window(a, b) for a, b in ((window.start, first), (last, window.end)) if a < b)
+    return Window(first, last), tuple(Window(a, b) for a, b in ((window.start, first), (last, window.end)) if a < b)
+
+
+def plan(query: Query, tables: Sequence[str] | None = None) -> Plan | None:
+    """How to count this request from rollups, or None when it must be answered directly."""
+    window = query.window
+    if not settings.PANDJANGO["rollups"]["enabled"] or tables or window is None:
+        return None
+    params = fromrequest.in_list_params(query.filters, FILTERS)
+    if params is None or window.start < archive_boundary(timezone.now()):
+        return None
+    try:
+        mark = fresh_as_of()
+    except DatabaseError:  # our database unreachable: PanDA's can still answer
+        return None
+    hours = trusted_hours(window, mark)
+    if mark is None or hours is None:
+        return None
+    rolled, edges = hours
     filtered = frozenset(name.removesuffix("_not") for name in params)
-    return Plan(window, Window(first, last), edges, query.q, filtered, mark)
+    return Plan(window, rolled, edges, query.q, filtered, mark)
 
 
-def source_meta(used: Plan | None) -> dict[str, Any]:
+def source_meta(used: Plan | WorkerPlan | None) -> dict[str, Any]:
     """meta.source and meta.fresh_as_of of an answer (a direct answer is as fresh as its
     generated_at, which output.envelope gives it)."""
     if used is None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.db import connections
 
-from . import refresh
+from . import refresh, workers
 from .lock import Busy, held
 
 __all__ = ["Busy", "refresh_once", "refresh_loop"]
@@ -17,7 +17,11 @@ def refresh_once(backfill: bool, say: Callable[[str], None]) -> refresh.RunResul
     """One run under the lock; Busy when another runner holds it."""
     with held():
         result = refresh.run(backfill=backfill, progress=say)
-    say(f"rollups up to date as of {result.mark:%Y-%m-%dT%H:%M:%SZ}: {result.buckets} hour buckets recomputed in {result.seconds} s")
+        counted = workers.run(backfill=backfill, progress=say)
+    say(
+        f"rollups up to date as of {result.mark:%Y-%m-%dT%H:%M:%SZ}: {result.buckets} hour buckets recomputed in {result.seconds} s; "
+        f"workers as of {counted.mark:%Y-%m-%dT%H:%M:%SZ}: {counted.buckets} hour buckets in {counted.seconds} s"
+    )
     return result
 
 

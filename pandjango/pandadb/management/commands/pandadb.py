@@ -31,7 +31,7 @@ class Command(BaseCommand):
         seed.add_argument("--days", type=int, default=4)
         seed.add_argument("--seed", type=int, default=1)
         seed.add_argument("--now", type=_parse_now, default=None, help="reference time (default: now)")
-        rollup = sub.add_parser("rollup", help="bring the rollups (our job counts per hour) up to date: one run")
+        rollup = sub.add_parser("rollup", help="bring the rollups (our job and worker counts per hour) up to date: one run")
         rollup.add_argument("--loop", type=int, metavar="SECONDS", default=0, help="run again every SECONDS, until stopped")
         rollup.add_argument("--backfill", action="store_true", help="check every hour bucket, with progress lines")
 

@@ -1,0 +1,194 @@
+"""Rollups of Harvester workers: the refresher's part (run) and the reading (plan, counts) for
+the autopilot's summaries, whose windows are read on HARVESTER_WORKERS.LASTUPDATE.
+
+PanDA sets a worker's LASTUPDATE to the time of every change it makes to the row (its
+updateWorkers; updateWorkerPilotStatus changes only the pilot's own columns, which no count
+uses). So a row only ever leaves a past hour, never enters one, and the columns counted here
+do not change without the row's hour changing. Hence:
+- the live workers (LIVE_STATUSES) change all the time: they are counted at request time,
+  over the window, on HARVESTER_WORKERS' indexes;
+- the others (finished, failed, cancelled, missed, and any status Harvester may add) are
+  rolled up per hour of LASTUPDATE (WorkerCount). Such a worker can still change: Harvester
+  reporting an ended worker again moves its LASTUPDATE to now, and its old hour then holds one
+  worker fewer than the rollup says. A reading therefore first compares the whole hours'
+  count with the source's (one COUNT on the LASTUPDATE index, less the live workers) and
+  answers directly when they differ; the refresher's next run finds such hours the same way
+  (per day, then per hour) and recomputes them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from pandjango.pandadb.jobs import Window
+from pandjango.pandadb.models import HarvesterRelJobsWorkers, HarvesterWorkers
+from pandjango.rawsql.jobsql import by_count
+
+from . import reading
+from .models import WORKERS, RollupState, WorkerCount
+from .refresh import DAY, HOUR, Progress, RunResult, _hours, horizon, hour_of
+
+# Harvester's statuses of a worker that is not over yet (PANDA-SCHEMA.md, section 5).
+LIVE_STATUSES = ("submitted", "ready", "running", "idle", "pending")
+DIMENSIONS = WorkerCount.dimensions
+
+
+def ran_no_job() -> Q:
+    """A worker ran no job when Harvester counted none (NJOBS 0) or no job names it
+    (HARVESTER_REL_JOBS_WORKERS, whose key starts with the worker's)."""
+    has_job = Exists(HarvesterRelJobsWorkers.objects.filter(harvesterid=OuterRef("harvesterid"), workerid=OuterRef("workerid")))
+    return Q(njobs=0) | Q(~has_job)
+
+
+def workers_in(window: Window) -> QuerySet[HarvesterWorkers]:
+    """The workers whose LASTUPDATE is in the window."""
+    return HarvesterWorkers.objects.filter(lastupdate__gte=window.start, lastupdate__lt=window.end)
+
+
+def _live(qs: QuerySet[HarvesterWorkers]) -> QuerySet[HarvesterWorkers]:
+    return qs.filter(status__in=LIVE_STATUSES)
+
+
+def _settled(qs: QuerySet[HarvesterWorkers]) -> QuerySet[HarvesterWorkers]:
+    return qs.exclude(status__in=LIVE_STATUSES)
+
+
+def settled_count(window: Window) -> int:
+    """The workers in the window that are not live: all of them (a COUNT on the LASTUPDATE
+    index alone, no row read) less the live ones (on the status index)."""
+    workers = workers_in(window)
+    return workers.count() - _live(workers).count()
+
+
+def _rolled_count(window: Window) -> int:
+    rolled = WorkerCount.objects.filter(bucket__gte=window.start, bucket__lt=window.end).aggregate(n=Sum("n"))
+    return int(rolled["n"] or 0)
+
+
+# ---------------------------------------------------------------------------- the refresher
+
+
+def recompute(bucket: datetime) -> None:
+    """The hour starting at `bucket` counted again from HARVESTER_WORKERS."""
+    source = _settled(workers_in(Window(bucket, bucket + HOUR)))
+    rows = source.values(*DIMENSIONS).annotate(n=Count("*"), no_jobs=Count("workerid", filter=ran_no_job())).order_by()
+    counts = [WorkerCount(bucket=bucket, **row) for row in rows]
+    with transaction.atomic(using="default"):
+        WorkerCount.objects.filter(bucket=bucket).delete()
+        WorkerCount.objects.bulk_create(counts, batch_size=1000)
+
+
+def changed_buckets(since: datetime, first: datetime) -> list[datetime]:
+    """The hours (from `first` on) of the workers updated at or after `since`: new workers, and
+    workers that moved on, ended or were reported again."""
+    span = HarvesterWorkers.objects.filter(lastupdate__gte=since).aggregate(first=Min("lastupdate"), last=Max("lastupdate"))
+    if span["first"] is None:
+        return []
+    return list(_hours(max(hour_of(span["first"]), first), hour_of(span["last"]) + HOUR))
+
+
+def mismatched_buckets(since: datetime, until: datetime) -> list[datetime]:
+    """The hours from `since` (a midnight) to `until` whose rolled-up count differs from the
+    source's: compared per day, then per hour in the days that differ."""
+    wrong: list[datetime] = []
+    for day in _hours(since, until, DAY):
+        whole = Window(day, min(day + DAY, until))
+        if settled_count(whole) == _rolled_count(whole):
+            continue
+        hours = (Window(hour, min(hour + HOUR, until)) for hour in _hours(whole.start, whole.end))
+        wrong += [hour.start for hour in hours if settled_count(hour) != _rolled_count(hour)]
+    return wrong
+
+
+def run(backfill: bool = False, progress: Progress | None = None) -> RunResult:
+    """One run over the workers (the caller holds lock.held()): the hours of the workers
+    updated since the last run's start minus the overlap, then the hours whose count no
+    longer matches. With backfill, or on a first run, every hour since the horizon."""
+    started_clock = time.monotonic()
+    started = timezone.now()
+    current, _ = RollupState.objects.get_or_create(name=WORKERS)
+    overlap = timedelta(seconds=settings.PANDJANGO["rollups"]["overlap_seconds"])
+    first, now_hour = horizon(started), hour_of(started)
+    WorkerCount.objects.filter(bucket__lt=first).delete()
+    whole = backfill or current.mark is None
+    since = now_hour if whole or current.mark is None else current.mark - overlap
+    buckets = sorted({*(_hours(first, now_hour) if whole else ()), *changed_buckets(since, first)})
+    if progress and whole:
+        progress(f"workers backfill: {len(buckets)} hour buckets from {first:%Y-%m-%d %H:00} UTC")
+    for done, bucket in enumerate(buckets, start=1):
+        recompute(bucket)
+        if progress and whole and (done % 24 == 0 or done == len(buckets)):
+            progress(f"workers: recomputed {done}/{len(buckets)} hour buckets (up to {bucket:%Y-%m-%d %H:00} UTC)")
+    # After the changed hours: a worker reported again left an older hour of the same day,
+    # which only the per-hour counts show once its new hour is counted.
+    wrong = [] if whole else [bucket for bucket in mismatched_buckets(first, now_hour) if bucket not in buckets]
+    for bucket in wrong:
+        recompute(bucket)
+    seconds = round(time.monotonic() - started_clock, 3)
+    total = len(buckets) + len(wrong)
+    RollupState.objects.filter(name=WORKERS).update(mark=started, finished_at=timezone.now(), seconds=seconds, buckets=total)
+    return RunResult(mark=started, buckets=total, seconds=seconds)
+
+
+# ---------------------------------------------------------------------------- the reading
+
+
+@dataclass(frozen=True)
+class WorkerPlan:
+    """How one request's worker counts are read: `rolled` from WorkerCount (the settled
+    workers), `edges` (the rest of the window) from HARVESTER_WORKERS, the live workers over
+    the whole window from HARVESTER_WORKERS."""
+
+    window: Window
+    rolled: Window
+    edges: tuple[Window, ...]
+    fresh_as_of: datetime
+
+
+def plan(window: Window | None) -> WorkerPlan | None:
+    """How to count the workers in this window from rollups, or None when they must be read
+    directly: rollups off, stale or never run, a window starting before the horizon or
+    holding no whole trusted hour, or a settled worker that changed since the last run."""
+    if not settings.PANDJANGO["rollups"]["enabled"] or window is None or window.start < horizon(timezone.now()):
+        return None
+    try:
+        mark = reading.fresh_as_of(WORKERS)
+    except DatabaseError:  # our database unreachable: PanDA's can still answer
+        return None
+    hours = reading.trusted_hours(window, mark)
+    if mark is None or hours is None:
+        return None
+    rolled, edges = hours
+    if settled_count(rolled) != _rolled_count(rolled):
+        return None
+    return WorkerPlan(window, rolled, edges, mark)
+
+
+def counts(used: WorkerPlan, columns: Sequence[str], q: Q | None = None, no_jobs: bool = False) -> list[dict[str, Any]]:
+    """The workers in the window (and matching q, a filter on columns WorkerCount has)
+    counted per value of `columns`: rows of those columns and `count` (with `no_jobs`, also
+    the workers that ran no job), biggest count first, as the direct path orders them."""
+    q = q or Q()
+    totals = ("count", "no_jobs") if no_jobs else ("count",)
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    rolled = WorkerCount.objects.filter(q, bucket__gte=used.rolled.start, bucket__lt=used.rolled.end)
+    read = [rolled.values(*columns).annotate(count=Sum("n"), **({"no_jobs": Sum("no_jobs")} if no_jobs else {}))]
+    every = [_settled(workers_in(edge)) for edge in used.edges] + [_live(workers_in(used.window))]
+    counted = {"count": Count("*"), **({"no_jobs": Count("workerid", filter=ran_no_job())} if no_jobs else {})}
+    read += [qs.filter(q).values(*columns).annotate(**counted) for qs in every]
+    for rows in read:
+        for row in rows.order_by():
+            group = groups.setdefault(tuple(row[c] for c in columns), [0] * len(totals))
+            for i, name in enumerate(totals):
+                group[i] += int(row[name] or 0)
+    found = [{**dict(zip(columns, key, strict=True)), **dict(zip(totals, n, strict=True))} for key, n in groups.items()]
+    return by_count(columns)(found, {})

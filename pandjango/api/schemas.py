@@ -140,7 +140,7 @@ def meta_fields() -> dict[str, serializers.Field]:
         "truncated": flag(required=False),
         # The summaries' (docs/rollups.md): counted from our rollups or read directly, and how fresh.
         "source": serializers.ChoiceField(
-            choices=["rollup", "direct"], required=False, help_text="rollup: from our pre-aggregated counts; direct: read from the job tables"
+            choices=["rollup", "direct"], required=False, help_text="rollup: from our pre-aggregated counts; direct: read from PanDA's tables"
         ),
         "fresh_as_of": when("the data's time: a rollup answer's last refresher run, a direct answer's generated_at", nullable=False, required=False),
     }

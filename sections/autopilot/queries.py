@@ -3,21 +3,23 @@ pilot) and the tables around them (HARVESTER_INSTANCES, HARVESTER_WORKER_STATS,
 HARVESTER_REL_JOBS_WORKERS, RESOURCE_TYPES). A worker is in the window when its LASTUPDATE
 is: the table is partitioned on it and HARV_WORKERS_LASTUPD_IDX indexes it. Workers are
 counted in the database, grouped by status and one other column, and every grouped read is
-bounded by limits.max_summary_rows (the answer says when it cut). The workers of the queues by region are
-counted with the raw SQL registry's autopilot.queue_pilot_counts (sql.py) while the registry
-is on, and with the same GROUP BY in the ORM otherwise."""
+bounded by limits.max_summary_rows (the answer says when it cut). The counts come from our
+worker rollups when they can answer (rollups.py, docs/rollups.md; meta.source says which);
+otherwise the workers of the queues by region are counted with the raw SQL registry's
+autopilot.queue_pilot_counts (sql.py) while the registry is on, and with the same GROUP BY
+in the ORM otherwise."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from pandjango.api.columns import values_by_column
 from pandjango.api.output import clean_dates, max_summary_rows
@@ -27,8 +29,14 @@ from pandjango.pandadb.jobs import Window, find_jobs
 from pandjango.pandadb.models import HarvesterInstances, HarvesterRelJobsWorkers, HarvesterWorkers, HarvesterWorkerStats, ResourceTypes
 from pandjango.pandadb.queues import matching_queues
 from pandjango.rawsql import definition, fromrequest, running
+from pandjango.rollups.workers import ran_no_job, workers_in
 
-from . import sql
+from . import rollups, sql
+
+# Grouped worker counts as read: (grouping columns..., count) rows; and where they were read
+# (meta.source, meta.fresh_as_of): rollups or directly.
+Rows = QuerySet[Any, dict[str, Any]] | Sequence[dict[str, Any]]
+Source = dict[str, Any]
 
 # What a worker's answers hold (the list's fields= offers these, the detail has them all): a
 # column that PanDA adds to HARVESTER_WORKERS is not answered until it is named here.
@@ -83,11 +91,18 @@ class Grouped:
         return self.counts.get(value, WorkerCounts()).as_dict()
 
 
-def workers_in(window: Window) -> QuerySet[HarvesterWorkers]:
-    return HarvesterWorkers.objects.filter(lastupdate__gte=window.start, lastupdate__lt=window.end)
+def counted_rows(window: Window, columns: Sequence[str], q: Q | None = None, direct: Callable[[], Rows] | None = None) -> tuple[Rows, Source]:
+    """The workers in the window (and matching q) counted per value of `columns`: from
+    rollups when they can answer, else by `direct` or one GROUP BY of HARVESTER_WORKERS."""
+    rolled = rollups.worker_rows(window, columns, q)
+    if rolled is not None:
+        return rolled
+    if direct is not None:
+        return direct(), rollups.direct()
+    return workers_in(window).filter(q or Q()).values(*columns).annotate(count=Count("*")).order_by(), rollups.direct()
 
 
-def grouped_counts(rows: QuerySet[Any, dict[str, Any]] | Sequence[dict[str, Any]], column: str) -> Grouped:
+def grouped_counts(rows: Rows, column: str) -> Grouped:
     """(value, status, count) rows, at most limits.max_summary_rows of them (the first: one more
     is read to know), as counts per value."""
     counts: dict[Any, WorkerCounts] = defaultdict(WorkerCounts)
@@ -97,10 +112,10 @@ def grouped_counts(rows: QuerySet[Any, dict[str, Any]] | Sequence[dict[str, Any]
     return Grouped(counts, truncated=truncated)
 
 
-def worker_counts_by(column: str, window: Window, q: Q | None = None) -> Grouped:
-    """The workers in the window (and matching q) counted per value of `column` and status."""
-    groups = workers_in(window).filter(q or Q()).values(column, "status").annotate(count=Count("*")).order_by()
-    return grouped_counts(groups, column)
+def worker_counts_by(column: str, window: Window) -> tuple[Grouped, Source]:
+    """The workers in the window counted per value of `column` and status."""
+    rows, source = counted_rows(window, [column, "status"])
+    return grouped_counts(rows, column), source
 
 
 def pilots(query: Query) -> tuple[list[dict[str, Any]], bool]:
@@ -129,14 +144,17 @@ def pilot(harvesterid: str, workerid: int) -> dict[str, Any] | None:
     return {**worker, "pandaids": pandaids[:MAX_WORKER_JOBS], "pandaids_truncated": len(pandaids) > MAX_WORKER_JOBS, "jobs": jobs}
 
 
-def queue_worker_counts(window: Window, nicknames: list[str] | None) -> Grouped:
+def queue_worker_counts(window: Window, nicknames: list[str] | None) -> tuple[Grouped, Source]:
     """The workers in the window counted per queue (COMPUTINGSITE) and status: of these
-    queues, or of all (None)."""
-    if not fromrequest.USE_REGISTRY:
-        return worker_counts_by("computingsite", window, None if nicknames is None else Q(computingsite__in=nicknames))
+    queues, or of all (None). Read directly with the raw SQL registry while it is on."""
     chosen = {} if nicknames is None else {"computingsite": nicknames}
-    rows = running.run(sql.queue_pilot_counts.name, date_from=window.start, date_to=window.end, **chosen)
-    return grouped_counts(rows, "computingsite")
+
+    def registered() -> Rows:
+        return running.run(sql.queue_pilot_counts.name, date_from=window.start, date_to=window.end, **chosen)
+
+    q = None if nicknames is None else Q(computingsite__in=nicknames)
+    rows, source = counted_rows(window, ["computingsite", "status"], q, registered if fromrequest.USE_REGISTRY else None)
+    return grouped_counts(rows, "computingsite"), source
 
 
 def queue_worker_stats() -> dict[str, WorkerCounts]:
@@ -149,16 +167,16 @@ def queue_worker_stats() -> dict[str, WorkerCounts]:
     return counts
 
 
-def queues_by_region(query: Query) -> tuple[list[dict[str, Any]], bool]:
+def queues_by_region(query: Query) -> tuple[list[dict[str, Any]], bool, Source]:
     """The queues matching the request's filters, grouped by cloud and region, each with its
-    workers now (HARVESTER_WORKER_STATS) and its workers in the window; and whether a
-    bound cut the counts."""
+    workers now (HARVESTER_WORKER_STATS) and its workers in the window; whether a bound cut
+    the counts, and where they were read."""
     assert query.window is not None
     queues = sorted(matching_queues(query.filters), key=lambda q: (q["cloud"] or "", q["region"] or "", q["nickname"]))
     now = queue_worker_stats()
     # A few chosen queues are named to the database; many, or all, are picked out here.
     few = any(not f.empty for f in query.filters.values()) and 0 < len(queues) <= definition.MAX_LIST_ITEMS
-    recent = queue_worker_counts(query.window, [q["nickname"] for q in queues] if few else None)
+    recent, source = queue_worker_counts(query.window, [q["nickname"] for q in queues] if few else None)
     rows = []
     for queue in queues:
         row = {key: queue[key] for key in QUEUE_FIELDS}
@@ -169,24 +187,24 @@ def queues_by_region(query: Query) -> tuple[list[dict[str, Any]], bool]:
         {"cloud": cloud, "region": region, "queues": list(members)}
         for (cloud, region), members in groupby(rows, key=lambda row: (row["cloud"], row["region"]))
     ]
-    return regions, recent.truncated
+    return regions, recent.truncated, source
 
 
-def submithosts(window: Window) -> tuple[list[dict[str, Any]], bool]:
+def submithosts(window: Window) -> tuple[list[dict[str, Any]], bool, Source]:
     """The SUBMISSIONHOST values of the workers in the window, with their workers' counts."""
-    grouped = worker_counts_by("submissionhost", window)
+    grouped, source = worker_counts_by("submissionhost", window)
     hosts = sorted(grouped.counts, key=lambda host: (host is None, host or ""))
-    return [{"submissionhost": host, "workers": grouped.of(host)} for host in hosts], grouped.truncated
+    return [{"submissionhost": host, "workers": grouped.of(host)} for host in hosts], grouped.truncated, source
 
 
 def resource_types() -> dict[str, dict[str, Any]]:
     return {row["resource_name"]: row for row in ResourceTypes.objects.values("resource_name", *RESOURCE_TYPE_BOUNDS)}
 
 
-def pilottypes(window: Window) -> tuple[list[dict[str, Any]], bool]:
+def pilottypes(window: Window) -> tuple[list[dict[str, Any]], bool, Source]:
     """The workers in the window per resource type and job type, with the resource type's
     core and memory bounds (null for a type RESOURCE_TYPES does not hold)."""
-    groups = workers_in(window).values("resourcetype", "jobtype", "status").annotate(count=Count("*")).order_by()
+    groups, source = counted_rows(window, ["resourcetype", "jobtype", "status"])
     counts: dict[tuple[Any, Any], WorkerCounts] = defaultdict(WorkerCounts)
     kept, truncated = first(groups, max_summary_rows())
     for row in kept:
@@ -203,7 +221,7 @@ def pilottypes(window: Window) -> tuple[list[dict[str, Any]], bool]:
             "known_resourcetype": known is not None,
             "workers": counts[(resourcetype, jobtype)].as_dict(),
         })
-    return rows, truncated
+    return rows, truncated, source
 
 
 def fresh_since(now: datetime) -> datetime:
@@ -211,33 +229,35 @@ def fresh_since(now: datetime) -> datetime:
     return now - timedelta(seconds=settings.PANDJANGO["limits"]["service_stale_seconds"])
 
 
-def services(window: Window, now: datetime) -> tuple[list[dict[str, Any]], bool]:
+def services(window: Window, now: datetime) -> tuple[list[dict[str, Any]], bool, Source]:
     """The Harvester instances with their heartbeat's age, the stale flag (no heartbeat
     within limits.service_stale_seconds of `now`, or none at all), and their workers in the
     window."""
     rows = list(HarvesterInstances.objects.order_by("harvester_id").values(*INSTANCE_COLUMNS))
     clean_dates(rows)
-    workers = worker_counts_by("harvesterid", window)
+    workers, source = worker_counts_by("harvesterid", window)
     oldest_fresh = fresh_since(now)
     for row in rows:
         heartbeat = row["lastupdate"]
         row["seconds_since_heartbeat"] = int((now - heartbeat).total_seconds()) if heartbeat else None
         row["stale"] = heartbeat is None or heartbeat < oldest_fresh
         row["workers"] = workers.of(row["harvester_id"])
-    return rows, workers.truncated
+    return rows, workers.truncated, source
 
 
-def info(window: Window, now: datetime) -> dict[str, Any]:
+def info(window: Window, now: datetime) -> tuple[dict[str, Any], Source]:
     """The autopilot at a glance: the workers in the window, those that ran no job, the
-    instances up and stale, and how fresh the worker data is."""
-    in_window = workers_in(window)
+    instances up and stale, and how fresh the worker data is; and where the workers were read."""
+    rolled = rollups.worker_rows(window, ["status"], no_jobs=True)
+    if rolled is not None:
+        groups, source = rolled
+        no_jobs = sum(group["no_jobs"] for group in groups)
+    else:
+        groups, source = list(workers_in(window).values("status").annotate(count=Count("*")).order_by()), rollups.direct()
+        no_jobs = workers_in(window).filter(ran_no_job()).count()
     totals = WorkerCounts()
-    for group in in_window.values("status").annotate(count=Count("*")).order_by():
+    for group in groups:
         totals.add(group["status"], group["count"])
-    # A worker ran no job when Harvester counted none (NJOBS 0) or no job names it
-    # (HARVESTER_REL_JOBS_WORKERS, whose PK starts with the worker's key).
-    has_job = Exists(HarvesterRelJobsWorkers.objects.filter(harvesterid=OuterRef("harvesterid"), workerid=OuterRef("workerid")))
-    no_jobs = in_window.filter(Q(njobs=0) | ~has_job).count()
     instances = HarvesterInstances.objects.aggregate(
         total=Count("harvester_id"), up=Count("harvester_id", filter=Q(lastupdate__gte=fresh_since(now)))
     )
@@ -247,4 +267,4 @@ def info(window: Window, now: datetime) -> dict[str, Any]:
         "workers": {**totals.as_dict(), "no_jobs": no_jobs},
         "instances": {"total": instances["total"], "up": instances["up"], "stale": instances["total"] - instances["up"]},
         "newest_worker_update": newest["newest"],
-    }
+    }, source

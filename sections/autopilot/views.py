@@ -69,8 +69,8 @@ class QueuesByRegion(SectionView):
 
         @self.cached_answer(request, query)
         def answer() -> dict[str, Any]:
-            regions, truncated = queries.queues_by_region(query)
-            return output.envelope(regions, window=query.window, count=len(regions), truncated=truncated)
+            regions, truncated, source = queries.queues_by_region(query)
+            return output.envelope(regions, window=query.window, count=len(regions), truncated=truncated, **source)
 
         return answer
 
@@ -86,8 +86,8 @@ class SubmitHostList(SectionView):
         @self.cached_answer(request, query)
         def answer() -> dict[str, Any]:
             assert query.window is not None
-            rows, truncated = queries.submithosts(query.window)
-            return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
+            rows, truncated, source = queries.submithosts(query.window)
+            return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated, **source)
 
         return answer
 
@@ -105,8 +105,8 @@ class ServiceStatus(SectionView):
             assert query.window is not None
             # Whole seconds: then stale is exactly seconds_since_heartbeat > the limit.
             now = timezone.now().replace(microsecond=0)
-            rows, truncated = queries.services(query.window, now)
-            return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
+            rows, truncated, source = queries.services(query.window, now)
+            return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated, **source)
 
         return answer
 
@@ -122,8 +122,8 @@ class PilotTypeList(SectionView):
         @self.cached_answer(request, query)
         def answer() -> dict[str, Any]:
             assert query.window is not None
-            rows, truncated = queries.pilottypes(query.window)
-            return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated)
+            rows, truncated, source = queries.pilottypes(query.window)
+            return output.envelope(rows, window=query.window, count=len(rows), truncated=truncated, **source)
 
         return answer
 
@@ -140,6 +140,7 @@ class Info(SectionView):
         def answer() -> dict[str, Any]:
             assert query.window is not None
             now = timezone.now().replace(microsecond=0)
-            return output.envelope(queries.info(query.window, now), window=query.window)
+            data, source = queries.info(query.window, now)
+            return output.envelope(data, window=query.window, **source)
 
         return answer

@@ -1,12 +1,15 @@
 """Fixtures for the caching tests: a real memcached, started once per run on a free port and
-killed at the end, and the responses cache pointed at it."""
+killed at the end, and the responses cache pointed at it; and for the rollups' tests, an
+answer asked for with rollups on or off."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
+from django.core.cache import caches
 
 from pandjango.caching import store
 from pandjango.caching.backends import RESPONSES, caches_from_config
@@ -43,3 +46,16 @@ def memcached_cache(settings: Any, memcached: Memcached) -> Iterator[Memcached]:
     store.health.reset()
     yield memcached
     store.health.reset()
+
+
+@pytest.fixture
+def fetch(get_json: Callable[..., Any], pandjango_config: Callable[[str, Any], None]) -> Callable[..., dict[str, Any]]:
+    """fetch(url, rollups=True|False, **params): the answer, computed afresh (no cached answer)."""
+
+    def get(url: str, rollups: bool = True, **params: Any) -> dict[str, Any]:
+        pandjango_config("rollups.enabled", rollups)
+        for alias in django_settings.CACHES:
+            caches[alias].clear()
+        return get_json(url, **params)  # type: ignore[no-any-return]
+
+    return get

@@ -10,8 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.core.cache import caches
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -40,19 +38,6 @@ CASES = [
     (ERRORS, {}),
     (ERRORS, {"cloud": "!US"}),
 ]
-
-
-@pytest.fixture
-def fetch(get_json: Callable[..., Any], pandjango_config: Callable[[str, Any], None]) -> Callable[..., dict[str, Any]]:
-    """fetch(url, rollups=True|False, **params): the answer, computed afresh (no cached answer)."""
-
-    def get(url: str, rollups: bool = True, **params: Any) -> dict[str, Any]:
-        pandjango_config("rollups.enabled", rollups)
-        for alias in django_settings.CACHES:
-            caches[alias].clear()
-        return get_json(url, **params)  # type: ignore[no-any-return]
-
-    return get
 
 
 @pytest.fixture

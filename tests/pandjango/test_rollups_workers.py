@@ -1,0 +1,223 @@
+"""The worker rollups: the refresher keeps them equal to HARVESTER_WORKERS counted per hour, and
+the autopilot's summaries give the same `data` from them as read directly, also for workers
+that start, end or are reported again between two refresher runs; meta.source says which."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from pandjango.api.output import iso
+from pandjango.pandadb.jobs import Window
+from pandjango.pandadb.models import HarvesterWorkers
+from pandjango.rollups import refresh, workers
+from pandjango.rollups.models import WORKERS, RollupState, WorkerCount
+
+QUEUES = "/api/autopilot/queues/"
+SUBMITHOSTS = "/api/autopilot/submithosts/"
+SERVICES = "/api/autopilot/services/"
+PILOTTYPES = "/api/autopilot/pilottypes/"
+INFO = "/api/autopilot/info/"
+
+CASES = [
+    (QUEUES, {}),
+    (QUEUES, {"cloud": "US|DE"}),  # a few queues, named to the database
+    (SUBMITHOSTS, {}),
+    (SERVICES, {}),
+    (PILOTTYPES, {}),
+    (INFO, {}),
+]
+NEW_WORKERID = 80_000_000
+
+
+def settled_total(since: Any) -> int:
+    return HarvesterWorkers.objects.filter(lastupdate__gte=since).exclude(status__in=workers.LIVE_STATUSES).count()
+
+
+def rolled_total() -> int:
+    return int(WorkerCount.objects.aggregate(n=Sum("n"))["n"] or 0)
+
+
+def comparable(url: str, data: Any) -> Any:
+    """The answer's data, less what depends on the second it was computed in (an instance's
+    seconds since its heartbeat), which is not a count."""
+    if url == SERVICES:
+        return [{k: v for k, v in row.items() if k != "seconds_since_heartbeat"} for row in data]
+    return data
+
+
+@pytest.fixture
+def window() -> dict[str, str]:
+    """30 hours ending a minute from now, cut mid-hour at both ends."""
+    end = timezone.now() + timedelta(minutes=1)
+    return {"date_from": iso(end - timedelta(hours=30, minutes=17)), "date_to": iso(end)}
+
+
+@pytest.fixture
+def same_either_way(fetch: Callable[..., dict[str, Any]], window: dict[str, str]) -> Iterator[Callable[..., dict[str, Any]]]:
+    """check(url, params, source="rollup"): the answer with rollups on (read from `source`) has
+    the data of the answer read directly."""
+
+    def check(url: str, params: dict[str, str], source: str = "rollup") -> dict[str, Any]:
+        rolled = fetch(url, **window, **params)
+        direct = fetch(url, rollups=False, **window, **params)
+        assert rolled["meta"]["source"] == source, rolled["meta"]
+        assert direct["meta"]["source"] == "direct"
+        assert comparable(url, rolled["data"]) == comparable(url, direct["data"])
+        return rolled
+
+    yield check
+
+
+def a_worker(**columns: Any) -> dict[str, Any]:
+    """A copy of a seeded worker's columns, to be changed and written as a new worker."""
+    row = HarvesterWorkers.objects.order_by("harvesterid", "workerid").values().first()
+    assert row is not None
+    return {**row, **columns}
+
+
+def write_worker(worker: dict[str, Any]) -> None:
+    HarvesterWorkers(**worker).save(force_insert=True)
+
+
+def update_worker(worker: dict[str, Any], **columns: Any) -> None:
+    """Changes a worker as PanDA's updateWorkers does: LASTUPDATE set to now with the rest."""
+    key = {"harvesterid": worker["harvesterid"], "workerid": worker["workerid"]}
+    assert HarvesterWorkers.objects.filter(**key).update(**columns) == 1
+
+
+def a_settled_worker(hours_ago: int) -> dict[str, Any]:
+    """A seeded worker that ended about `hours_ago` hours ago (in a whole trusted hour)."""
+    now = timezone.now()
+    found = (
+        HarvesterWorkers.objects.filter(lastupdate__lt=now - timedelta(hours=hours_ago), lastupdate__gte=now - timedelta(hours=hours_ago + 1))
+        .exclude(status__in=workers.LIVE_STATUSES)
+        .values()
+        .first()
+    )
+    assert found is not None
+    return dict(found)
+
+
+# ---------------------------------------------------------------------------- the answers
+
+
+@pytest.mark.parametrize(("url", "params"), CASES)
+def test_an_answer_from_the_worker_rollups_is_the_direct_answer(same_either_way: Callable[..., dict[str, Any]], url: str, params: dict[str, str]) -> None:
+    workers.run(backfill=True)
+    answer = same_either_way(url, params)
+    assert answer["data"], "an empty answer would prove nothing"
+    mark = RollupState.objects.get(name=WORKERS).mark
+    assert mark is not None and answer["meta"]["fresh_as_of"] == iso(mark)
+
+
+def test_workers_that_start_end_or_appear_between_two_runs_are_counted_alike(same_either_way: Callable[..., dict[str, Any]]) -> None:
+    now = timezone.now()
+    base = a_worker(computingsite="MOVING_Q", submissionhost="movinghost", harvesterid="moving_harvester")
+    for i in range(3):
+        write_worker({**base, "workerid": NEW_WORKERID + i, "status": "submitted", "lastupdate": now - timedelta(hours=3), "njobs": 0})
+    workers.run(backfill=True)
+    same_either_way(SUBMITHOSTS, {})
+    # Harvester reports them on, PanDA setting LASTUPDATE, and the refresher has not run since.
+    update_worker({**base, "workerid": NEW_WORKERID}, status="running", njobs=1, lastupdate=now - timedelta(seconds=40))
+    update_worker({**base, "workerid": NEW_WORKERID + 1}, status="finished", lastupdate=now - timedelta(seconds=30))
+    update_worker({**base, "workerid": NEW_WORKERID + 2}, status="missed", lastupdate=now - timedelta(seconds=20))
+    write_worker({**base, "workerid": NEW_WORKERID + 3, "status": "submitted", "lastupdate": now - timedelta(seconds=10)})
+    between = same_either_way(SUBMITHOSTS, {})
+    moving = next(row for row in between["data"] if row["submissionhost"] == "movinghost")
+    assert moving["workers"] == {"total": 4, "by_status": {"running": 1, "finished": 1, "missed": 1, "submitted": 1}}
+    for url in (INFO, PILOTTYPES, SERVICES, QUEUES):
+        same_either_way(url, {})
+    workers.run()
+    after = same_either_way(SUBMITHOSTS, {})
+    assert after["data"] == between["data"]
+    same_either_way(INFO, {})
+
+
+def test_an_ended_worker_reported_again_is_read_directly_until_the_next_run(same_either_way: Callable[..., dict[str, Any]]) -> None:
+    workers.run(backfill=True)
+    worker = a_settled_worker(hours_ago=5)
+    # Harvester sends the ended worker once more: PanDA keeps its status and moves LASTUPDATE to now.
+    update_worker(worker, lastupdate=timezone.now() - timedelta(seconds=30))
+    same_either_way(QUEUES, {}, source="direct")  # its old hour holds one worker fewer than the rollup says
+    workers.run()
+    same_either_way(QUEUES, {})
+    same_either_way(INFO, {})
+
+
+def test_what_the_worker_rollups_cannot_answer_is_read_directly(fetch: Callable[..., dict[str, Any]], pandjango_config: Callable[[str, Any], None]) -> None:
+    assert fetch(INFO)["meta"]["source"] == "direct"  # never refreshed
+    workers.run()
+    assert fetch(INFO)["meta"]["source"] == "rollup"
+    assert fetch(INFO, hours=1)["meta"]["source"] == "direct"  # no whole trusted hour
+    assert fetch(INFO, days=6)["meta"]["source"] == "direct"  # starts before the horizon
+    RollupState.objects.filter(name=WORKERS).update(mark=timezone.now() - timedelta(hours=2))
+    pandjango_config("rollups.max_lag_seconds", 3600)
+    assert fetch(INFO)["meta"]["source"] == "direct"  # stale
+
+
+def test_the_job_rollups_alone_do_not_make_worker_answers_rollup_answers(fetch: Callable[..., dict[str, Any]]) -> None:
+    refresh.run()
+    assert fetch(QUEUES)["meta"]["source"] == "direct"
+    assert fetch("/api/production/jobs/summary/")["meta"]["source"] == "rollup"
+
+
+# ---------------------------------------------------------------------------- the refresher
+
+
+def test_a_backfill_counts_every_ended_worker_since_the_horizon_once() -> None:
+    result = workers.run(backfill=True)
+    since = refresh.horizon(result.mark)
+    assert settled_total(since) > 0
+    assert rolled_total() == settled_total(since)
+    assert not WorkerCount.objects.filter(bucket__lt=since).exists()
+    assert not WorkerCount.objects.filter(status__in=workers.LIVE_STATUSES).exists()
+
+
+def test_each_hour_holds_the_sources_groups_of_that_hour() -> None:
+    workers.run(backfill=True)
+    busiest = WorkerCount.objects.values("bucket").annotate(groups=Count("id")).order_by("-groups").first()
+    assert busiest is not None
+    hour = busiest["bucket"]
+    source = workers.workers_in(Window(hour, hour + refresh.HOUR)).exclude(status__in=workers.LIVE_STATUSES)
+    expected = {(r["computingsite"], r["status"]): r["n"] for r in source.values("computingsite", "status").annotate(n=Count("workerid"))}
+    rolled: dict[tuple[Any, ...], int] = {}
+    for row in WorkerCount.objects.filter(bucket=hour).values("computingsite", "status", "n"):
+        key = (row["computingsite"], row["status"])
+        rolled[key] = rolled.get(key, 0) + row["n"]
+    assert rolled == expected
+
+
+def test_a_run_moves_a_worker_reported_again_out_of_its_old_hour() -> None:
+    first = workers.run(backfill=True)
+    worker = a_settled_worker(hours_ago=3)
+    update_worker(worker, lastupdate=timezone.now() - timedelta(seconds=5))
+    second = workers.run()
+    assert rolled_total() == settled_total(refresh.horizon(first.mark))
+    old_hour = refresh.hour_of(worker["lastupdate"])
+    old = workers.workers_in(Window(old_hour, old_hour + refresh.HOUR)).exclude(status__in=workers.LIVE_STATUSES).count()
+    assert (WorkerCount.objects.filter(bucket=old_hour).aggregate(n=Sum("n"))["n"] or 0) == old
+    assert second.buckets >= 2  # its new hour and its old one
+
+
+def test_a_worker_deleted_from_harvester_workers_is_forgotten_at_the_next_run() -> None:
+    first = workers.run(backfill=True)
+    worker = a_settled_worker(hours_ago=30)
+    before = rolled_total()
+    HarvesterWorkers.objects.filter(harvesterid=worker["harvesterid"], workerid=worker["workerid"]).delete()
+    workers.run()
+    assert rolled_total() == before - 1 == settled_total(refresh.horizon(first.mark))
+
+
+def test_the_command_refreshes_the_worker_rollups_too(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("pandadb", "rollup", "--backfill")
+    out = capsys.readouterr().out
+    assert "workers backfill:" in out and "workers: recomputed" in out and "workers as of" in out
+    assert RollupState.objects.get(name=WORKERS).mark is not None
+    assert rolled_total() > 0

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -33,9 +33,6 @@ from pandjango.rawsql import fromrequest
 
 from .models import CODE_DIMENSIONS, DIMENSIONS, JOBS, ROLLUPS, Counts, RollupState
 from .refresh import HOUR, ROLLED_TABLE, Groups, add_into, hour_of
-
-if TYPE_CHECKING:
-    from .workers import WorkerPlan
 
 # The filters a rollup can apply: each rolled-up column, as fromrequest reads them.
 FILTERS = {name: "int list" if name == "jeditaskid" or name in CODE_DIMENSIONS else "str list" for name in DIMENSIONS}
@@ -98,7 +95,14 @@ def plan(query: Query, tables: Sequence[str] | None = None) -> Plan | None:
     return Plan(window, rolled, edges, query.q, filtered, mark)
 
 
-def source_meta(used: Plan | WorkerPlan | None) -> dict[str, Any]:
+class Marked(Protocol):
+    """A plan of reading from rollups: the job rollups' Plan, or the workers' WorkerPlan."""
+
+    @property
+    def fresh_as_of(self) -> datetime: ...
+
+
+def source_meta(used: Marked | None) -> dict[str, Any]:
     """meta.source and meta.fresh_as_of of an answer (a direct answer is as fresh as its
     generated_at, which output.envelope gives it)."""
     if used is None:

@@ -1,5 +1,6 @@
-"""Rollups of Harvester workers: the refresher's part (run) and the reading (plan, counts) for
-the autopilot's summaries, whose windows are read on HARVESTER_WORKERS.LASTUPDATE.
+"""Rollups of Harvester workers: what is counted, and the refresher's part (run). The reading,
+for the autopilot's summaries, is workers_reading.py. The autopilot's windows are read on
+HARVESTER_WORKERS.LASTUPDATE.
 
 PanDA sets a worker's LASTUPDATE to the time of every change it makes to the row (its
 updateWorkers; updateWorkerPilotStatus changes only the pilot's own columns, which no count
@@ -10,7 +11,7 @@ do not change without the row's hour changing. Hence:
 - the others (finished, failed, cancelled, missed, and any status Harvester may add) are
   rolled up per hour of LASTUPDATE (WorkerCount). Such a worker can still change: Harvester
   reporting an ended worker again moves its LASTUPDATE to now, and its old hour then holds one
-  worker fewer than the rollup says. A reading therefore first compares the whole hours'
+  worker fewer than the rollup says. A reading therefore compares the whole hours'
   count with the source's (one COUNT on the LASTUPDATE index, less the live workers) and
   answers directly when they differ; the refresher's next run finds such hours the same way
   (per day, then per hour) and recomputes them.
@@ -19,21 +20,16 @@ do not change without the row's hour changing. Hence:
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from pandjango.pandadb.jobs import Window
 from pandjango.pandadb.models import HarvesterRelJobsWorkers, HarvesterWorkers
-from pandjango.rawsql.jobsql import by_count
 
-from . import reading
 from .models import WORKERS, RollupState, WorkerCount
 from .refresh import DAY, HOUR, Progress, RunResult, _hours, horizon, hour_of
 
@@ -54,11 +50,11 @@ def workers_in(window: Window) -> QuerySet[HarvesterWorkers]:
     return HarvesterWorkers.objects.filter(lastupdate__gte=window.start, lastupdate__lt=window.end)
 
 
-def _live(qs: QuerySet[HarvesterWorkers]) -> QuerySet[HarvesterWorkers]:
+def live(qs: QuerySet[HarvesterWorkers]) -> QuerySet[HarvesterWorkers]:
     return qs.filter(status__in=LIVE_STATUSES)
 
 
-def _settled(qs: QuerySet[HarvesterWorkers]) -> QuerySet[HarvesterWorkers]:
+def settled(qs: QuerySet[HarvesterWorkers]) -> QuerySet[HarvesterWorkers]:
     return qs.exclude(status__in=LIVE_STATUSES)
 
 
@@ -66,10 +62,10 @@ def settled_count(window: Window) -> int:
     """The workers in the window that are not live: all of them (a COUNT on the LASTUPDATE
     index alone, no row read) less the live ones (on the status index)."""
     workers = workers_in(window)
-    return workers.count() - _live(workers).count()
+    return workers.count() - live(workers).count()
 
 
-def _rolled_count(window: Window) -> int:
+def rolled_count(window: Window) -> int:
     rolled = WorkerCount.objects.filter(bucket__gte=window.start, bucket__lt=window.end).aggregate(n=Sum("n"))
     return int(rolled["n"] or 0)
 
@@ -79,7 +75,7 @@ def _rolled_count(window: Window) -> int:
 
 def recompute(bucket: datetime) -> None:
     """The hour starting at `bucket` counted again from HARVESTER_WORKERS."""
-    source = _settled(workers_in(Window(bucket, bucket + HOUR)))
+    source = settled(workers_in(Window(bucket, bucket + HOUR)))
     rows = source.values(*DIMENSIONS).annotate(n=Count("*"), no_jobs=Count("workerid", filter=ran_no_job())).order_by()
     counts = [WorkerCount(bucket=bucket, **row) for row in rows]
     with transaction.atomic(using="default"):
@@ -102,10 +98,10 @@ def mismatched_buckets(since: datetime, until: datetime) -> list[datetime]:
     wrong: list[datetime] = []
     for day in _hours(since, until, DAY):
         whole = Window(day, min(day + DAY, until))
-        if settled_count(whole) == _rolled_count(whole):
+        if settled_count(whole) == rolled_count(whole):
             continue
         hours = (Window(hour, min(hour + HOUR, until)) for hour in _hours(whole.start, whole.end))
-        wrong += [hour.start for hour in hours if settled_count(hour) != _rolled_count(hour)]
+        wrong += [hour.start for hour in hours if settled_count(hour) != rolled_count(hour)]
     return wrong
 
 
@@ -137,58 +133,3 @@ def run(backfill: bool = False, progress: Progress | None = None) -> RunResult:
     total = len(buckets) + len(wrong)
     RollupState.objects.filter(name=WORKERS).update(mark=started, finished_at=timezone.now(), seconds=seconds, buckets=total)
     return RunResult(mark=started, buckets=total, seconds=seconds)
-
-
-# ---------------------------------------------------------------------------- the reading
-
-
-@dataclass(frozen=True)
-class WorkerPlan:
-    """How one request's worker counts are read: `rolled` from WorkerCount (the settled
-    workers), `edges` (the rest of the window) from HARVESTER_WORKERS, the live workers over
-    the whole window from HARVESTER_WORKERS."""
-
-    window: Window
-    rolled: Window
-    edges: tuple[Window, ...]
-    fresh_as_of: datetime
-
-
-def plan(window: Window | None) -> WorkerPlan | None:
-    """How to count the workers in this window from rollups, or None when they must be read
-    directly: rollups off, stale or never run, a window starting before the horizon or
-    holding no whole trusted hour, or a settled worker that changed since the last run."""
-    if not settings.PANDJANGO["rollups"]["enabled"] or window is None or window.start < horizon(timezone.now()):
-        return None
-    try:
-        mark = reading.fresh_as_of(WORKERS)
-    except DatabaseError:  # our database unreachable: PanDA's can still answer
-        return None
-    hours = reading.trusted_hours(window, mark)
-    if mark is None or hours is None:
-        return None
-    rolled, edges = hours
-    if settled_count(rolled) != _rolled_count(rolled):
-        return None
-    return WorkerPlan(window, rolled, edges, mark)
-
-
-def counts(used: WorkerPlan, columns: Sequence[str], q: Q | None = None, no_jobs: bool = False) -> list[dict[str, Any]]:
-    """The workers in the window (and matching q, a filter on columns WorkerCount has)
-    counted per value of `columns`: rows of those columns and `count` (with `no_jobs`, also
-    the workers that ran no job), biggest count first, as the direct path orders them."""
-    q = q or Q()
-    totals = ("count", "no_jobs") if no_jobs else ("count",)
-    groups: dict[tuple[Any, ...], list[int]] = {}
-    rolled = WorkerCount.objects.filter(q, bucket__gte=used.rolled.start, bucket__lt=used.rolled.end)
-    read = [rolled.values(*columns).annotate(count=Sum("n"), **({"no_jobs": Sum("no_jobs")} if no_jobs else {}))]
-    every = [_settled(workers_in(edge)) for edge in used.edges] + [_live(workers_in(used.window))]
-    counted = {"count": Count("*"), **({"no_jobs": Count("workerid", filter=ran_no_job())} if no_jobs else {})}
-    read += [qs.filter(q).values(*columns).annotate(**counted) for qs in every]
-    for rows in read:
-        for row in rows.order_by():
-            group = groups.setdefault(tuple(row[c] for c in columns), [0] * len(totals))
-            for i, name in enumerate(totals):
-                group[i] += int(row[name] or 0)
-    found = [{**dict(zip(columns, key, strict=True)), **dict(zip(totals, n, strict=True))} for key, n in groups.items()]
-    return by_count(columns)(found, {})

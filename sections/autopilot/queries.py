@@ -91,15 +91,21 @@ class Grouped:
         return self.counts.get(value, WorkerCounts()).as_dict()
 
 
-def counted_rows(window: Window, columns: Sequence[str], q: Q | None = None, direct: Callable[[], Rows] | None = None) -> tuple[Rows, Source]:
-    """The workers in the window (and matching q) counted per value of `columns`: from
-    rollups when they can answer, else by `direct` or one GROUP BY of HARVESTER_WORKERS."""
-    rolled = rollups.worker_rows(window, columns, q)
+def counted_rows(
+    window: Window, columns: Sequence[str], only: dict[str, list[str]] | None = None, direct: Callable[[], Rows] | None = None
+) -> tuple[Rows, Source]:
+    """The workers in the window (of the values `only` names: {column: values}) counted per
+    value of `columns`: from rollups when they can answer (their groups picked here: a few
+    thousand at most), else by `direct` or one GROUP BY of HARVESTER_WORKERS."""
+    rolled = rollups.worker_rows(window, columns)
     if rolled is not None:
-        return rolled
+        rows, source = rolled
+        chosen = {column: set(values) for column, values in (only or {}).items()}
+        return [row for row in rows if all(row[c] in values for c, values in chosen.items())], source
     if direct is not None:
         return direct(), rollups.direct()
-    return workers_in(window).filter(q or Q()).values(*columns).annotate(count=Count("*")).order_by(), rollups.direct()
+    q = Q(**{f"{column}__in": values for column, values in (only or {}).items()})
+    return workers_in(window).filter(q).values(*columns).annotate(count=Count("*")).order_by(), rollups.direct()
 
 
 def grouped_counts(rows: Rows, column: str) -> Grouped:
@@ -152,8 +158,7 @@ def queue_worker_counts(window: Window, nicknames: list[str] | None) -> tuple[Gr
     def registered() -> Rows:
         return running.run(sql.queue_pilot_counts.name, date_from=window.start, date_to=window.end, **chosen)
 
-    q = None if nicknames is None else Q(computingsite__in=nicknames)
-    rows, source = counted_rows(window, ["computingsite", "status"], q, registered if fromrequest.USE_REGISTRY else None)
+    rows, source = counted_rows(window, ["computingsite", "status"], chosen, registered if fromrequest.USE_REGISTRY else None)
     return grouped_counts(rows, "computingsite"), source
 
 

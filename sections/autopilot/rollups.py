@@ -1,4 +1,4 @@
-"""The autopilot section's worker counts from rollups (pandjango/rollups/workers.py,
+"""The autopilot section's worker counts from rollups (pandjango/rollups/workers_reading.py,
 docs/rollups.md) when the window allows; None tells the query function to read
 HARVESTER_WORKERS directly."""
 
@@ -7,21 +7,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Q
-
 from pandjango.pandadb.jobs import Window
-from pandjango.rollups import reading, workers
+from pandjango.rollups import reading, workers_reading
 
 # Rows of the grouping columns and `count` (and `no_jobs`), and the answer's meta.source/fresh_as_of.
 Rolled = tuple[list[dict[str, Any]], dict[str, Any]]
 
 
-def worker_rows(window: Window, columns: Sequence[str], q: Q | None = None, no_jobs: bool = False) -> Rolled | None:
-    """The workers in the window (and matching q) counted per value of `columns`."""
-    used = workers.plan(window)
-    if used is None:
-        return None
-    return workers.counts(used, columns, q, no_jobs), reading.source_meta(used)
+def worker_rows(window: Window, columns: Sequence[str], no_jobs: bool = False) -> Rolled | None:
+    """The workers in the window counted per value of `columns`."""
+    used = workers_reading.plan(window)
+    rows = None if used is None else workers_reading.counts(used, columns, no_jobs)
+    return None if rows is None else (rows, reading.source_meta(used))
 
 
 def direct() -> dict[str, Any]:

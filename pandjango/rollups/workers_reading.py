@@ -52,10 +52,10 @@ def plan(window: Window | None) -> WorkerPlan | None:
 
 
 def counts(used: WorkerPlan, columns: Sequence[str], no_jobs: bool = False) -> list[dict[str, Any]] | None:
-    """The workers in the window counted per value of `columns`: rows of those columns and `count` (with `no_jobs`, also
-    the workers that ran no job), biggest count first, as the direct path orders them. None
-    when a settled worker changed since the last run (its hour now holds fewer workers than
-    the rollup says): the caller reads directly."""
+    """The workers in the window counted per value of `columns`: rows of those columns and
+    `count` (with `no_jobs`, also the workers that ran no job), biggest count first, as the
+    direct path orders them. None when a settled worker changed since the last run (its hour
+    now holds fewer workers than the rollup says): the caller reads directly."""
     totals = ("count", "no_jobs") if no_jobs else ("count",)
     counted = {"count": Count("*"), **({"no_jobs": Count("workerid", filter=ran_no_job())} if no_jobs else {})}
     in_rolled = Q(lastupdate__gte=used.rolled.start, lastupdate__lt=used.rolled.end)

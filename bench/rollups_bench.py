@@ -39,6 +39,13 @@ CASES = [
     ("errors summary (12 h)", "/api/production/errors/"),
     ("facets of 4 rolled-up fields (12 h)", "/api/production/jobs/facets/?fields=jobstatus,computingsite,cloud,prodsourcelabel"),
     ("time series, jobs finished per hour (24 h)", "/api/stats/timeseries/?metric=jobs_finished&bin=1h"),
+    ("autopilot queues by region (12 h)", "/api/autopilot/queues/"),
+    ("autopilot queues by region, cloud US (12 h)", "/api/autopilot/queues/?cloud=US"),
+    ("autopilot queues by region (48 h)", "/api/autopilot/queues/?hours=48"),
+    ("autopilot info (12 h)", "/api/autopilot/info/"),
+    ("autopilot submission hosts (12 h)", "/api/autopilot/submithosts/"),
+    ("autopilot services (12 h)", "/api/autopilot/services/"),
+    ("autopilot pilot types (12 h)", "/api/autopilot/pilottypes/"),
 ]
 
 
@@ -110,12 +117,14 @@ def main() -> None:
     from django.conf import settings
     from django.test import Client
 
-    from pandjango.rollups import refresh
-    from pandjango.rollups.models import ROLLUPS
+    from pandjango.rollups import refresh, workers
+    from pandjango.rollups.models import ROLLUPS, WorkerCount
 
     backfill = refresh.run(backfill=True, progress=lambda line: print(line, file=sys.stderr))
     again = refresh.run()
-    groups = {model.__name__: model._default_manager.count() for model in ROLLUPS}
+    workers_backfill = workers.run(backfill=True, progress=lambda line: print(line, file=sys.stderr))
+    workers_again = workers.run()
+    groups = {model.__name__: model._default_manager.count() for model in (*ROLLUPS, WorkerCount)}
 
     client = Client(SERVER_NAME="localhost")
     rows = []
@@ -137,6 +146,9 @@ def main() -> None:
         f"Refresher: backfill {backfill.seconds:.1f} s ({backfill.buckets} hour buckets); "
         f"a run with nothing new {again.seconds:.2f} s ({again.buckets} hour buckets recomputed, the day counts compared). "
         f"Rollup rows: {', '.join(f'{k} {v:,}' for k, v in groups.items())}.",
+        "",
+        f"Worker rollups: backfill {workers_backfill.seconds:.1f} s ({workers_backfill.buckets} hour buckets); "
+        f"a run with nothing new {workers_again.seconds:.2f} s ({workers_again.buckets} hour buckets recomputed, the day counts compared).",
         "",
         "| summary | source with rollups on | from rollups | direct | direct / rollups |",
         "| --- | --- | --- | --- | --- |",

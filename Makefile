@@ -67,18 +67,22 @@ pytest-postgresql: setup
 test: setup lint typecheck pytest-sqlite pytest-mariadb pytest-postgresql
 
 # Mutation testing of the guard code (docs/testing.md), not part of `make test`: mutmut, with
-# tests/mutation/setup.cfg, in a copy of the tree under $(MUTATION_DIR), on SQLite.
-# MUTANTS: a part of the run, as mutmut's mutant name patterns, e.g.
-# make mutation MUTANTS="pandjango.legacy.sanitise.* pandjango.legacy.paths.*"
+# tests/mutation/setup.cfg, in a copy of the tree under $(MUTATION_DIR), on SQLite, over the
+# functions named in tests/mutation/guards.txt; then tests/mutation/report.py counts them and
+# fails on a surviving mutant not explained in tests/mutation/equivalent.txt.
+# MUTANTS: other mutants instead, as mutmut's name patterns, e.g.
+# make mutation MUTANTS="pandjango.legacy.sanitise.* pandjango.legacy.paths.x_check_path*"
 MUTATION_DIR ?= /tmp/pandjango-mutation
-MUTANTS ?=
+MUTANTS ?= $(shell grep -v -e '^\#' -e '^$$' tests/mutation/guards.txt)
 .PHONY: mutation
 mutation: setup
 	rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR)/var
 	tar --exclude=./.venv --exclude=./node_modules --exclude=./var --exclude=./.git -cf - . | tar -xf - -C $(MUTATION_DIR)
 	cp tests/mutation/setup.cfg $(MUTATION_DIR)/setup.cfg
-	cd $(MUTATION_DIR) && PANDJANGO_CONFIG=$(MUTATION_DIR)/config/test/sqlite.toml $(CURDIR)/$(BIN)/mutmut run --max-children 2 $(foreach m,$(MUTANTS),'$(m)')
-	cd $(MUTATION_DIR) && $(CURDIR)/$(BIN)/mutmut results
+	start=$$(date +%s); \
+	cd $(MUTATION_DIR) && PANDJANGO_CONFIG=$(MUTATION_DIR)/config/test/sqlite.toml $(CURDIR)/$(BIN)/mutmut run --max-children 2 $(foreach m,$(MUTANTS),'$(m)') > $(MUTATION_DIR)/mutmut.log 2>&1; \
+	status=$$?; tail -c 400 $(MUTATION_DIR)/mutmut.log; echo; [ $$status = 0 ] || exit $$status; \
+	$(CURDIR)/$(BIN)/python $(CURDIR)/tests/mutation/report.py $(MUTATION_DIR) $$(( $$(date +%s) - start )) $(foreach m,$(MUTANTS),'$(m)')
 
 # The benchmark (bench/run.py, docs/benchmarks.md): seeds or reuses a MariaDB database of ours,
 # loads gunicorn + memcached with wrk, writes bench/results/latest.md. ARGS=--small: a quick run.

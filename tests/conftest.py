@@ -24,6 +24,7 @@ from django.test import Client
 
 from pandjango.legacy.standin import StandinServer
 from pandjango.pandadb import schema
+from tests import mutation_template
 from tests.legacy_helpers import running_standin
 
 SEED_JOBS = 3000
@@ -56,18 +57,36 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
 
 @pytest.fixture(scope="session")
+def django_db_keepdb(request: pytest.FixtureRequest, django_db_modify_db_settings: None) -> bool:
+    """Under mutation testing, a session whose databases were copied from the template keeps
+    them as they are (no creation, no teardown: `panda_data` removes the copies)."""
+    if mutation_template.copy_if_fresh():
+        return True
+    return bool(request.config.getvalue("reuse_db"))
+
+
+@pytest.fixture(scope="session")
 def seed_now() -> datetime:
+    if mutation_template.in_use():
+        return mutation_template.seed_now()
     return datetime.now(UTC).replace(second=0, microsecond=0)
 
 
 @pytest.fixture(scope="session", autouse=True)
-def panda_data(django_db_setup: Any, django_db_blocker: Any, seed_now: datetime) -> dict[str, Any]:
-    """Creates the PanDA tables in the test database and seeds them, once per run."""
+def panda_data(django_db_setup: Any, django_db_blocker: Any, seed_now: datetime) -> Iterator[dict[str, Any]]:
+    """Creates the PanDA tables in the test database and seeds them, once per run (under
+    mutation testing, once per template: tests/mutation_template.py)."""
+    if mutation_template.in_use():
+        yield mutation_template.counts()
+        with django_db_blocker.unblock():
+            mutation_template.remove_copies()
+        return
     with django_db_blocker.unblock():
         schema.create_schema(drop=True)
         counts = schema.seed(SEED_JOBS, SEED_DAYS, SEED, seed_now, django_settings.PANDJANGO["panda"]["archived4_retention_days"])
         connections["panda"].close()
-    return counts
+        mutation_template.save(counts, seed_now)
+    yield counts
 
 
 @pytest.fixture

@@ -143,8 +143,9 @@ def relative_path(cfg: LegacySettings, url: httpx.URL) -> str | None:
     base = cfg.base
     if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port) or url.userinfo:
         return None
-    raw = url.raw_path.split(b"?", 1)[0].decode("ascii", "replace")
-    base_path = base.raw_path.decode("ascii", "replace")
+    # an httpx.URL's raw path is ASCII: httpx percent-encodes every other character
+    raw = url.raw_path.partition(b"?")[0].decode()
+    base_path = base.raw_path.decode()
     if not raw.startswith(base_path):
         return None
     return unquote(raw[len(base_path):])

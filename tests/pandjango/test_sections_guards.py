@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 
 from pandjango.legacy.paths import LegacySettings, section_tab_url, tab_problems
-from pandjango.sections import beta_members
+from pandjango.sections import beta_members, visible_schema
 
 BASE = "http://old.example.org:25880/server/pandamon/"
 
@@ -40,3 +40,24 @@ def test_a_section_that_is_off_goes_to_the_legacy_tab_of_its_name(pandjango_conf
     assert section_tab_url("jobs") == "/legacy/query?dash=jobs&note=a?b"
     assert section_tab_url("xquery") == "/legacy/Xquery"
     assert section_tab_url("tasks") is None
+
+
+@pytest.mark.no_db
+def test_the_openapi_document_loses_the_paths_and_tags_of_a_section_the_viewer_cannot_see(pandjango_config: Any) -> None:
+    pandjango_config("sections.autopilot.state", "beta")
+    schema = {
+        "info": {"title": "t"},
+        "tags": [{"name": "autopilot"}, {"name": "stats"}, {"description": "untagged"}],
+        "paths": {"/api/autopilot/queues/": {}, "/api/stats/jobs/": {}, "/api/autopilotx/": {}},
+    }
+    shown = visible_schema(schema, AnonymousUser())
+    assert shown["info"] == {"title": "t"}
+    assert sorted(shown["paths"]) == ["/api/autopilotx/", "/api/stats/jobs/"]
+    assert shown["tags"] == [{"name": "stats"}, {"description": "untagged"}]
+    assert schema["tags"][0] == {"name": "autopilot"}  # the document given is left as it was
+
+
+@pytest.mark.no_db
+def test_a_document_without_paths_or_tags_gets_empty_paths_and_no_tags() -> None:
+    shown = visible_schema({"info": {"title": "t"}}, AnonymousUser())
+    assert shown == {"info": {"title": "t"}, "paths": {}}

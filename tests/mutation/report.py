@@ -5,7 +5,7 @@ match the patterns run (tests/mutation/guards.txt, or MUTANTS), and counts them 
 A surviving mutant listed in tests/mutation/equivalent.txt, with the mutated line as mutmut
 shows it, is counted as equivalent; any other survivor is unexplained, and so is a listed
 mutant whose line no longer matches (the code changed under the list). Exits 1 when a mutant
-is unexplained, not checked or timed out, 0 otherwise.
+is unexplained, not checked, reached by no test or timed out, 0 otherwise.
 
     python tests/mutation/report.py RUN_DIR SECONDS PATTERN...
 """
@@ -74,7 +74,7 @@ def main(run_dir: Path, seconds: int, patterns: list[str]) -> int:
         print(f"  survived, not explained: {name}  (mutmut show {name})")
     for name in stale:
         print(f"  listed as equivalent, but the mutant is now another change: {name}")
-    bad = unexplained or stale or any(s in ("not checked", "timeout", "suspicious", "segfault") for s in found.values())
+    bad = unexplained or stale or any(s in ("not checked", "no tests", "timeout", "suspicious", "segfault") for s in found.values())
     if not found:
         print("  no mutant matched the patterns")
         return 1

@@ -74,7 +74,10 @@ test: setup lint typecheck pytest-sqlite pytest-mariadb pytest-postgresql
 # make mutation MUTANTS="pandjango.legacy.sanitise.* pandjango.legacy.paths.x_check_path*"
 MUTATION_DIR ?= /tmp/pandjango-mutation
 MUTANTS ?= $(shell grep -v -e '^\#' -e '^$$' tests/mutation/guards.txt)
-.PHONY: mutation
+.PHONY: mutation mutation-extended
+mutation-extended:
+	$(MAKE) mutation MUTANTS="$$(grep -v -e '^#' -e '^$$' tests/mutation/extended.txt | tr '\n' ' ')"
+
 mutation: setup
 	rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR)/var
 	tar --exclude=./.venv --exclude=./node_modules --exclude=./var --exclude=./.git -cf - . | tar -xf - -C $(MUTATION_DIR)

@@ -144,3 +144,10 @@ def test_the_in_lists_are_made_from_the_parsed_filters() -> None:
     parsed = JobFilterSet.parse({"jobtype": "analysis", "prodsourcelabel": "!panda", "cloud": "", "jeditaskid": "3|4"})
     assert fromrequest.in_list_params(parsed, jobsql.JOB_FILTERS) == {"prodsourcelabel": ["user"], "jeditaskid": [3, 4]}
     assert fromrequest.in_list_params(JobFilterSet.parse({"cloud": "!U*"}), jobsql.JOB_FILTERS) is None
+
+
+@pytest.mark.no_db
+def test_a_filter_given_empty_passes_every_value() -> None:
+    empty = Filter.parse("cloud", "")
+    assert all(empty.matches(value) for value in ("US", "", None, 7))
+    assert empty.q() == Q()

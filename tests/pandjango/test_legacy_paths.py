@@ -165,6 +165,7 @@ def test_sanitising_past_the_deadline_is_a_502() -> None:
     with pytest.raises(LegacyError) as exc:
         sanitise("<p>late</p>", PAGE, CFG, deadline=time.monotonic() - 1)
     assert (exc.value.status, exc.value.code) == (502, "legacy_too_complex")
+    assert exc.value.message == "The old monitor's page could not be made safe to show within the 1 seconds the proxy allows."
 
 
 @pytest.mark.parametrize(

@@ -110,6 +110,15 @@ def test_it_refuses_a_text_that_binds_what_is_not_a_parameter() -> None:
     assert "stats.broken" not in registry.REGISTRY
 
 
+def test_it_refuses_a_text_that_binds_a_shape_parameter() -> None:
+    texts = dict.fromkeys(definition.VENDORS, "SELECT COUNT(*) FROM {JOBSACTIVE4} j WHERE j.jobstatus = :by")
+    by = definition.Param("by", "column", "a column", choices={"jobstatus": "jobstatus"})
+    with pytest.raises(ValueError) as caught:
+        registry.register(definition.RawQuery("stats.shaped", "stats", "shaped", (by,), texts, "[]"))
+    assert str(caught.value) == "stats.shaped: :by is a column parameter, which is never bound"
+    assert "stats.shaped" not in registry.REGISTRY
+
+
 def test_it_refuses_a_query_without_text_for_a_vendor() -> None:
     with pytest.raises(ValueError, match="no text for mysql, postgresql, sqlite"):
         registry.register(definition.RawQuery("stats.partial", "stats", "partial", (), {"oracle": "SELECT 1 FROM DUAL"}, "[]"))
@@ -362,3 +371,16 @@ def test_the_registry_refuses_unknown_parameters(get_json: Callable[..., Any], s
     get_json("/api/meta/queries/", status=400, client=staff_client, sort="name")
     body = get_json("/api/meta/queries/", status=400, client=staff_client, vendor="db2")
     assert "vendor" in body["error"]["fields"]
+
+
+def test_times_are_bound_as_the_orm_binds_them_for_the_connection() -> None:
+    from django.db import connections
+
+    connection = connections["panda"]
+    query = registry.get("production.jobs_summary")
+    values = query.prepare({}, examples=True)
+    text = template.render_text(query, connection.vendor, values)
+    bound = template.binds(query, values, text, connection)
+    for name in ("date_from", "date_to"):
+        assert bound[name] == connection.ops.adapt_datetimefield_value(values[name])
+    assert template.binds(query, values, text)["date_from"] == values["date_from"]  # no connection: as given

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from pandjango.legacy.paths import LegacySettings
-from pandjango.legacy.sanitise import page_title, rewrite_url, sanitise
+from pandjango.legacy.paths import LegacyError, LegacySettings
+from pandjango.legacy.sanitise import MAX_DEPTH, page_title, rewrite_url, sanitise
 
 pytestmark = pytest.mark.no_db
 BASE = "http://old.example.org:25880/server/pandamon/"
@@ -82,3 +82,25 @@ def test_only_password_inputs_are_dropped() -> None:
     html = '<form><input type="text" name="user"><input type="hidden" name="pw" value="password"><input type="PASSWORD" name="p"></form>'
     _title, clean = sanitise(html, PAGE, CFG)
     assert clean == '<form><input type="text" name="user"><input type="hidden" name="pw" value="password"></form>'
+
+
+def test_a_page_exactly_max_depth_deep_is_shown_and_one_deeper_is_refused() -> None:
+    assert sanitise("<div>" * MAX_DEPTH + "deep", PAGE, CFG)[1].count("<div>") == MAX_DEPTH
+    with pytest.raises(LegacyError) as exc:
+        sanitise("<div>" * (MAX_DEPTH + 1) + "deep", PAGE, CFG)
+    assert (exc.value.code, exc.value.message) == (
+        "legacy_too_complex",
+        f"The old monitor's page is nested more than {MAX_DEPTH} elements deep, too deep for the proxy to make it safe to show.",
+    )
+
+
+def test_scripts_styles_and_the_title_go_with_their_text() -> None:
+    shown = sanitise("<title>Old title</title><script>alert(1)</script><style>p{}</style><p>kept</p>", PAGE, CFG)[1]
+    assert shown == "<p>kept</p>"
+
+
+def test_a_mailto_link_is_kept_and_no_url_but_links_images_and_forms_is() -> None:
+    """nh3 keeps `cite` with any scheme, javascript: included: it is dropped; an image map's
+    areas keep no href either, so links, images and forms are the only URLs left."""
+    html = '<a href="mailto:shifter@example.org">m</a><blockquote cite="javascript:alert(1)">q</blockquote><map><area href="query"></map>'
+    assert sanitise(html, PAGE, CFG)[1] == '<a href="mailto:shifter@example.org" rel="noopener noreferrer">m</a><blockquote>q</blockquote><map><area></map>'

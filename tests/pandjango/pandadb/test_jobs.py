@@ -61,3 +61,10 @@ def test_limit_and_truncated() -> None:
 
 def test_find_jobs_leaves_out_ids_found_nowhere() -> None:
     assert find_jobs([1, 2]) == {}
+
+
+def test_find_jobs_without_fields_gives_every_column() -> None:
+    job = models.JobsArchived4.objects.order_by("pandaid").first()
+    assert job is not None
+    row = find_jobs([job.pandaid])[job.pandaid]
+    assert (row["jobstatus"], row["computingsite"], row["table"]) == (job.jobstatus, job.computingsite, "archived")

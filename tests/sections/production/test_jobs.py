@@ -353,3 +353,13 @@ def test_a_pandaid_too_big_for_any_table_is_a_404_not_an_error(get_json: Callabl
 
 def test_a_number_filter_out_of_range_is_a_400(get_json: Callable[..., Any]) -> None:
     assert "pandaid" in get_json(JOBS, status=400, pandaid=str(10**25))["error"]["fields"]
+
+
+def test_the_highest_pandaid_a_job_table_holds_is_found_and_one_more_is_not_looked_for(get_json: Callable[..., Any]) -> None:
+    job = JobsArchived4.objects.order_by("pandaid").first()
+    assert job is not None
+    highest = JobsArchived4(**{f.attname: getattr(job, f.attname) for f in JobsArchived4._meta.concrete_fields})
+    highest.pandaid = queries.MAX_PANDAID
+    highest.save(force_insert=True)
+    assert get_json(f"/api/production/jobs/{queries.MAX_PANDAID}/")["data"]["pandaid"] == queries.MAX_PANDAID
+    get_json(f"/api/production/jobs/{queries.MAX_PANDAID + 1}/", status=404)

@@ -3,8 +3,11 @@
 JobCount and TaskJobCount hold the jobs of JOBSARCHIVED4 counted per hour of their
 MODIFICATIONTIME (the column every job summary's window is read on) and per value of the
 columns the summaries group and filter by. JOBSARCHIVED4 comes first in pandadb.jobs.PRECEDENCE, so each of its
-rows stands for its job: the counts are once per PandaID. The active tables are counted live
-at request time (reading.py), the archive is read directly (docs/rollups.md says why).
+rows stands for its job: the counts are once per PandaID. ActiveJobCount and
+ActiveTaskJobCount are the same counts of the active tables (JOBSACTIVE4, JOBSWAITING4,
+JOBSDEFINED4), a snapshot each refresher run replaces whole; answers read them while the
+snapshot is fresh, the active tables live otherwise (reading.py). The archive is read
+directly (docs/rollups.md says why).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ DIMENSIONS: tuple[str, ...] = (*TEXT_DIMENSIONS, *CODE_DIMENSIONS, *TASK_DIMENSI
 # The rollups' rows: the refresher's mark, and the lock row of the databases without a
 # session lock (SQLite).
 JOBS = "jobs"
+ACTIVE = "active"  # the active jobs' snapshot: its mark is the run's that took it
 LOCK = "lock"
 
 
@@ -60,12 +64,17 @@ class JobCount(Counts):
         indexes = [models.Index(fields=["bucket", "jobstatus"], name="rollups_jobcount_bucket")]
 
 
-class TaskJobCount(Counts):
+class TaskCounts(Counts):
     jeditaskid = models.BigIntegerField(null=True)
     produsername = models.CharField(max_length=60, null=True)
 
     dimensions = DIMENSIONS
 
+    class Meta:
+        abstract = True
+
+
+class TaskJobCount(TaskCounts):
     class Meta:
         db_table = "rollups_taskjobcount"
         indexes = [models.Index(fields=["bucket", "jobstatus"], name="rollups_taskjobcount_bucket")]
@@ -73,6 +82,26 @@ class TaskJobCount(Counts):
 
 # Coarsest first: a request reads the first that has every column it needs.
 ROLLUPS: tuple[type[Counts], ...] = (JobCount, TaskJobCount)
+
+
+class ActiveJobCount(Counts):
+    """JobCount's counts of the active tables, as of the run that took the snapshot."""
+
+    class Meta:
+        db_table = "rollups_activejobcount"
+        indexes = [models.Index(fields=["bucket", "jobstatus"], name="rollups_active_bucket")]
+
+
+class ActiveTaskJobCount(TaskCounts):
+    """TaskJobCount's counts of the active tables, as of the run that took the snapshot."""
+
+    class Meta:
+        db_table = "rollups_activetaskjobcount"
+        indexes = [models.Index(fields=["bucket", "jobstatus"], name="rollups_activetask_bucket")]
+
+
+# Each rollup's snapshot of the active tables, with the same columns.
+SNAPSHOT_OF: dict[type[Counts], type[Counts]] = {JobCount: ActiveJobCount, TaskJobCount: ActiveTaskJobCount}
 
 
 class RollupState(models.Model):

@@ -17,7 +17,10 @@ def refresh_once(backfill: bool, say: Callable[[str], None]) -> refresh.RunResul
     """One run under the lock; Busy when another runner holds it."""
     with held():
         result = refresh.run(backfill=backfill, progress=say)
-    say(f"rollups up to date as of {result.mark:%Y-%m-%dT%H:%M:%SZ}: {result.buckets} hour buckets recomputed in {result.seconds} s")
+    say(
+        f"rollups up to date as of {result.mark:%Y-%m-%dT%H:%M:%SZ}: {result.buckets} hour buckets recomputed in {result.seconds} s "
+        f"(the active jobs' snapshot {result.snapshot_seconds} s of it)"
+    )
     return result
 
 

@@ -19,7 +19,7 @@ def _counts(query: Query, tables: Sequence[str] | None, column_sets: Sequence[Se
     used = reading.plan(query, tables)
     if used is None or any(reading.rollup_for(used, [*columns, *only]) is None for columns in column_sets):
         return None
-    return reading.group_counts(used, column_sets, live, **only), reading.source_meta(used)
+    return reading.group_counts(used, column_sets, live, **only), reading.source_meta(used, live)
 
 
 def job_groups(query: Query, tables: Sequence[str] | None, groupby: Sequence[str]) -> Rolled | None:

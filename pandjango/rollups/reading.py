@@ -7,17 +7,18 @@ no `table=` is chosen, and every filter is plain values (a|b, !a) of a rolled-up
 The counts are then, for the same jobs the direct path counts:
 - JOBSARCHIVED4 over the window's whole hours up to the last trusted bucket (the one
   ending before the mark minus the overlap): the coarsest rollup that has the columns;
-- JOBSARCHIVED4 over the rest of the window (the partial first hour, the hours after the
-  trusted ones): read directly, on its MODIFICATIONTIME index;
-- the active tables (JOBSACTIVE4, JOBSWAITING4, JOBSDEFINED4): from the snapshot the
-  refresher took with the mark (the rollups' Active* tables) when it is fresh (taken at most
-  rollups.active_max_lag_seconds ago), over the window's whole hours, and live over the cut
-  first hour (and the cut last one, when the window ends before the snapshot); otherwise
-  live over the whole window, each without the PandaIDs a table before it holds
+- JOBSARCHIVED4 over the cut first hour: the exact rollup (models.EXACT, groups at their
+  MODIFICATIONTIME), whose trusted hour it is;
+- the active tables (JOBSACTIVE4, JOBSWAITING4, JOBSDEFINED4) and JOBSARCHIVED4 after the
+  trusted hours: from the snapshot the refresher took with the mark when it is fresh (taken
+  at most rollups.active_max_lag_seconds ago): the active tables from the snapshot (its
+  coarsest table over the whole hours, its exact one over the cut hours), JOBSARCHIVED4 from
+  the exact rollup up to the snapshot's time. Otherwise read live on their MODIFICATIONTIME
+  index, each active table without the PandaIDs a table before it holds
   (pandadb.jobs.job_querysets), as the direct path counts them.
-An answer with the snapshot is the answer as of the snapshot: JOBSARCHIVED4 after the trusted
-hours is read up to the snapshot's time only, so that a job archived since (counted active
-by the snapshot) is not counted twice; the next run brings both up to date.
+An answer with the snapshot is the answer as of the snapshot, without reading PanDA: a job
+archived since (counted active by the snapshot) is not counted twice, one defined since
+not yet; the next run brings both up to date.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from pandjango.api.parameters import Query
 from pandjango.pandadb.jobs import LIVE_TABLES, Window, archive_boundary, job_querysets
 from pandjango.rawsql import fromrequest
 
-from .models import ACTIVE, CODE_DIMENSIONS, DIMENSIONS, JOBS, ROLLUPS, SNAPSHOT_OF, Counts, RollupState
+from .models import ACTIVE, CODE_DIMENSIONS, DIMENSIONS, EXACT, JOBS, ROLLUPS, SNAPSHOT_OF, Counts, RollupState
 from .refresh import HOUR, ROLLED_TABLE, Groups, add_into, hour_of
 
 # The filters a rollup can apply: each rolled-up column, as fromrequest reads them.
@@ -46,11 +47,11 @@ FILTERS = {name: "int list" if name == "jeditaskid" or name in CODE_DIMENSIONS e
 
 @dataclass(frozen=True)
 class Snapshot:
-    """How the active tables are read when the snapshot is fresh."""
+    """How the active tables and JOBSARCHIVED4's recent hours are counted when the snapshot is fresh."""
 
-    hours: Window  # the snapshot's hours read (the buckets from start to end)
-    live: tuple[Window, ...]  # the cut hours, read from the active tables
-    edges: tuple[Window, ...]  # JOBSARCHIVED4 outside the trusted hours, up to the snapshot's time
+    hours: Window  # the snapshot's whole hours read (its coarsest table)
+    cut: tuple[Window, ...]  # the cut hours, from its exact table
+    archived: tuple[Window, ...]  # JOBSARCHIVED4 outside the trusted hours up to the snapshot's time: the exact rollup
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ class Plan:
 
     window: Window
     rolled: Window  # whole hours read from a rollup
-    edges: tuple[Window, ...]  # the rest of the window, read from JOBSARCHIVED4
+    first_hour: tuple[Window, ...]  # the cut first hour (none when the window starts on the hour): the exact rollup
+    tail: tuple[Window, ...]  # the hours after the trusted ones: JOBSARCHIVED4 read live (without the snapshot)
     q: Q  # the request's filters (Filter.q()), for the job tables and the rollups alike: their columns have the same names
     filtered: frozenset[str]  # the columns they filter on
     fresh_as_of: datetime
@@ -103,13 +105,13 @@ def plan(query: Query, tables: Sequence[str] | None = None) -> Plan | None:
     first, last = _ceil_hour(window.start), min(hour_of(window.end), trusted_until)
     if last <= first:
         return None
-    edges = _spans((window.start, first), (last, window.end))
     filtered = frozenset(name.removesuffix("_not") for name in params)
     # The snapshot is used when the run that set the mark took it (a refresher without it
     # leaves an older one behind) and it is fresh.
     taken = found[ACTIVE]
     fresh = taken == mark and (now - mark).total_seconds() <= config["active_max_lag_seconds"]
-    return Plan(window, Window(first, last), edges, query.q, filtered, mark, _snapshot(window, first, last, mark) if fresh else None)
+    snapshot = _snapshot(window, first, last, mark) if fresh else None
+    return Plan(window, Window(first, last), _spans((window.start, first)), _spans((last, window.end)), query.q, filtered, mark, snapshot)
 
 
 def _spans(*bounds: tuple[datetime, datetime]) -> tuple[Window, ...]:
@@ -117,11 +119,11 @@ def _spans(*bounds: tuple[datetime, datetime]) -> tuple[Window, ...]:
 
 
 def _snapshot(window: Window, first: datetime, last: datetime, taken: datetime) -> Snapshot:
-    """The snapshot's hours of the window (from its first whole hour on; up to its end when
-    it ends after the snapshot, else to its last whole hour), the cut hours the snapshot
-    cannot split, and JOBSARCHIVED4 after the trusted hours up to the snapshot's time."""
+    """The snapshot's whole hours of the window (from its first whole hour on; up to its end
+    when it ends after the snapshot, else to its last whole hour), its cut hours, and
+    JOBSARCHIVED4 after the trusted hours up to the snapshot's time."""
     end = window.end if window.end >= taken else hour_of(window.end)
-    return Snapshot(Window(first, end), _spans((window.start, first), (end, window.end)), _spans((window.start, first), (last, min(window.end, taken))))
+    return Snapshot(Window(first, end), _spans((window.start, first), (end, window.end)), _spans((last, min(window.end, taken))))
 
 
 def source_meta(used: Plan | None, live: bool = True) -> dict[str, Any]:
@@ -153,11 +155,11 @@ def rollup_for(used: Plan, columns: Iterable[str]) -> type[Counts] | None:
 
 def group_counts(used: Plan, column_sets: Sequence[Sequence[str]], live: bool = True, **only: Any) -> list[Groups]:
     """Per set of columns, the jobs counted by their values, with the highest PandaID of each
-    group: the rollups and the partial hours of JOBSARCHIVED4, and with `live` the active
-    tables. The job tables are grouped once, by every column of the sets, and each set's
-    groups are added up from those. `only` narrows the selection (jobstatus="failed"). With
-    `live` and a fresh snapshot, the active tables' whole hours are the snapshot's and the
-    rest is read as of its time (Snapshot). The caller checked rollup_for()."""
+    group: the rollups and the rest of JOBSARCHIVED4, and with `live` the active tables (Plan,
+    Snapshot). The whole hours are read from the coarsest rollup per set; everything else
+    (the exact rollups, the job tables) is grouped once, by every column of the sets, and
+    each set's groups are added up from those. `only` narrows the selection
+    (jobstatus="failed"). The caller checked rollup_for()."""
     extra = Q(**only)
     snapshot = used.snapshot if live else None
     counted: list[Groups] = []
@@ -167,23 +169,30 @@ def group_counts(used: Plan, column_sets: Sequence[Sequence[str]], live: bool = 
         hours = [(model, used.rolled)] + ([(SNAPSHOT_OF[model], snapshot.hours)] if snapshot else [])
         groups: Groups = {}
         for counts, span in hours:
-            rolled = counts._default_manager.filter(used.q & extra, bucket__gte=span.start, bucket__lt=span.end)
-            _add(groups, _grouped(rolled, columns, Sum("n"), "max_pandaid"), columns)
+            _add(groups, _grouped(_between(counts, used.q & extra, span), columns, Sum("n"), "max_pandaid"), columns)
         counted.append(groups)
     every = list(dict.fromkeys(c for columns in column_sets for c in columns))
-    edges = snapshot.edges if snapshot else used.edges
-    read = [qs for edge in edges for _, qs in job_querysets(used.q & extra, edge, [ROLLED_TABLE])]
-    if live:
-        spans = snapshot.live if snapshot else (used.window,)
-        read += [qs for span in spans for name, qs in job_querysets(used.q & extra, span, LIVE_TABLES) if name != ROLLED_TABLE]
+    exact = [(EXACT, span) for span in used.first_hour]
+    if snapshot:
+        exact += [(EXACT, span) for span in snapshot.archived] + [(SNAPSHOT_OF[EXACT], span) for span in snapshot.cut]
+    read = [_grouped(_between(counts, used.q & extra, span), every, Sum("n"), "max_pandaid") for counts, span in exact]
+    if snapshot is None:
+        jobs = [qs for span in used.tail for _, qs in job_querysets(used.q & extra, span, [ROLLED_TABLE])]
+        if live:
+            jobs += [qs for name, qs in job_querysets(used.q & extra, used.window, LIVE_TABLES) if name != ROLLED_TABLE]
+        read += [_grouped(qs, every, Count("pandaid"), "pandaid") for qs in jobs]
     finest: Groups = {}
-    for qs in read:
-        _add(finest, _grouped(qs, every, Count("pandaid"), "pandaid"), every)
+    for rows in read:
+        _add(finest, rows, every)
     for columns, groups in zip(column_sets, counted, strict=True):
         positions = [every.index(c) for c in columns]
         for key, (n, example) in finest.items():
             add_into(groups, tuple(key[i] for i in positions), n, example)
     return counted
+
+
+def _between(counts: type[Counts], q: Q, span: Window) -> QuerySet[Any]:
+    return counts._default_manager.filter(q, bucket__gte=span.start, bucket__lt=span.end)
 
 
 def status() -> dict[str, Any]:

@@ -32,7 +32,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Min, QuerySet, Sum
-from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from pandjango.pandadb.jobs import LIVE_TABLES, archive_boundary, job_querysets
@@ -86,23 +85,24 @@ def recompute(bucket: datetime) -> None:
     rows = _grouped_source(_in(_source(), bucket, bucket + HOUR))
     with transaction.atomic(using="default"):
         for model in ROLLUPS:
-            model._default_manager.filter(bucket=bucket).delete()
+            model._default_manager.filter(bucket__gte=bucket, bucket__lt=bucket + HOUR).delete()
             model._default_manager.bulk_create(_coarser(model, bucket, rows), batch_size=1000)
 
 
-def _grouped_source(qs: QuerySet[JobColumns], **bucket: Any) -> list[dict[str, Any]]:
-    """The rows of `qs` grouped by every rolled-up column (and by `bucket`'s expression when
-    given), each group's jobs and highest PandaID."""
-    return list(qs.annotate(**bucket).values(*bucket, *DIMENSIONS).annotate(n=Count("pandaid"), max_pandaid=Max("pandaid")).order_by())
+def _grouped_source(qs: QuerySet[JobColumns]) -> list[dict[str, Any]]:
+    """The rows of `qs` grouped by MODIFICATIONTIME and every rolled-up column, each group's
+    jobs and highest PandaID."""
+    return list(qs.values("modificationtime", *DIMENSIONS).annotate(n=Count("pandaid"), max_pandaid=Max("pandaid")).order_by())
 
 
-def _coarser(model: type[Counts], bucket: datetime, rows: list[dict[str, Any]]) -> list[Counts]:
-    """The finest groups added up into the groups of `model`'s columns."""
+def _coarser(model: type[Counts], hour: datetime, rows: list[dict[str, Any]]) -> list[Counts]:
+    """The finest groups of one hour added up into the groups of `model`'s columns, at the
+    hour or, for an exact model, at their MODIFICATIONTIME."""
     groups: Groups = {}
     for row in rows:
-        add_into(groups, tuple(row[c] for c in model.dimensions), row["n"], row["max_pandaid"])
+        add_into(groups, (row["modificationtime"] if model.exact else hour, *(row[c] for c in model.dimensions)), row["n"], row["max_pandaid"])
     return [
-        model(bucket=bucket, n=n, max_pandaid=top, **dict(zip(model.dimensions, key, strict=True)))
+        model(bucket=key[0], n=n, max_pandaid=top, **dict(zip(model.dimensions, key[1:], strict=True)))
         for key, (n, top) in groups.items()
     ]
 
@@ -151,25 +151,25 @@ def horizon(now: datetime) -> datetime:
 
 
 def active_snapshot(since: datetime) -> dict[datetime, list[dict[str, Any]]]:
-    """The active tables' jobs modified at or after `since`, grouped by hour of MODIFICATIONTIME
-    and every rolled-up column, per hour: each table without the PandaIDs of a table before
-    it (pandadb.jobs.job_querysets over the live tables, JOBSARCHIVED4 included), as the
-    direct path counts them."""
+    """The active tables' jobs modified at or after `since`, grouped by MODIFICATIONTIME and
+    every rolled-up column, per hour: each table without the PandaIDs of a table before it
+    (pandadb.jobs.job_querysets over the live tables, JOBSARCHIVED4 included), as the direct
+    path counts them."""
     hours: dict[datetime, list[dict[str, Any]]] = {}
     for name, qs in job_querysets(tables=LIVE_TABLES, since=since):
         if name == ROLLED_TABLE:
             continue
-        for row in _grouped_source(qs, bucket=TruncHour("modificationtime", tzinfo=UTC)):
-            hours.setdefault(row.pop("bucket"), []).append(row)
+        for row in _grouped_source(qs):
+            hours.setdefault(hour_of(row["modificationtime"]), []).append(row)
     return hours
 
 
 def _replace_snapshot(hours: dict[datetime, list[dict[str, Any]]]) -> None:
     """The previous snapshot deleted and this one written (the caller's transaction)."""
-    for model, snapshot in SNAPSHOT_OF.items():
+    for snapshot in SNAPSHOT_OF.values():
         snapshot._default_manager.all().delete()
-        for bucket, rows in hours.items():
-            snapshot._default_manager.bulk_create(_coarser(model, bucket, rows), batch_size=1000)
+        for hour, rows in hours.items():
+            snapshot._default_manager.bulk_create(_coarser(snapshot, hour, rows), batch_size=1000)
 
 
 def state() -> RollupState:

@@ -148,11 +148,12 @@ def test_jobs_moving_between_tables_between_two_runs_are_counted_alike(
     same_either_way(FACETS, {"fields": "jobstatus,cloud", "computingsite": "MOVING"})
 
 
-def test_active_jobs_in_the_cut_hours_of_a_window_are_counted_live(
+def test_jobs_in_the_cut_hours_of_a_window_and_after_the_trusted_hours_are_counted_alike(
     same_either_way: Callable[..., dict[str, Any]], window: dict[str, str]
 ) -> None:
-    """The snapshot has whole hours: the window's cut first hour, and its cut last one when it
-    ends before the snapshot, are read from the active tables."""
+    """Active jobs in the window's cut first hour, and in its cut last one when it ends before
+    the snapshot, and just outside them (the snapshot's exact table); a job archived minutes
+    before the run (the exact rollup, after the trusted hours)."""
     start = datetime.fromisoformat(window["date_from"])
     end = timezone.now() - timedelta(hours=3, minutes=20)  # a window ending before the run, mid-hour
     if start.minute == 0 and start.second == 0:
@@ -168,13 +169,34 @@ def test_active_jobs_in_the_cut_hours_of_a_window_are_counted_live(
         for j, table in enumerate(("defined", "waiting", "active")):
             job = a_job("active", pandaid=NEW_PANDAID + 10 * i + j, modificationtime=moment, computingsite=site, jobstatus="running")
             write_job(table, job)
+    write_job("archived", a_job(pandaid=NEW_PANDAID + 50, modificationtime=timezone.now() - timedelta(minutes=2), computingsite="archived lately"))
     refreshed(backfill=True)
-    by_site = {"groupby": "computingsite,jobstatus", "computingsite": "|".join(times)}
+    by_site = {"groupby": "computingsite,jobstatus", "computingsite": "|".join([*times, "archived lately"])}
     whole = same_either_way(SUMMARY, by_site, span={**earlier, "date_to": window["date_to"]})
-    assert {r["computingsite"] for r in whole["data"]} == {"in the cut first hour", "in the cut last hour", "after the window"}
-    assert all(r["count"] == 3 for r in whole["data"])
+    assert {r["computingsite"]: r["count"] for r in whole["data"]} == {
+        "in the cut first hour": 3, "in the cut last hour": 3, "after the window": 3, "archived lately": 1
+    }
     ending_earlier = same_either_way(SUMMARY, by_site, span=earlier)
     assert {r["computingsite"] for r in ending_earlier["data"]} == {"in the cut first hour", "in the cut last hour"}
+
+
+@pytest.mark.parametrize("minute", [10, 50])
+def test_the_cut_first_hour_is_counted_alike_early_or_late_in_it(same_either_way: Callable[..., dict[str, Any]], minute: int) -> None:
+    """A window starting early in an hour has JOBSARCHIVED4's part of that hour counted as the
+    hour's rollup less the jobs before the start (but where the highest PandaIDs are wanted:
+    the errors summary); one starting late in it, read over the rest of the hour."""
+    end = timezone.now() + timedelta(minutes=1)
+    start = (end - timedelta(hours=20)).replace(minute=minute, second=30, microsecond=0)
+    span = {"date_from": iso(start), "date_to": iso(end)}
+    edges = {"EDGE_BEFORE": start - timedelta(seconds=1), "EDGE_AT": start, "EDGE_AFTER": start + timedelta(seconds=1)}
+    for i, (site, moment) in enumerate(edges.items()):
+        write_job("archived", a_job(pandaid=NEW_PANDAID + i, modificationtime=moment, computingsite=site, jobstatus="failed", piloterrorcode=1099))
+    refreshed(backfill=True)
+    at_the_edges = same_either_way(SUMMARY, {"groupby": "computingsite", "computingsite": "|".join(edges)}, span=span)
+    assert at_the_edges["data"] == [{"computingsite": "EDGE_AFTER", "count": 1}, {"computingsite": "EDGE_AT", "count": 1}]
+    for url, params in CASES:
+        answer = same_either_way(url, params, span=span)
+        assert answer["data"]
 
 
 def test_a_stale_snapshot_is_not_used_and_meta_says_so(

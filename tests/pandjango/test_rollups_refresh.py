@@ -47,10 +47,14 @@ def test_each_hour_holds_the_sources_groups_of_that_hour() -> None:
     direct = ARCHIVED4.filter(modificationtime__gte=hour, modificationtime__lt=hour + refresh.HOUR)
     expected = {(r["computingsite"], r["jobstatus"]): r["n"] for r in direct.values("computingsite", "jobstatus").annotate(n=Count("pandaid"))}
     rolled: dict[tuple[Any, ...], int] = {}
-    for row in TaskJobCount.objects.filter(bucket=hour).values("computingsite", "jobstatus", "n"):
+    for row in TaskJobCount.objects.filter(bucket__gte=hour, bucket__lt=hour + refresh.HOUR).values("computingsite", "jobstatus", "n"):
         key = (row["computingsite"], row["jobstatus"])
         rolled[key] = rolled.get(key, 0) + row["n"]
     assert rolled == expected
+    # The groups by task and user at their exact MODIFICATIONTIME, the coarse ones at the hour.
+    exact = TaskJobCount.objects.filter(bucket__gte=hour, bucket__lt=hour + refresh.HOUR).values_list("bucket", flat=True)
+    assert set(exact) == set(direct.values_list("modificationtime", flat=True))
+    assert set(JobCount.objects.filter(bucket__gte=hour, bucket__lt=hour + refresh.HOUR).values_list("bucket", flat=True)) == {hour}
 
 
 def test_a_run_recomputes_the_hours_of_the_jobs_written_since_the_last_one() -> None:
@@ -116,7 +120,7 @@ def active_jobs_per_hour(since: datetime) -> Counter[tuple[Any, ...]]:
 def snapshot_per_hour(model: Any) -> Counter[tuple[Any, ...]]:
     counted: Counter[tuple[Any, ...]] = Counter()
     for row in model.objects.values("bucket", "computingsite", "jobstatus", "n"):
-        counted[(row["bucket"], row["computingsite"], row["jobstatus"])] += row["n"]
+        counted[(refresh.hour_of(row["bucket"]), row["computingsite"], row["jobstatus"])] += row["n"]
     return +counted
 
 
@@ -131,6 +135,10 @@ def test_each_run_snapshots_the_active_tables_once_per_pandaid_and_replaces_the_
     expected = active_jobs_per_hour(since)
     assert sum(n for (_, site, _), n in expected.items() if site == "TWO") == 1  # the job of JOBSACTIVE4, once
     assert snapshot_per_hour(ActiveJobCount) == snapshot_per_hour(ActiveTaskJobCount) == expected
+    # The coarse table by hour, the exact one at the job's own MODIFICATIONTIME.
+    stamped = JOB_MODELS["active"]._default_manager.get(pandaid=NEW_PANDAID + 1).modificationtime
+    assert list(ActiveTaskJobCount.objects.filter(computingsite="TWO").values_list("bucket", flat=True)) == [stamped]
+    assert list(ActiveJobCount.objects.filter(computingsite="TWO").values_list("bucket", flat=True)) == [refresh.hour_of(stamped)]
     taken = RollupState.objects.get(name=ACTIVE)
     assert taken.mark == first.mark == RollupState.objects.get(name=JOBS).mark and taken.buckets == len({k[0] for k in expected})
     # PanDA moves one on and defines another; the next run's snapshot holds them as they are now.

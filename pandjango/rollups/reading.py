@@ -185,10 +185,17 @@ def group_counts(used: Plan, column_sets: Sequence[Sequence[str]], live: bool = 
     for rows in read:
         _add(finest, rows, every)
     for columns, groups in zip(column_sets, counted, strict=True):
-        positions = [every.index(c) for c in columns]
-        for key, (n, example) in finest.items():
-            add_into(groups, tuple(key[i] for i in positions), n, example)
+        groups.update(projected(finest, every, columns, groups))
     return counted
+
+
+def projected(source: Groups, source_columns: Sequence[str], columns: Sequence[str], into: Groups | None = None) -> Groups:
+    """The groups of `source` (by `source_columns`) added up by `columns` (into `into`'s)."""
+    groups: Groups = into if into is not None else {}
+    positions = [source_columns.index(c) for c in columns]
+    for key, (n, example) in source.items():
+        add_into(groups, tuple(key[i] for i in positions), n, example)
+    return groups
 
 
 def _between(counts: type[Counts], q: Q, span: Window) -> QuerySet[Any]:

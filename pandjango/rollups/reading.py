@@ -185,7 +185,7 @@ def group_counts(used: Plan, column_sets: Sequence[Sequence[str]], live: bool = 
     for rows in read:
         _add(finest, rows, every)
     for columns, groups in zip(column_sets, counted, strict=True):
-        groups.update(projected(finest, every, columns, groups))
+        projected(finest, every, columns, groups)
     return counted
 
 

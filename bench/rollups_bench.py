@@ -5,11 +5,15 @@ database of ours: `make bench-rollups` (docs/benchmarks.md, docs/rollups.md).
    seeded when it does not hold them, reused otherwise), or --database/--jobs.
 2. Our database: a SQLite file of this run (migrated), so the rollups start empty.
 3. The refresher: a backfill (every hour since the horizon), then a run with nothing new (the
-   hours of the overlap recomputed, the day counts compared): the time of each.
+   hours of the overlap recomputed, the day counts compared): the time of each, and the
+   share of it the active jobs' snapshot took; the same two runs of the worker rollups.
 4. Each summary, in this process through Django's test client (no HTTP, no cache: the time
-   to compute the answer), --requests times from rollups and --requests times with
-   rollups.enabled off; the median and the slowest, and meta.source of each answer.
-5. A Markdown report: bench/results/rollups.md (printed too).
+   to compute the answer): a refresher run of the jobs and the workers (so that the snapshot
+   is fresh), then --requests times from rollups with the snapshot, --requests times from rollups with the active
+   tables read live (the snapshot not used), and --requests times with rollups.enabled off;
+   the median and the slowest, and meta.source/meta.active_source of each answer.
+5. A Markdown report: bench/results/rollups.md (printed too), with the load average (1 min)
+   before and after the measurements.
 
     .venv/bin/python bench/rollups_bench.py [--database D] [--jobs N] [--requests 7] [--reseed]
 """
@@ -84,7 +88,8 @@ def _timed(client: Any, path: str, requests: int) -> tuple[list[float], set[str]
         times.append((time.perf_counter() - start) * 1000)
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}: {response.content[:300]!r}")
-        sources.add(orjson.loads(response.content)["meta"].get("source", "-"))
+        meta = orjson.loads(response.content)["meta"]
+        sources.add("/".join(filter(None, (meta.get("source", "-"), meta.get("active_source")))))
     return times, sources
 
 
@@ -118,40 +123,59 @@ def main() -> None:
     from django.test import Client
 
     from pandjango.rollups import refresh, workers
-    from pandjango.rollups.models import ROLLUPS, WorkerCount
+    from pandjango.rollups.models import ROLLUPS, SNAPSHOT_OF, WorkerCount
 
     backfill = refresh.run(backfill=True, progress=lambda line: print(line, file=sys.stderr))
     again = refresh.run()
     workers_backfill = workers.run(backfill=True, progress=lambda line: print(line, file=sys.stderr))
     workers_again = workers.run()
-    groups = {model.__name__: model._default_manager.count() for model in (*ROLLUPS, WorkerCount)}
+    groups = {model.__name__: model._default_manager.count() for model in (*ROLLUPS, *SNAPSHOT_OF.values(), WorkerCount)}
 
     client = Client(SERVER_NAME="localhost")
+    config = settings.PANDJANGO["rollups"]
+    snapshot_lag = config["active_max_lag_seconds"]
+    load_before = os.getloadavg()[0]
     rows = []
+    runs: list[refresh.RunResult] = []
     for name, path in CASES:
-        settings.PANDJANGO["rollups"]["enabled"] = True
+        runs.append(refresh.run())  # the snapshot fresh for this case
+        workers.run()  # and the worker rollups, as the refresher's run does
+        config.update(enabled=True, active_max_lag_seconds=snapshot_lag)
         rolled, rolled_sources = _timed(client, path, args.requests)
-        settings.PANDJANGO["rollups"]["enabled"] = False
+        config.update(active_max_lag_seconds=1e-9)  # the snapshot too old: the active tables read live
+        live, live_sources = _timed(client, path, args.requests)
+        config.update(enabled=False, active_max_lag_seconds=snapshot_lag)
         direct, _ = _timed(client, path, args.requests)
         speedup = statistics.median(direct) / statistics.median(rolled)
-        rows.append(f"| {name} | {', '.join(sorted(rolled_sources))} | {_ms(rolled)} | {_ms(direct)} | {speedup:.1f}x |")
+        rows.append(
+            f"| {name} | {', '.join(sorted(rolled_sources))} | {_ms(rolled)} | {', '.join(sorted(live_sources))} | {_ms(live)} "
+            f"| {_ms(direct)} | {speedup:.1f}x |"
+        )
         print(rows[-1], file=sys.stderr)
+    load_after = os.getloadavg()[0]
+    run_seconds = [r.seconds for r in runs]
+    snapshot_seconds = [r.snapshot_seconds for r in runs]
 
     text = "\n".join([
         f"# Summaries from rollups and direct ({args.database}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
         "",
-        f"Database: {why}. {os.cpu_count()} cores. In-process (Django's test client, no HTTP, no cache), "
+        f"Database: {why}. {os.cpu_count()} cores, load average (1 min) {load_before:.2f} before the requests, "
+        f"{load_after:.2f} after. In-process (Django's test client, no HTTP, no cache), "
         f"{args.requests} requests per case and path, one at a time: the median and the slowest.",
         "",
-        f"Refresher: backfill {backfill.seconds:.1f} s ({backfill.buckets} hour buckets); "
-        f"a run with nothing new {again.seconds:.2f} s ({again.buckets} hour buckets recomputed, the day counts compared). "
-        f"Rollup rows: {', '.join(f'{k} {v:,}' for k, v in groups.items())}.",
+        f"Refresher: backfill {backfill.seconds:.1f} s ({backfill.buckets} hour buckets; the active jobs' snapshot "
+        f"{backfill.snapshot_seconds:.2f} s of it); a run with nothing new {again.seconds:.2f} s ({again.buckets} hour buckets "
+        f"recomputed, the day counts compared; the snapshot {again.snapshot_seconds:.2f} s of it); the run before each case "
+        f"{statistics.median(run_seconds):.2f} s median (max {max(run_seconds):.2f}), the snapshot "
+        f"{statistics.median(snapshot_seconds):.2f} s of it (max {max(snapshot_seconds):.2f}). "
+        f"Rows: {', '.join(f'{k} {v:,}' for k, v in groups.items())}.",
         "",
         f"Worker rollups: backfill {workers_backfill.seconds:.1f} s ({workers_backfill.buckets} hour buckets); "
         f"a run with nothing new {workers_again.seconds:.2f} s ({workers_again.buckets} hour buckets recomputed, the day counts compared).",
         "",
-        "| summary | source with rollups on | from rollups | direct | direct / rollups |",
-        "| --- | --- | --- | --- | --- |",
+        "| summary | source (rollups, snapshot fresh) | from rollups with the snapshot | source (snapshot not used) "
+        "| from rollups, active tables live | direct | direct / rollups with the snapshot |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
         *rows,
         "",
     ])

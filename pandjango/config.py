@@ -158,6 +158,8 @@ SPEC: dict[str, Any] = {
     "rollups": {
         "enabled": Key(bool, True),
         "max_lag_seconds": Key(int, 900),
+        # The active jobs' snapshot older than this is not used: the active tables are read live.
+        "active_max_lag_seconds": Key(int, 180),
         # Rows modified this long before a run's start may still commit after it (late commits).
         "overlap_seconds": Key(int, 600),
         # Where the database has no session lock (SQLite), a runner's lock row expires after this.
@@ -234,7 +236,7 @@ def _validate_tables(cfg: dict[str, Any], path: Path) -> None:
         table, key = name.split(".")
         if cfg[table][key] < 0:
             raise ConfigError(f"{path}: {name} must be >= 0")
-    for key in ("max_lag_seconds", "overlap_seconds", "lock_seconds"):
+    for key in ("max_lag_seconds", "active_max_lag_seconds", "overlap_seconds", "lock_seconds"):
         if cfg["rollups"][key] <= 0:
             raise ConfigError(f"{path}: rollups.{key} must be > 0")
     for cidr in cfg["metrics"]["allowed_networks"]:

@@ -143,6 +143,11 @@ def meta_fields() -> dict[str, serializers.Field]:
             choices=["rollup", "direct"], required=False, help_text="rollup: from our pre-aggregated counts; direct: read from PanDA's tables"
         ),
         "fresh_as_of": when("the data's time: a rollup answer's last refresher run, a direct answer's generated_at", nullable=False, required=False),
+        "active_source": serializers.ChoiceField(
+            choices=["snapshot", "live"],
+            required=False,
+            help_text="a rollup answer counting the active tables: snapshot, their counts as of fresh_as_of; live, read from them now",
+        ),
     }
 
 

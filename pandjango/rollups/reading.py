@@ -7,11 +7,18 @@ no `table=` is chosen, and every filter is plain values (a|b, !a) of a rolled-up
 The counts are then, for the same jobs the direct path counts:
 - JOBSARCHIVED4 over the window's whole hours up to the last trusted bucket (the one
   ending before the mark minus the overlap): the coarsest rollup that has the columns;
-- JOBSARCHIVED4 over the rest of the window (the partial first hour, the hours after the
-  trusted ones): read directly, on its MODIFICATIONTIME index;
-- the active tables (JOBSACTIVE4, JOBSWAITING4, JOBSDEFINED4) over the whole window, live,
-  each without the PandaIDs a table before it holds (pandadb.jobs.job_querysets), as the
-  direct path counts them.
+- JOBSARCHIVED4 over the cut first hour: the exact rollup (models.EXACT, groups at their
+  MODIFICATIONTIME), whose trusted hour it is;
+- the active tables (JOBSACTIVE4, JOBSWAITING4, JOBSDEFINED4) and JOBSARCHIVED4 after the
+  trusted hours: from the snapshot the refresher took with the mark when it is fresh (taken
+  at most rollups.active_max_lag_seconds ago): the active tables from the snapshot (its
+  coarsest table over the whole hours, its exact one over the cut hours), JOBSARCHIVED4 from
+  the exact rollup up to the snapshot's time. Otherwise read live on their MODIFICATIONTIME
+  index, each active table without the PandaIDs a table before it holds
+  (pandadb.jobs.job_querysets), as the direct path counts them.
+An answer with the snapshot is the answer as of the snapshot, without reading PanDA: a job
+archived since (counted active by the snapshot) is not counted twice, one defined since
+not yet; the next run brings both up to date.
 """
 
 from __future__ import annotations
@@ -31,11 +38,20 @@ from pandjango.api.parameters import Query
 from pandjango.pandadb.jobs import LIVE_TABLES, Window, archive_boundary, job_querysets
 from pandjango.rawsql import fromrequest
 
-from .models import CODE_DIMENSIONS, DIMENSIONS, JOBS, ROLLUPS, Counts, RollupState
+from .models import ACTIVE, CODE_DIMENSIONS, DIMENSIONS, EXACT, JOBS, ROLLUPS, SNAPSHOT_OF, Counts, RollupState
 from .refresh import HOUR, ROLLED_TABLE, Groups, add_into, hour_of
 
 # The filters a rollup can apply: each rolled-up column, as fromrequest reads them.
 FILTERS = {name: "int list" if name == "jeditaskid" or name in CODE_DIMENSIONS else "str list" for name in DIMENSIONS}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """How the active tables and JOBSARCHIVED4's recent hours are counted when the snapshot is fresh."""
+
+    hours: Window  # the snapshot's whole hours read (its coarsest table)
+    cut: tuple[Window, ...]  # the cut hours, from its exact table
+    archived: tuple[Window, ...]  # JOBSARCHIVED4 outside the trusted hours up to the snapshot's time: the exact rollup
 
 
 @dataclass(frozen=True)
@@ -44,16 +60,24 @@ class Plan:
 
     window: Window
     rolled: Window  # whole hours read from a rollup
-    edges: tuple[Window, ...]  # the rest of the window, read from JOBSARCHIVED4
+    first_hour: tuple[Window, ...]  # the cut first hour (none when the window starts on the hour): the exact rollup
+    tail: tuple[Window, ...]  # the hours after the trusted ones: JOBSARCHIVED4 read live (without the snapshot)
     q: Q  # the request's filters (Filter.q()), for the job tables and the rollups alike: their columns have the same names
     filtered: frozenset[str]  # the columns they filter on
     fresh_as_of: datetime
+    snapshot: Snapshot | None  # None: the active tables are read live over the window
 
 
 def fresh_as_of(name: str = JOBS) -> datetime | None:
     """The start of the last complete refresher run (of the job rollups, or of `name`'s),
     None before the first."""
     return RollupState.objects.filter(name=name).values_list("mark", flat=True).first()
+
+
+def marks() -> dict[str, datetime | None]:
+    """The marks of the rollups (JOBS) and of the active jobs' snapshot (ACTIVE), in one read."""
+    found = dict(RollupState.objects.filter(name__in=(JOBS, ACTIVE)).values_list("name", "mark"))
+    return {JOBS: found.get(JOBS), ACTIVE: found.get(ACTIVE)}
 
 
 def _ceil_hour(moment: datetime) -> datetime:
@@ -72,27 +96,46 @@ def trusted_hours(window: Window, mark: datetime | None) -> tuple[Window, tuple[
     first, last = _ceil_hour(window.start), min(hour_of(window.end), trusted_until)
     if last <= first:
         return None
-    return Window(first, last), tuple(Window(a, b) for a, b in ((window.start, first), (last, window.end)) if a < b)
+    return Window(first, last), _spans((window.start, first), (last, window.end))
 
 
 def plan(query: Query, tables: Sequence[str] | None = None) -> Plan | None:
     """How to count this request from rollups, or None when it must be answered directly."""
+    config = settings.PANDJANGO["rollups"]
     window = query.window
-    if not settings.PANDJANGO["rollups"]["enabled"] or tables or window is None:
+    if not config["enabled"] or tables or window is None:
         return None
     params = fromrequest.in_list_params(query.filters, FILTERS)
     if params is None or window.start < archive_boundary(timezone.now()):
         return None
     try:
-        mark = fresh_as_of()
+        found = marks()
     except DatabaseError:  # our database unreachable: PanDA's can still answer
         return None
+    mark = found[JOBS]
     hours = trusted_hours(window, mark)
     if mark is None or hours is None:
         return None
-    rolled, edges = hours
+    rolled, _ = hours
     filtered = frozenset(name.removesuffix("_not") for name in params)
-    return Plan(window, rolled, edges, query.q, filtered, mark)
+    # The snapshot is used when the run that set the mark took it (a refresher without it
+    # leaves an older one behind) and it is fresh.
+    fresh = found[ACTIVE] == mark and (timezone.now() - mark).total_seconds() <= config["active_max_lag_seconds"]
+    snapshot = _snapshot(window, rolled.start, rolled.end, mark) if fresh else None
+    first_hour, tail = _spans((window.start, rolled.start)), _spans((rolled.end, window.end))
+    return Plan(window, rolled, first_hour, tail, query.q, filtered, mark, snapshot)
+
+
+def _spans(*bounds: tuple[datetime, datetime]) -> tuple[Window, ...]:
+    return tuple(Window(a, b) for a, b in bounds if a < b)
+
+
+def _snapshot(window: Window, first: datetime, last: datetime, taken: datetime) -> Snapshot:
+    """The snapshot's whole hours of the window (from its first whole hour on; up to its end
+    when it ends after the snapshot, else to its last whole hour), its cut hours, and
+    JOBSARCHIVED4 after the trusted hours up to the snapshot's time."""
+    end = window.end if window.end >= taken else hour_of(window.end)
+    return Snapshot(Window(first, end), _spans((window.start, first), (end, window.end)), _spans((last, min(window.end, taken))))
 
 
 class Marked(Protocol):
@@ -102,12 +145,16 @@ class Marked(Protocol):
     def fresh_as_of(self) -> datetime: ...
 
 
-def source_meta(used: Marked | None) -> dict[str, Any]:
+def source_meta(used: Marked | None, live: bool = True) -> dict[str, Any]:
     """meta.source and meta.fresh_as_of of an answer (a direct answer is as fresh as its
-    generated_at, which output.envelope gives it)."""
+    generated_at, which output.envelope gives it), and for an answer from rollups that
+    counts the active tables, meta.active_source: "snapshot" or "live"."""
     if used is None:
         return {"source": "direct"}
-    return {"source": "rollup", "fresh_as_of": iso(used.fresh_as_of)}
+    meta = {"source": "rollup", "fresh_as_of": iso(used.fresh_as_of)}
+    if live and isinstance(used, Plan):  # the job rollups' (the workers' have no snapshot)
+        meta["active_source"] = "live" if used.snapshot is None else "snapshot"
+    return meta
 
 
 def _add(groups: Groups, rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
@@ -127,31 +174,51 @@ def rollup_for(used: Plan, columns: Iterable[str]) -> type[Counts] | None:
 
 def group_counts(used: Plan, column_sets: Sequence[Sequence[str]], live: bool = True, **only: Any) -> list[Groups]:
     """Per set of columns, the jobs counted by their values, with the highest PandaID of each
-    group: the rollups and the partial hours of JOBSARCHIVED4, and with `live` the active
-    tables. The job tables are grouped once, by every column of the sets, and each set's
-    groups are added up from those. `only` narrows the selection (jobstatus="failed"). The
-    caller checked rollup_for()."""
+    group: the rollups and the rest of JOBSARCHIVED4, and with `live` the active tables (Plan,
+    Snapshot). The whole hours are read from the coarsest rollup per set; everything else
+    (the exact rollups, the job tables) is grouped once, by every column of the sets, and
+    each set's groups are added up from those. `only` narrows the selection
+    (jobstatus="failed"). The caller checked rollup_for()."""
     extra = Q(**only)
+    snapshot = used.snapshot if live else None
     counted: list[Groups] = []
     for columns in column_sets:
         model = rollup_for(used, [*columns, *only])
         assert model is not None
-        rolled = model._default_manager.filter(used.q & extra, bucket__gte=used.rolled.start, bucket__lt=used.rolled.end)
+        hours = [(model, used.rolled)] + ([(SNAPSHOT_OF[model], snapshot.hours)] if snapshot else [])
         groups: Groups = {}
-        _add(groups, _grouped(rolled, columns, Sum("n"), "max_pandaid"), columns)
+        for counts, span in hours:
+            _add(groups, _grouped(_between(counts, used.q & extra, span), columns, Sum("n"), "max_pandaid"), columns)
         counted.append(groups)
     every = list(dict.fromkeys(c for columns in column_sets for c in columns))
-    read = [qs for edge in used.edges for _, qs in job_querysets(used.q & extra, edge, [ROLLED_TABLE])]
-    if live:
-        read += [qs for name, qs in job_querysets(used.q & extra, used.window, LIVE_TABLES) if name != ROLLED_TABLE]
+    exact = [(EXACT, span) for span in used.first_hour]
+    if snapshot:
+        exact += [(EXACT, span) for span in snapshot.archived] + [(SNAPSHOT_OF[EXACT], span) for span in snapshot.cut]
+    read = [_grouped(_between(counts, used.q & extra, span), every, Sum("n"), "max_pandaid") for counts, span in exact]
+    if snapshot is None:
+        jobs = [qs for span in used.tail for _, qs in job_querysets(used.q & extra, span, [ROLLED_TABLE])]
+        if live:
+            jobs += [qs for name, qs in job_querysets(used.q & extra, used.window, LIVE_TABLES) if name != ROLLED_TABLE]
+        read += [_grouped(qs, every, Count("pandaid"), "pandaid") for qs in jobs]
     finest: Groups = {}
-    for qs in read:
-        _add(finest, _grouped(qs, every, Count("pandaid"), "pandaid"), every)
+    for rows in read:
+        _add(finest, rows, every)
     for columns, groups in zip(column_sets, counted, strict=True):
-        positions = [every.index(c) for c in columns]
-        for key, (n, example) in finest.items():
-            add_into(groups, tuple(key[i] for i in positions), n, example)
+        projected(finest, every, columns, groups)
     return counted
+
+
+def projected(source: Groups, source_columns: Sequence[str], columns: Sequence[str], into: Groups | None = None) -> Groups:
+    """The groups of `source` (by `source_columns`) added up by `columns` (into `into`'s)."""
+    groups: Groups = into if into is not None else {}
+    positions = [source_columns.index(c) for c in columns]
+    for key, (n, example) in source.items():
+        add_into(groups, tuple(key[i] for i in positions), n, example)
+    return groups
+
+
+def _between(counts: type[Counts], q: Q, span: Window) -> QuerySet[Any]:
+    return counts._default_manager.filter(q, bucket__gte=span.start, bucket__lt=span.end)
 
 
 def status() -> dict[str, Any]:

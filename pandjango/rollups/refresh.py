@@ -12,6 +12,12 @@ coarser rollups are added up from those groups. The buckets are
   each a COUNT on the MODIFICATIONTIME index.
 A backfill (and a first run) recomputes every hour since the horizon. The mark (the run's start) is stored
 when the run completes; reading.py trusts the buckets that end before mark - overlap.
+
+Each run also takes a snapshot of the active tables (JOBSACTIVE4, JOBSWAITING4, JOBSDEFINED4),
+counted as the direct path counts them (each without the PandaIDs of a table before it in
+PRECEDENCE) by hour of MODIFICATIONTIME and the rollups' columns. It is read at the run's
+start and replaces the previous one, with the mark, in the run's last transaction: snapshot
+and mark are of the same moment, which reading.py relies on.
 """
 
 from __future__ import annotations
@@ -24,14 +30,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.utils import timezone
 
-from pandjango.pandadb.jobs import archive_boundary
+from pandjango.pandadb.jobs import LIVE_TABLES, archive_boundary, job_querysets
 from pandjango.pandadb.models import JOB_MODELS, JobColumns
 
-from .models import DIMENSIONS, JOBS, ROLLUPS, Counts, JobCount, RollupState
+from .models import ACTIVE, DIMENSIONS, JOBS, ROLLUPS, SNAPSHOT_OF, Counts, JobCount, RollupState
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -55,6 +61,7 @@ class RunResult:
     mark: datetime
     buckets: int
     seconds: float
+    snapshot_seconds: float = 0.0  # the active tables' snapshot's share of `seconds`
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -75,22 +82,41 @@ def _in(qs: QuerySet[JobColumns], start: datetime, end: datetime) -> QuerySet[Jo
 
 def recompute(bucket: datetime) -> None:
     """The hour starting at `bucket` counted again from the source, in every rollup."""
-    rows = list(_in(_source(), bucket, bucket + HOUR).values(*DIMENSIONS).annotate(n=Count("pandaid"), max_pandaid=Max("pandaid")).order_by())
+    rows = _grouped_source(_in(_source(), bucket, bucket + HOUR))
     with transaction.atomic(using="default"):
         for model in ROLLUPS:
-            model._default_manager.filter(bucket=bucket).delete()
-            model._default_manager.bulk_create(_coarser(model, bucket, rows), batch_size=1000)
+            model._default_manager.filter(bucket__gte=bucket, bucket__lt=bucket + HOUR).delete()
+            _insert(model, _coarser(model, bucket, rows))
 
 
-def _coarser(model: type[Counts], bucket: datetime, rows: list[dict[str, Any]]) -> list[Counts]:
-    """The finest groups added up into the groups of `model`'s columns."""
+def _grouped_source(qs: QuerySet[JobColumns]) -> list[dict[str, Any]]:
+    """The rows of `qs` grouped by MODIFICATIONTIME and every rolled-up column, each group's
+    jobs and highest PandaID."""
+    return list(qs.values("modificationtime", *DIMENSIONS).annotate(n=Count("pandaid"), max_pandaid=Max("pandaid")).order_by())
+
+
+def _coarser(model: type[Counts], hour: datetime, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The finest groups of one hour added up into the groups of `model`'s columns, at the
+    hour or, for an exact model, at their MODIFICATIONTIME: rows of (bucket, *dimensions, n,
+    max_pandaid), as _insert writes them."""
     groups: Groups = {}
     for row in rows:
-        add_into(groups, tuple(row[c] for c in model.dimensions), row["n"], row["max_pandaid"])
-    return [
-        model(bucket=bucket, n=n, max_pandaid=top, **dict(zip(model.dimensions, key, strict=True)))
-        for key, (n, top) in groups.items()
-    ]
+        add_into(groups, (row["modificationtime"] if model.exact else hour, *(row[c] for c in model.dimensions)), row["n"], row["max_pandaid"])
+    return [(*key, n, top) for key, (n, top) in groups.items()]
+
+
+def _insert(model: type[Counts], rows: list[tuple[Any, ...]]) -> None:
+    """Rows of (bucket, *dimensions, n, max_pandaid) inserted into `model`'s table by one
+    executemany per 1,000: the refresher writes hundreds of thousands of rows, and building
+    a model instance for each (bulk_create) cost more than the writing itself."""
+    connection = connections[router.db_for_write(model) or "default"]
+    names = ["bucket", *model.dimensions, "n", "max_pandaid"]
+    columns = ", ".join(connection.ops.quote_name(name) for name in names)  # the fields' own names
+    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 1000):
+            cursor.executemany(sql, [(adapt(row[0]), *row[1:]) for row in rows[i : i + 1000]])
 
 
 def changed_buckets(since: datetime) -> list[datetime]:
@@ -136,6 +162,28 @@ def horizon(now: datetime) -> datetime:
     return day_of(archive_boundary(now))
 
 
+def active_snapshot(since: datetime) -> dict[datetime, list[dict[str, Any]]]:
+    """The active tables' jobs modified at or after `since`, grouped by MODIFICATIONTIME and
+    every rolled-up column, per hour: each table without the PandaIDs of a table before it
+    (pandadb.jobs.job_querysets over the live tables, JOBSARCHIVED4 included), as the direct
+    path counts them."""
+    hours: dict[datetime, list[dict[str, Any]]] = {}
+    for name, qs in job_querysets(tables=LIVE_TABLES, since=since):
+        if name == ROLLED_TABLE:
+            continue
+        for row in _grouped_source(qs):
+            hours.setdefault(hour_of(row["modificationtime"]), []).append(row)
+    return hours
+
+
+def _replace_snapshot(hours: dict[datetime, list[dict[str, Any]]]) -> None:
+    """The previous snapshot deleted and this one written (the caller's transaction)."""
+    for snapshot in SNAPSHOT_OF.values():
+        snapshot._default_manager.all().delete()
+        for hour, rows in hours.items():
+            _insert(snapshot, _coarser(snapshot, hour, rows))
+
+
 def state() -> RollupState:
     found, _ = RollupState.objects.get_or_create(name=JOBS)
     return found
@@ -152,6 +200,9 @@ def run(backfill: bool = False, progress: Progress | None = None) -> RunResult:
     for model in ROLLUPS:
         model._default_manager.filter(bucket__lt=first).delete()
     whole = backfill or current.mark is None
+    # The snapshot first, so that it is of the run's start, the mark.
+    active = active_snapshot(first)
+    snapshot_seconds = time.monotonic() - started_clock
     if current.mark is None or backfill:
         buckets = {*_hours(first, hour_of(started)), *changed_buckets(hour_of(started))}
     else:
@@ -162,6 +213,13 @@ def run(backfill: bool = False, progress: Progress | None = None) -> RunResult:
         recompute(bucket)
         if progress and whole and (done % 24 == 0 or done == len(buckets)):
             progress(f"recomputed {done}/{len(buckets)} hour buckets (up to {bucket:%Y-%m-%d %H:00} UTC)")
-    seconds = round(time.monotonic() - started_clock, 3)
-    RollupState.objects.filter(name=JOBS).update(mark=started, finished_at=timezone.now(), seconds=seconds, buckets=len(buckets))
-    return RunResult(mark=started, buckets=len(buckets), seconds=seconds)
+    written = time.monotonic()
+    with transaction.atomic(using="default"):
+        _replace_snapshot(active)
+        snapshot_seconds += time.monotonic() - written
+        seconds = round(time.monotonic() - started_clock, 3)
+        RollupState.objects.update_or_create(
+            name=ACTIVE, defaults={"mark": started, "finished_at": timezone.now(), "seconds": round(snapshot_seconds, 3), "buckets": len(active)}
+        )
+        RollupState.objects.filter(name=JOBS).update(mark=started, finished_at=timezone.now(), seconds=seconds, buckets=len(buckets))
+    return RunResult(mark=started, buckets=len(buckets), seconds=seconds, snapshot_seconds=round(snapshot_seconds, 3))

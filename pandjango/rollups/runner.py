@@ -19,7 +19,8 @@ def refresh_once(backfill: bool, say: Callable[[str], None]) -> refresh.RunResul
         result = refresh.run(backfill=backfill, progress=say)
         counted = workers.run(backfill=backfill, progress=say)
     say(
-        f"rollups up to date as of {result.mark:%Y-%m-%dT%H:%M:%SZ}: {result.buckets} hour buckets recomputed in {result.seconds} s; "
+        f"rollups up to date as of {result.mark:%Y-%m-%dT%H:%M:%SZ}: {result.buckets} hour buckets recomputed in {result.seconds} s "
+        f"(the active jobs' snapshot {result.snapshot_seconds} s of it); "
         f"workers as of {counted.mark:%Y-%m-%dT%H:%M:%SZ}: {counted.buckets} hour buckets in {counted.seconds} s"
     )
     return result

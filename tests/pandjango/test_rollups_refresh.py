@@ -4,6 +4,7 @@ lets one runner work at a time, `manage.py pandadb rollup`, and what /healthz sa
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,12 @@ from django.test import Client
 from django.utils import timezone
 
 from pandjango import config
+from pandjango.pandadb.jobs import LIVE_TABLES, one_row_per_pandaid
 from pandjango.pandadb.models import JOB_MODELS
 from pandjango.pandadb.router import PandaRouter
 from pandjango.rollups import lock, refresh, runner
-from pandjango.rollups.models import JOBS, LOCK, JobCount, RollupState, TaskJobCount
-from tests.pandjango.rollups_helpers import NEW_PANDAID, a_job, refreshed, rolled_total, write_job
+from pandjango.rollups.models import ACTIVE, JOBS, LOCK, ActiveJobCount, ActiveTaskJobCount, JobCount, RollupState, TaskJobCount
+from tests.pandjango.rollups_helpers import NEW_PANDAID, a_job, move_job, refreshed, rolled_total, write_job
 
 ARCHIVED4 = JOB_MODELS["archived"]._default_manager
 
@@ -45,10 +47,14 @@ def test_each_hour_holds_the_sources_groups_of_that_hour() -> None:
     direct = ARCHIVED4.filter(modificationtime__gte=hour, modificationtime__lt=hour + refresh.HOUR)
     expected = {(r["computingsite"], r["jobstatus"]): r["n"] for r in direct.values("computingsite", "jobstatus").annotate(n=Count("pandaid"))}
     rolled: dict[tuple[Any, ...], int] = {}
-    for row in TaskJobCount.objects.filter(bucket=hour).values("computingsite", "jobstatus", "n"):
+    for row in TaskJobCount.objects.filter(bucket__gte=hour, bucket__lt=hour + refresh.HOUR).values("computingsite", "jobstatus", "n"):
         key = (row["computingsite"], row["jobstatus"])
         rolled[key] = rolled.get(key, 0) + row["n"]
     assert rolled == expected
+    # The groups by task and user at their exact MODIFICATIONTIME, the coarse ones at the hour.
+    exact = TaskJobCount.objects.filter(bucket__gte=hour, bucket__lt=hour + refresh.HOUR).values_list("bucket", flat=True)
+    assert set(exact) == set(direct.values_list("modificationtime", flat=True))
+    assert set(JobCount.objects.filter(bucket__gte=hour, bucket__lt=hour + refresh.HOUR).values_list("bucket", flat=True)) == {hour}
 
 
 def test_a_run_recomputes_the_hours_of_the_jobs_written_since_the_last_one() -> None:
@@ -97,9 +103,58 @@ def test_a_run_stores_its_mark_and_cost() -> None:
     assert state.buckets == result.buckets and state.seconds >= 0
 
 
+# ---------------------------------------------------------------------------- the active jobs' snapshot
+
+
+def active_jobs_per_hour(since: datetime) -> Counter[tuple[Any, ...]]:
+    """The jobs of the active tables modified since `since` per (hour, site, state), each job
+    counted in the table that stands for it (the first in PRECEDENCE that holds it)."""
+    rows = []
+    for table in LIVE_TABLES:
+        for row in JOB_MODELS[table]._default_manager.values("pandaid", "modificationtime", "computingsite", "jobstatus"):
+            rows.append({**row, "table": table})
+    kept = [r for r in one_row_per_pandaid(rows).values() if r["table"] != "archived" and r["modificationtime"] >= since]
+    return Counter((refresh.hour_of(r["modificationtime"]), r["computingsite"], r["jobstatus"]) for r in kept)
+
+
+def snapshot_per_hour(model: Any) -> Counter[tuple[Any, ...]]:
+    counted: Counter[tuple[Any, ...]] = Counter()
+    for row in model.objects.values("bucket", "computingsite", "jobstatus", "n"):
+        counted[(refresh.hour_of(row["bucket"]), row["computingsite"], row["jobstatus"])] += row["n"]
+    return +counted
+
+
+def test_each_run_snapshots_the_active_tables_once_per_pandaid_and_replaces_the_last_snapshot() -> None:
+    now = timezone.now()
+    write_job("archived", a_job(pandaid=NEW_PANDAID, modificationtime=now - timedelta(hours=1), computingsite="TWO"))
+    write_job("active", a_job("active", pandaid=NEW_PANDAID, modificationtime=now - timedelta(hours=2), computingsite="TWO"))
+    write_job("active", a_job("active", pandaid=NEW_PANDAID + 1, modificationtime=now - timedelta(hours=3), computingsite="TWO"))
+    write_job("defined", a_job("active", pandaid=NEW_PANDAID + 1, jobstatus="defined", modificationtime=now - timedelta(hours=4), computingsite="TWO"))
+    first = refreshed()
+    since = refresh.horizon(first.mark)
+    expected = active_jobs_per_hour(since)
+    assert sum(n for (_, site, _), n in expected.items() if site == "TWO") == 1  # the job of JOBSACTIVE4, once
+    assert snapshot_per_hour(ActiveJobCount) == snapshot_per_hour(ActiveTaskJobCount) == expected
+    # The coarse table by hour, the exact one at the job's own MODIFICATIONTIME.
+    stamped = JOB_MODELS["active"]._default_manager.get(pandaid=NEW_PANDAID + 1).modificationtime
+    assert list(ActiveTaskJobCount.objects.filter(computingsite="TWO").values_list("bucket", flat=True)) == [stamped]
+    assert list(ActiveJobCount.objects.filter(computingsite="TWO").values_list("bucket", flat=True)) == [refresh.hour_of(stamped)]
+    taken = RollupState.objects.get(name=ACTIVE)
+    assert taken.mark == first.mark == RollupState.objects.get(name=JOBS).mark and taken.buckets == len({k[0] for k in expected})
+    # PanDA moves one on and defines another; the next run's snapshot holds them as they are now.
+    move_job(NEW_PANDAID + 1, "active", "archived", jobstatus="finished", modificationtime=timezone.now())
+    write_job("waiting", a_job("active", pandaid=NEW_PANDAID + 2, jobstatus="pending", modificationtime=timezone.now(), computingsite="TWO"))
+    second = refreshed()
+    after = active_jobs_per_hour(since)
+    assert after != expected
+    assert snapshot_per_hour(ActiveJobCount) == snapshot_per_hour(ActiveTaskJobCount) == after
+    assert RollupState.objects.get(name=ACTIVE).mark == second.mark and 0 <= second.snapshot_seconds <= second.seconds
+
+
 def test_the_rollups_live_in_our_database_and_panda_stays_read_only() -> None:
     router = PandaRouter()
     assert router.db_for_write(JobCount) is None and router.db_for_read(TaskJobCount) is None  # the default database
+    assert router.db_for_write(ActiveJobCount) is None and router.db_for_read(ActiveTaskJobCount) is None
     assert router.allow_migrate("panda", "rollups") is False
     assert router.allow_migrate("default", "rollups") is True
 
@@ -194,7 +249,7 @@ def test_healthz_says_stale_past_the_configured_lag(anon_client: Client, pandjan
 
 
 @pytest.mark.no_db
-@pytest.mark.parametrize("key", ["max_lag_seconds", "overlap_seconds", "lock_seconds"])
+@pytest.mark.parametrize("key", ["max_lag_seconds", "active_max_lag_seconds", "overlap_seconds", "lock_seconds"])
 def test_the_config_refuses_a_lag_overlap_or_lock_time_that_is_not_positive(tmp_path: Path, key: str) -> None:
     path = tmp_path / "pandjango.toml"
     path.write_text(f'[databases.default]\nengine = "sqlite"\nname = "x"\n[databases.panda]\nengine = "sqlite"\nname = "y"\n[rollups]\n{key} = 0\n')

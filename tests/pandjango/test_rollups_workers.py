@@ -4,11 +4,13 @@ that start, end or are reported again between two refresher runs; meta.source sa
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -17,7 +19,7 @@ from pandjango.api.output import iso
 from pandjango.pandadb.jobs import Window
 from pandjango.pandadb.models import HarvesterWorkers
 from pandjango.rollups import refresh, workers
-from pandjango.rollups.models import WORKERS, RollupState, WorkerCount
+from pandjango.rollups.models import ACTIVE, JOBS, WORKERS, RollupState, TaskJobCount, WorkerCount
 
 QUEUES = "/api/autopilot/queues/"
 SUBMITHOSTS = "/api/autopilot/submithosts/"
@@ -115,6 +117,7 @@ def test_an_answer_from_the_worker_rollups_is_the_direct_answer(same_either_way:
     assert answer["data"], "an empty answer would prove nothing"
     mark = RollupState.objects.get(name=WORKERS).mark
     assert mark is not None and answer["meta"]["fresh_as_of"] == iso(mark)
+    assert "active_source" not in answer["meta"]  # the active jobs' snapshot is the job rollups'
 
 
 def test_workers_that_start_end_or_appear_between_two_runs_are_counted_alike(same_either_way: Callable[..., dict[str, Any]]) -> None:
@@ -165,7 +168,8 @@ def test_what_the_worker_rollups_cannot_answer_is_read_directly(fetch: Callable[
 def test_the_job_rollups_alone_do_not_make_worker_answers_rollup_answers(fetch: Callable[..., dict[str, Any]]) -> None:
     refresh.run()
     assert fetch(QUEUES)["meta"]["source"] == "direct"
-    assert fetch("/api/production/jobs/summary/")["meta"]["source"] == "rollup"
+    summary = fetch("/api/production/jobs/summary/")["meta"]
+    assert (summary["source"], summary["active_source"]) == ("rollup", "snapshot")
 
 
 # ---------------------------------------------------------------------------- the refresher
@@ -219,5 +223,20 @@ def test_the_command_refreshes_the_worker_rollups_too(capsys: pytest.CaptureFixt
     call_command("pandadb", "rollup", "--backfill")
     out = capsys.readouterr().out
     assert "workers backfill:" in out and "workers: recomputed" in out and "workers as of" in out
-    assert RollupState.objects.get(name=WORKERS).mark is not None
+    assert "the active jobs' snapshot" in out
+    marks = dict(RollupState.objects.values_list("name", "mark"))
+    assert marks[WORKERS] is not None and marks[ACTIVE] == marks[JOBS] is not None
     assert rolled_total() > 0
+
+
+def test_the_upgrade_to_exact_task_counts_clears_the_job_rollups_mark_but_not_the_workers() -> None:
+    refresh.run(backfill=True)
+    workers.run(backfill=True)
+    marks = dict(RollupState.objects.values_list("name", "mark"))
+    rolled = rolled_total()
+    upgrade = importlib.import_module("pandjango.rollups.migrations.0003_active_jobs_snapshot")
+    upgrade.forget_the_hourly_task_counts(django_apps, None)
+    assert not TaskJobCount.objects.exists()
+    assert RollupState.objects.get(name=JOBS).mark is None  # the next job run is a backfill
+    assert RollupState.objects.get(name=WORKERS).mark == marks[WORKERS]
+    assert rolled_total() == rolled > 0

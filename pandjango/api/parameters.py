@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -227,10 +227,3 @@ def _parse_extra(params: Mapping[str, str], spec: QuerySpec, normalized: dict[st
         if value not in (None, "", []):
             normalized[name] = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
     return extra
-
-
-def as_date(value: Any) -> Any:
-    """Dates of the DB as aware datetimes (SQLite may hand back dates for DATE columns)."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime.combine(value, time(0), tzinfo=UTC)
-    return value

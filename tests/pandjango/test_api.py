@@ -63,9 +63,10 @@ def test_a_method_other_than_get_is_a_json_405(anon_client: Client, path: str) -
 
 
 def test_a_bad_value_is_a_400_naming_the_parameter(anon_client: Client) -> None:
-    error = _error(anon_client.get(WINDOWED, {"hours": "many"}), 400)
-    assert error["code"] == "bad_request"
-    assert error["fields"] == {"hours": "must be a positive integer"}
+    for hours in ("many", "0"):
+        error = _error(anon_client.get(WINDOWED, {"hours": hours}), 400)
+        assert error["code"] == "bad_request"
+        assert error["fields"] == {"hours": "must be a positive integer"}
 
 
 def test_an_unknown_parameter_is_a_400_naming_it(anon_client: Client) -> None:

@@ -151,3 +151,17 @@ def test_a_filter_given_empty_passes_every_value() -> None:
     empty = Filter.parse("cloud", "")
     assert all(empty.matches(value) for value in ("US", "", None, 7))
     assert empty.q() == Q()
+
+
+@pytest.mark.no_db
+def test_a_value_may_hold_100_alternatives_and_4_wildcards_each() -> None:
+    assert len(Filter.parse("cloud", "|".join(f"x{i}" for i in range(100))).values) == 100
+    assert Filter.parse("cloud", "a*b*c*d*e").patterns == ("a*b*c*d*e",)
+
+
+@pytest.mark.no_db
+def test_a_numeric_filter_field_takes_integers_only() -> None:
+    field = FilterField("pandaid", numeric=True)
+    assert field.clean("5|-6") == Filter("pandaid", values=(5, -6))
+    with pytest.raises(ValidationError):
+        field.clean("five")

@@ -104,3 +104,8 @@ def test_a_mailto_link_is_kept_and_no_url_but_links_images_and_forms_is() -> Non
     areas keep no href either, so links, images and forms are the only URLs left."""
     html = '<a href="mailto:shifter@example.org">m</a><blockquote cite="javascript:alert(1)">q</blockquote><map><area href="query"></map>'
     assert sanitise(html, PAGE, CFG)[1] == '<a href="mailto:shifter@example.org" rel="noopener noreferrer">m</a><blockquote>q</blockquote><map><area></map>'
+
+
+def test_a_mailto_link_is_kept_as_written_even_where_it_is_no_valid_http_url() -> None:
+    assert rewrite_url("mailto://shifter:x/", PAGE, CFG, link=True) == "mailto://shifter:x/"
+    assert rewrite_url("mailto://shifter:x/", PAGE, CFG, link=False) is None

@@ -147,3 +147,24 @@ def test_no_budget_is_spent_outside_a_request() -> None:
         assert budget.current() is spending
         assert 4 < spending.remaining() <= 5
     assert budget.current() is None
+
+
+def _select_one() -> Any:
+    with connections["panda"].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return cursor.fetchone()
+
+
+def test_a_statement_is_sent_with_half_a_second_of_the_budget_left() -> None:
+    with budget.query_budget(30) as spent:
+        spent.deadline = time.monotonic() + 0.5
+        assert tuple(_select_one()) == (1,)
+
+
+def test_a_spent_budget_sends_no_statement_and_says_the_cut_is_its_own() -> None:
+    with budget.query_budget(30) as spent:
+        spent.deadline = time.monotonic() - 0.01
+        with pytest.raises(budget.QueryBudgetSpent) as caught:
+            _select_one()
+        assert spent.cut is True and spent.stopped()
+    assert str(caught.value) == "the request's queries used up limits.request_seconds (30 s)"

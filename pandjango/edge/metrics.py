@@ -66,19 +66,21 @@ def observe(request: HttpRequest, response: HttpResponseBase, seconds: float, db
 
 class RollupsCollector(Collector):
     """The rollups' lag, read from our database at each scrape (one figure for all the
-    workers, not one per process): `pandjango_rollups_lag_seconds` (absent until the refresher
-    has run once) and `pandjango_rollups_state{state=...}`, 1 for the present state."""
+    workers, not one per process), per part (models.PARTS: jobs, active, workers):
+    `pandjango_rollups_lag_seconds{part=...}` (absent for a part that has not run yet) and
+    `pandjango_rollups_state{part=...,state=...}`, 1 for the part's present state."""
 
     def collect(self) -> list[GaugeMetricFamily]:  # type: ignore[override]
-        status = reading.status()
-        state = GaugeMetricFamily("pandjango_rollups_state", "The rollups' state (/healthz): 1 for the present one", labels=["state"])
-        for name in ROLLUP_STATES:
-            state.add_metric([name], 1.0 if status["state"] == name else 0.0)
-        families = [state]
-        if status.get("lag_seconds") is not None:
-            lag = "Seconds since the newest data the rollups count (the refresher's lag)"
-            families.append(GaugeMetricFamily("pandjango_rollups_lag_seconds", lag, value=status["lag_seconds"]))
-        return families
+        parts = reading.status()["parts"]
+        state = GaugeMetricFamily("pandjango_rollups_state", "The rollups' state per part (/healthz): 1 for the present one", labels=["part", "state"])
+        lag_help = "Seconds since the newest data each part of the rollups counts (the refresher's lag)"
+        lag = GaugeMetricFamily("pandjango_rollups_lag_seconds", lag_help, labels=["part"])
+        for part, status in parts.items():
+            for name in ROLLUP_STATES:
+                state.add_metric([part, name], 1.0 if status["state"] == name else 0.0)
+            if status.get("lag_seconds") is not None:
+                lag.add_metric([part], status["lag_seconds"])
+        return [state, lag] if lag.samples else [state]
 
 
 ROLLUPS = CollectorRegistry()

@@ -23,6 +23,7 @@ from pandjango.api import errors, output, parameters, schemas
 from pandjango.api.openapi import ERROR_SCHEMA, schema_of
 from pandjango.endpoints import search
 from pandjango.endpoints.base import SectionView
+from pandjango.rollups.models import ACTIVE, JOBS, WORKERS
 
 META = "meta"
 
@@ -91,19 +92,36 @@ INDEX_SCHEMA = schema_of(
         meta={"endpoints": _endpoint_rows()},
     )
 )
+def _rollups_state(description: str, parts: dict[str, Any] | None = None) -> Any:
+    return schemas.loose(
+        {
+            "state": schemas.one_of(["off", "unavailable", "never run", "ok", "stale"]),
+            "error": schemas.text("why the rollups could not be read (state unavailable)"),
+            "fresh_as_of": schemas.when("the start of the part's last complete refresher run (the snapshot's: the run that took it); null before the first"),
+            "lag_seconds": schemas.number("how far behind now fresh_as_of is", nullable=True),
+            **(parts or {}),
+        },
+        description,
+    )
+
+
 HEALTH_SCHEMA = schema_of(
     schemas.obj({
         "status": schemas.text(),
         "database": schemas.text(),
         "cache": schemas.text(),
-        "rollups": schemas.loose(
+        "rollups": _rollups_state(
+            "the job count rollups (docs/rollups.md): off, never run, ok or stale by rollups.max_lag_seconds; each part under parts",
             {
-                "state": schemas.one_of(["off", "unavailable", "never run", "ok", "stale"]),
-                "error": schemas.text("why the rollups could not be read (state unavailable)"),
-                "fresh_as_of": schemas.when("the start of the last complete refresher run; null before the first"),
-                "lag_seconds": schemas.number("how far behind now fresh_as_of is", nullable=True),
+                "parts": schemas.loose(
+                    {
+                        JOBS: _rollups_state("the job rollups (the same as the top level)"),
+                        ACTIVE: _rollups_state("the active jobs' snapshot: stale past rollups.active_max_lag_seconds (the active tables are then read live)"),
+                        WORKERS: _rollups_state("the worker rollups: stale past rollups.max_lag_seconds"),
+                    },
+                    "each part of the rollups by its own mark",
+                )
             },
-            "the job count rollups (docs/rollups.md): off, never run, ok or stale by rollups.max_lag_seconds",
         ),
     })
 )

@@ -32,6 +32,8 @@ JOBS = "jobs"
 WORKERS = "workers"
 ACTIVE = "active"  # the active jobs' snapshot: its mark is the run's that took it
 LOCK = "lock"
+# The parts whose freshness /healthz and /metrics report, each by its mark.
+PARTS = (JOBS, ACTIVE, WORKERS)
 
 
 class Counts(models.Model):

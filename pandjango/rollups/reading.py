@@ -38,7 +38,7 @@ from pandjango.api.parameters import Query
 from pandjango.pandadb.jobs import LIVE_TABLES, Window, archive_boundary, job_querysets
 from pandjango.rawsql import fromrequest
 
-from .models import ACTIVE, CODE_DIMENSIONS, DIMENSIONS, EXACT, JOBS, ROLLUPS, SNAPSHOT_OF, Counts, RollupState
+from .models import ACTIVE, CODE_DIMENSIONS, DIMENSIONS, EXACT, JOBS, PARTS, ROLLUPS, SNAPSHOT_OF, WORKERS, Counts, RollupState
 from .refresh import HOUR, ROLLED_TABLE, Groups, add_into, hour_of
 
 # The filters a rollup can apply: each rolled-up column, as fromrequest reads them.
@@ -74,10 +74,19 @@ def fresh_as_of(name: str = JOBS) -> datetime | None:
     return RollupState.objects.filter(name=name).values_list("mark", flat=True).first()
 
 
-def marks() -> dict[str, datetime | None]:
-    """The marks of the rollups (JOBS) and of the active jobs' snapshot (ACTIVE), in one read."""
-    found = dict(RollupState.objects.filter(name__in=(JOBS, ACTIVE)).values_list("name", "mark"))
-    return {JOBS: found.get(JOBS), ACTIVE: found.get(ACTIVE)}
+def marks(names: Sequence[str] = (JOBS, ACTIVE)) -> dict[str, datetime | None]:
+    """The marks of these rows of rollups_state (by default the job rollups' and the active
+    jobs' snapshot's), in one read; None for a part that never ran."""
+    found = dict(RollupState.objects.filter(name__in=names).values_list("name", "mark"))
+    return {name: found.get(name) for name in names}
+
+
+def snapshot_fresh(taken: datetime | None, mark: datetime | None, now: datetime) -> bool:
+    """Whether answers read the active jobs' snapshot taken at `taken`, the job rollups'
+    mark being `mark`: the run that set the mark took it (a refresher without the snapshot
+    leaves an older one behind), at most rollups.active_max_lag_seconds ago."""
+    max_lag = settings.PANDJANGO["rollups"]["active_max_lag_seconds"]
+    return taken is not None and taken == mark and (now - taken).total_seconds() <= max_lag
 
 
 def _ceil_hour(moment: datetime) -> datetime:
@@ -85,12 +94,17 @@ def _ceil_hour(moment: datetime) -> datetime:
     return floor if floor == moment else floor + HOUR
 
 
+def _within(mark: datetime | None, now: datetime, seconds: int) -> bool:
+    """Whether `mark` is at most `seconds` before `now` (a part within its lag)."""
+    return mark is not None and (now - mark).total_seconds() <= seconds
+
+
 def trusted_hours(window: Window, mark: datetime | None) -> tuple[Window, tuple[Window, ...]] | None:
     """The window's whole hours that rollups as of `mark` hold exactly (those ending before
     mark minus the overlap), and the rest of the window; None when the rollups never ran or
     are stale, or no such hour lies in the window."""
     config = settings.PANDJANGO["rollups"]
-    if mark is None or (timezone.now() - mark).total_seconds() > config["max_lag_seconds"]:
+    if mark is None or not _within(mark, timezone.now(), config["max_lag_seconds"]):
         return None
     trusted_until = hour_of(mark - timedelta(seconds=config["overlap_seconds"]))
     first, last = _ceil_hour(window.start), min(hour_of(window.end), trusted_until)
@@ -118,10 +132,7 @@ def plan(query: Query, tables: Sequence[str] | None = None) -> Plan | None:
         return None
     rolled, _ = hours
     filtered = frozenset(name.removesuffix("_not") for name in params)
-    # The snapshot is used when the run that set the mark took it (a refresher without it
-    # leaves an older one behind) and it is fresh.
-    fresh = found[ACTIVE] == mark and (timezone.now() - mark).total_seconds() <= config["active_max_lag_seconds"]
-    snapshot = _snapshot(window, rolled.start, rolled.end, mark) if fresh else None
+    snapshot = _snapshot(window, rolled.start, rolled.end, mark) if snapshot_fresh(found[ACTIVE], mark, timezone.now()) else None
     first_hour, tail = _spans((window.start, rolled.start)), _spans((rolled.end, window.end))
     return Plan(window, rolled, first_hour, tail, query.q, filtered, mark, snapshot)
 
@@ -222,15 +233,29 @@ def _between(counts: type[Counts], q: Q, span: Window) -> QuerySet[Any]:
 
 
 def status() -> dict[str, Any]:
-    """/healthz's view of the rollups: off, never run, fresh or stale, and the lag."""
+    """/healthz's view of the rollups: off, unavailable, never run, ok or stale, and the lag,
+    of the job rollups at the top (what clients read since before the other parts) and of
+    each part (PARTS) under "parts"."""
     config = settings.PANDJANGO["rollups"]
     if not config["enabled"]:
-        return {"state": "off"}
+        return {"state": "off", "parts": {name: {"state": "off"} for name in PARTS}}
     try:
-        mark = fresh_as_of()
+        found = marks(PARTS)
     except DatabaseError as exc:  # our database down: /healthz says so under "database"
-        return {"state": "unavailable", "error": type(exc).__name__}
+        failed = {"state": "unavailable", "error": type(exc).__name__}
+        return {**failed, "parts": {name: dict(failed) for name in PARTS}}
+    now = timezone.now()
+    fresh = {
+        JOBS: _within(found[JOBS], now, config["max_lag_seconds"]),
+        ACTIVE: snapshot_fresh(found[ACTIVE], found[JOBS], now),
+        WORKERS: _within(found[WORKERS], now, config["max_lag_seconds"]),
+    }
+    parts = {name: _part_status(found[name], now, fresh[name]) for name in PARTS}
+    return {**parts[JOBS], "parts": parts}
+
+
+def _part_status(mark: datetime | None, now: datetime, fresh: bool) -> dict[str, Any]:
     if mark is None:
         return {"state": "never run", "fresh_as_of": None, "lag_seconds": None}
-    lag = round((timezone.now() - mark).total_seconds(), 1)
-    return {"state": "stale" if lag > config["max_lag_seconds"] else "ok", "fresh_as_of": iso(mark), "lag_seconds": lag}
+    lag = round((now - mark).total_seconds(), 1)
+    return {"state": "ok" if fresh else "stale", "fresh_as_of": iso(mark), "lag_seconds": lag}

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.utils import timezone
 
@@ -105,18 +105,22 @@ def _coarser(model: type[Counts], hour: datetime, rows: list[dict[str, Any]]) ->
     return [(*key, n, top) for key, (n, top) in groups.items()]
 
 
-def _insert(model: type[Counts], rows: list[tuple[Any, ...]]) -> None:
-    """Rows of (bucket, *dimensions, n, max_pandaid) inserted into `model`'s table by one
+def insert_rows(model: type[models.Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Rows of `columns` (the first, `bucket`, a time) inserted into `model`'s table by one
     executemany per 1,000: the refresher writes hundreds of thousands of rows, and building
     a model instance for each (bulk_create) cost more than the writing itself."""
     connection = connections[router.db_for_write(model) or "default"]
-    names = ["bucket", *model.dimensions, "n", "max_pandaid"]
-    columns = ", ".join(connection.ops.quote_name(name) for name in names)  # the fields' own names
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"
+    quoted = ", ".join(connection.ops.quote_name(name) for name in columns)  # the fields' own names
+    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({quoted}) VALUES ({', '.join(['%s'] * len(columns))})"
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         for i in range(0, len(rows), 1000):
             cursor.executemany(sql, [(adapt(row[0]), *row[1:]) for row in rows[i : i + 1000]])
+
+
+def _insert(model: type[Counts], rows: list[tuple[Any, ...]]) -> None:
+    """Rows of (bucket, *dimensions, n, max_pandaid) inserted into `model`'s table."""
+    insert_rows(model, ["bucket", *model.dimensions, "n", "max_pandaid"], rows)
 
 
 def changed_buckets(since: datetime) -> list[datetime]:

@@ -31,7 +31,7 @@ from pandjango.pandadb.jobs import Window
 from pandjango.pandadb.models import HarvesterRelJobsWorkers, HarvesterWorkers
 
 from .models import WORKERS, RollupState, WorkerCount
-from .refresh import DAY, HOUR, Progress, RunResult, _hours, horizon, hour_of
+from .refresh import DAY, HOUR, Progress, RunResult, _hours, horizon, hour_of, insert_rows
 
 # Harvester's statuses of a worker that is not over yet (PANDA-SCHEMA.md, section 5).
 LIVE_STATUSES = ("submitted", "ready", "running", "idle", "pending")
@@ -77,10 +77,10 @@ def recompute(bucket: datetime) -> None:
     """The hour starting at `bucket` counted again from HARVESTER_WORKERS."""
     source = settled(workers_in(Window(bucket, bucket + HOUR)))
     rows = source.values(*DIMENSIONS).annotate(n=Count("*"), no_jobs=Count("workerid", filter=ran_no_job())).order_by()
-    counts = [WorkerCount(bucket=bucket, **row) for row in rows]
+    counts = [(bucket, *(row[c] for c in DIMENSIONS), row["n"], row["no_jobs"]) for row in rows]
     with transaction.atomic(using="default"):
         WorkerCount.objects.filter(bucket=bucket).delete()
-        WorkerCount.objects.bulk_create(counts, batch_size=1000)
+        insert_rows(WorkerCount, ["bucket", *DIMENSIONS, "n", "no_jobs"], counts)
 
 
 def changed_buckets(since: datetime, first: datetime) -> list[datetime]:

@@ -170,7 +170,8 @@ def test_unset_1970_dates_are_null(get_json) -> None:
 
 def test_healthz_says_ok(get_json) -> None:
     never_run = {"state": "never run", "fresh_as_of": None, "lag_seconds": None}
-    assert get_json("/healthz") == {"status": "ok", "database": "ok", "cache": "ok", "rollups": never_run}
+    rollups = {**never_run, "parts": {"jobs": never_run, "active": never_run, "workers": never_run}}
+    assert get_json("/healthz") == {"status": "ok", "database": "ok", "cache": "ok", "rollups": rollups}
 
 
 def test_the_api_index_lists_the_sections_and_the_meta_endpoints(get_json) -> None:

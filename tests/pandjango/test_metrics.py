@@ -4,15 +4,20 @@ network or token ([metrics] of the config)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from pandjango import config
+from pandjango.edge.metrics import ROLLUP_STATES
+from pandjango.rollups import workers
+from pandjango.rollups.models import ACTIVE, JOBS, WORKERS, RollupState
 from tests.pandjango.rollups_helpers import refreshed
 from tests.pandjango.test_config import MINIMAL
 
@@ -86,14 +91,44 @@ def _rollup_families(client: Client) -> dict[str, Any]:
     return {family.name: family for family in text_string_to_metric_families(text)}
 
 
+def _states(families: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """pandjango_rollups_state's samples: per part, each state's value."""
+    states: dict[str, dict[str, float]] = {}
+    for sample in families["pandjango_rollups_state"].samples:
+        states.setdefault(sample.labels["part"], {})[sample.labels["state"]] = sample.value
+    return states
+
+
+def _present(states: dict[str, dict[str, float]]) -> dict[str, str]:
+    """Each part's state whose gauge is 1, checking that exactly one is."""
+    present = {part: [name for name, value in values.items() if value == 1] for part, values in states.items()}
+    assert all(len(names) == 1 and sum(states[part].values()) == 1 for part, names in present.items())
+    return {part: names[0] for part, names in present.items()}
+
+
 def test_the_rollups_lag_is_a_gauge_read_at_each_scrape(anon_client: Client) -> None:
     families = _rollup_families(anon_client)
-    states = {s.labels["state"]: s.value for s in families["pandjango_rollups_state"].samples}
-    assert states["never run"] == 1 and sum(states.values()) == 1
+    assert _present(_states(families)) == {JOBS: "never run", ACTIVE: "never run", WORKERS: "never run"}
     assert "pandjango_rollups_lag_seconds" not in families
     refreshed()
     families = _rollup_families(anon_client)
-    states = {s.labels["state"]: s.value for s in families["pandjango_rollups_state"].samples}
-    assert states["ok"] == 1 and sum(states.values()) == 1
-    [lag] = families["pandjango_rollups_lag_seconds"].samples
-    assert families["pandjango_rollups_lag_seconds"].type == "gauge" and 0 <= lag.value < 60
+    assert _present(_states(families)) == {JOBS: "ok", ACTIVE: "ok", WORKERS: "never run"}
+    lags = {sample.labels["part"]: sample.value for sample in families["pandjango_rollups_lag_seconds"].samples}
+    assert families["pandjango_rollups_lag_seconds"].type == "gauge"
+    assert set(lags) == {JOBS, ACTIVE} and all(0 <= lag < 60 for lag in lags.values())
+
+
+def test_each_part_of_the_rollups_has_its_own_gauges(anon_client: Client, pandjango_config: Callable[[str, Any], None]) -> None:
+    refreshed()
+    workers.run()
+    RollupState.objects.filter(name=WORKERS).update(mark=timezone.now() - timedelta(hours=2))
+    pandjango_config("rollups.max_lag_seconds", 3600)
+    families = _rollup_families(anon_client)
+    states = _states(families)
+    assert set(states[WORKERS]) == set(ROLLUP_STATES) and _present(states) == {JOBS: "ok", ACTIVE: "ok", WORKERS: "stale"}
+    lags = {sample.labels["part"]: sample.value for sample in families["pandjango_rollups_lag_seconds"].samples}
+    assert lags[JOBS] < 60 and 7190 <= lags[WORKERS] < 7260
+    pandjango_config("rollups.enabled", False)
+    families = _rollup_families(anon_client)
+    assert _present(_states(families)) == {JOBS: "off", ACTIVE: "off", WORKERS: "off"}
+    assert "pandjango_rollups_lag_seconds" not in families

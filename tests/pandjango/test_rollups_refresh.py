@@ -17,11 +17,12 @@ from django.test import Client
 from django.utils import timezone
 
 from pandjango import config
+from pandjango.api.output import iso
 from pandjango.pandadb.jobs import LIVE_TABLES, one_row_per_pandaid
 from pandjango.pandadb.models import JOB_MODELS
 from pandjango.pandadb.router import PandaRouter
-from pandjango.rollups import lock, refresh, runner
-from pandjango.rollups.models import ACTIVE, JOBS, LOCK, ActiveJobCount, ActiveTaskJobCount, JobCount, RollupState, TaskJobCount
+from pandjango.rollups import lock, refresh, runner, workers
+from pandjango.rollups.models import ACTIVE, JOBS, LOCK, WORKERS, ActiveJobCount, ActiveTaskJobCount, JobCount, RollupState, TaskJobCount
 from tests.pandjango.rollups_helpers import NEW_PANDAID, a_job, move_job, refreshed, rolled_total, write_job
 
 ARCHIVED4 = JOB_MODELS["archived"]._default_manager
@@ -232,11 +233,51 @@ def test_the_command_exits_when_another_runner_holds_the_lock() -> None:
 # ---------------------------------------------------------------------------- health and config
 
 
+NEVER_RUN = {"state": "never run", "fresh_as_of": None, "lag_seconds": None}
+
+
 def test_healthz_shows_the_rollups_lag(anon_client: Client) -> None:
-    assert anon_client.get("/healthz").json()["rollups"] == {"state": "never run", "fresh_as_of": None, "lag_seconds": None}
+    never_run = {**NEVER_RUN, "parts": {JOBS: NEVER_RUN, ACTIVE: NEVER_RUN, WORKERS: NEVER_RUN}}
+    assert anon_client.get("/healthz").json()["rollups"] == never_run
     refreshed()
     rollups = anon_client.get("/healthz").json()["rollups"]
     assert rollups["state"] == "ok" and 0 <= rollups["lag_seconds"] < 60 and rollups["fresh_as_of"].endswith("Z")
+
+
+def test_healthz_shows_each_part_by_its_own_mark(anon_client: Client) -> None:
+    result = refreshed()
+    parts = anon_client.get("/healthz").json()["rollups"]["parts"]
+    # The job rollups and the snapshot share the run's mark; the worker rollups have not run.
+    assert parts[JOBS]["state"] == parts[ACTIVE]["state"] == "ok" and parts[WORKERS] == NEVER_RUN
+    assert parts[JOBS]["fresh_as_of"] == parts[ACTIVE]["fresh_as_of"] == iso(result.mark)
+    counted = workers.run()
+    rollups = anon_client.get("/healthz").json()["rollups"]
+    assert rollups["parts"][WORKERS]["state"] == "ok" and rollups["parts"][WORKERS]["fresh_as_of"] == iso(counted.mark)
+    assert {key: rollups[key] for key in ("state", "fresh_as_of")} == {key: rollups["parts"][JOBS][key] for key in ("state", "fresh_as_of")}
+
+
+def test_healthz_says_which_part_is_stale(anon_client: Client, pandjango_config: Any) -> None:
+    refreshed()
+    workers.run()
+    pandjango_config("rollups.max_lag_seconds", 900)
+    pandjango_config("rollups.active_max_lag_seconds", 180)
+    # A run 10 minutes ago: the job rollups still fresh, their snapshot no longer read.
+    RollupState.objects.filter(name__in=(JOBS, ACTIVE)).update(mark=timezone.now() - timedelta(minutes=10))
+    RollupState.objects.filter(name=WORKERS).update(mark=timezone.now() - timedelta(hours=2))
+    rollups = anon_client.get("/healthz").json()["rollups"]
+    assert {name: part["state"] for name, part in rollups["parts"].items()} == {JOBS: "ok", ACTIVE: "stale", WORKERS: "stale"}
+    assert rollups["state"] == "ok" and 590 <= rollups["lag_seconds"] < 660
+    assert 7190 <= rollups["parts"][WORKERS]["lag_seconds"] < 7260
+
+
+def test_healthz_says_the_snapshot_is_stale_when_an_older_run_took_it(anon_client: Client) -> None:
+    refreshed()
+    # A refresher without the snapshot set the mark after the run that took it: answers read
+    # the active tables live, however recent the snapshot.
+    taken = RollupState.objects.get(name=ACTIVE).mark
+    RollupState.objects.filter(name=JOBS).update(mark=taken + timedelta(seconds=1))
+    parts = anon_client.get("/healthz").json()["rollups"]["parts"]
+    assert parts[JOBS]["state"] == "ok" and parts[ACTIVE]["state"] == "stale" and parts[ACTIVE]["lag_seconds"] < 60
 
 
 def test_healthz_says_stale_past_the_configured_lag(anon_client: Client, pandjango_config: Any) -> None:
@@ -245,7 +286,8 @@ def test_healthz_says_stale_past_the_configured_lag(anon_client: Client, pandjan
     pandjango_config("rollups.max_lag_seconds", 3600)
     assert anon_client.get("/healthz").json()["rollups"]["state"] == "stale"
     pandjango_config("rollups.enabled", False)
-    assert anon_client.get("/healthz").json()["rollups"] == {"state": "off"}
+    off = {"state": "off"}
+    assert anon_client.get("/healthz").json()["rollups"] == {**off, "parts": {JOBS: off, ACTIVE: off, WORKERS: off}}
 
 
 @pytest.mark.no_db

@@ -85,8 +85,7 @@ def snapshot_fresh(taken: datetime | None, mark: datetime | None, now: datetime)
     """Whether answers read the active jobs' snapshot taken at `taken`, the job rollups'
     mark being `mark`: the run that set the mark took it (a refresher without the snapshot
     leaves an older one behind), at most rollups.active_max_lag_seconds ago."""
-    max_lag = settings.PANDJANGO["rollups"]["active_max_lag_seconds"]
-    return taken is not None and taken == mark and (now - taken).total_seconds() <= max_lag
+    return taken == mark and _within(taken, now, settings.PANDJANGO["rollups"]["active_max_lag_seconds"])
 
 
 def _ceil_hour(moment: datetime) -> datetime:
@@ -128,8 +127,9 @@ def plan(query: Query, tables: Sequence[str] | None = None) -> Plan | None:
         return None
     mark = found[JOBS]
     hours = trusted_hours(window, mark)
-    if mark is None or hours is None:
+    if hours is None:
         return None
+    assert mark is not None  # trusted_hours has none without a mark
     rolled, _ = hours
     filtered = frozenset(name.removesuffix("_not") for name in params)
     snapshot = _snapshot(window, rolled.start, rolled.end, mark) if snapshot_fresh(found[ACTIVE], mark, timezone.now()) else None

@@ -45,8 +45,9 @@ def plan(window: Window | None) -> WorkerPlan | None:
     except DatabaseError:  # our database unreachable: PanDA's can still answer
         return None
     hours = reading.trusted_hours(window, mark)
-    if mark is None or hours is None:
+    if hours is None:
         return None
+    assert mark is not None  # trusted_hours has none without a mark
     rolled, edges = hours
     return WorkerPlan(window, rolled, edges, mark)
 

@@ -92,6 +92,8 @@ INDEX_SCHEMA = schema_of(
         meta={"endpoints": _endpoint_rows()},
     )
 )
+
+
 def _rollups_state(description: str, parts: dict[str, Any] | None = None) -> Any:
     return schemas.loose(
         {

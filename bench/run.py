@@ -44,6 +44,7 @@ import os
 import platform
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -76,6 +77,9 @@ CASES = [
     ("queues by region", "/api/autopilot/queues/{q}", "autopilot.queues", "summary"),
     ("stats matrix", "/api/stats/jobs/?rows=cloud&cols=jobstatus{w}", "stats.jobs", "summary"),
     ("time series", "/api/stats/timeseries/?metric=jobs_finished&bin=1h{w}", "stats.timeseries", "summary"),
+    ("facets", "/api/production/jobs/facets/?fields=jobstatus,computingsite,cloud,prodsourcelabel{w}", "production.facets", "summary"),
+    ("per-queue efficiency", "/api/stats/sites/{q}", "stats.sites", "summary"),
+    ("autopilot info", "/api/autopilot/info/{q}", "autopilot.info", "summary"),
 ]
 
 GOAL_CACHED_SHARE = 0.70
@@ -542,7 +546,11 @@ def main() -> None:
     # The summaries answer from rollups when they are fresh (docs/rollups.md): built here, as a
     # deployment's refresher keeps them; bench/rollups_bench.py compares both paths.
     rollups = harness.manage(env, "pandadb", "rollup", "--backfill").strip().splitlines()[-1]
-
+    # Then the refresher every minute for the length of the run, as a deployment runs it: the
+    # active jobs' snapshot is read for at most rollups.active_max_lag_seconds (180 s).
+    with (work / "rollups.log").open("ab") as refresher_log:
+        refresher = subprocess.Popen([harness.PYTHON, "manage.py", "pandadb", "rollup", "--loop", "60"],
+                                     cwd=ROOT, env=env, stdout=refresher_log, stderr=subprocess.STDOUT)
     memcached_port = harness.free_port()
     memcached = harness.start_memcached(memcached_port)
     try:
@@ -550,6 +558,7 @@ def main() -> None:
         cached, phase_c, _ = run_phase(args, True, env, work, memcached_port, ids, hours)
     finally:
         harness.stop(memcached)
+        harness.stop(refresher)
 
     ordered: list[CaseResult] = []
     for u in uncached:

@@ -109,7 +109,7 @@ def main() -> None:
     parser.add_argument("--max-age-hours", type=float, default=6)
     parser.add_argument("--requests", type=int, default=7, help="requests per case and path")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "rollups.md")
-    parser.add_argument("--only", default="", help="only the cases whose name holds this text (e.g. 'time series')")
+    parser.add_argument("--only", default="", help="only the cases whose name holds one of these texts, a|b (e.g. 'time series|per-queue')")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="pandjango-rollups-bench-"))
@@ -141,7 +141,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     rows = []
     runs: list[refresh.RunResult] = []
-    for name, path in [(name, path) for name, path in CASES if args.only in name]:
+    for name, path in [(name, path) for name, path in CASES if any(text in name for text in args.only.split("|"))]:
         runs.append(refresh.run())  # the snapshot fresh for this case
         workers.run()  # and the worker rollups, as the refresher's run does
         config.update(enabled=True, active_max_lag_seconds=snapshot_lag)

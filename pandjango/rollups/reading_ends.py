@@ -21,6 +21,7 @@ The live reads are returned as querysets, for the caller to count as its direct 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,12 +40,11 @@ from pandjango.pandadb.models import JobColumns
 from pandjango.rawsql import fromrequest
 
 from . import reading
-from .models import ACTIVE, END_UNIT_SECONDS, JOBS, EndCount
+from .models import ACTIVE, END_ROLLUPS, END_UNIT_SECONDS, JOBS, EndCount, EndCounts
 from .refresh import ROLLED_TABLE, hour_of
 
 # The filters EndCount can apply: its columns, as fromrequest reads them.
 FILTERS = dict.fromkeys(EndCount.dimensions, "str list")
-UNIT = timedelta(seconds=END_UNIT_SECONDS)
 
 # Sums per group: (bin start or nothing, *columns) -> {sum name: value}
 Sums = dict[tuple[Any, ...], Counter[str]]
@@ -56,7 +56,8 @@ class EndPlan:
 
     window: Window
     q: Q  # the request's filters (Filter.q()): EndCount's columns have the job tables' names
-    rolled_until: datetime | None  # EndCount's hours before this; None: every hour (the snapshot's run)
+    filtered: frozenset[str]  # the columns they filter on
+    rolled_until: datetime | None  # the rollups' hours before this; None: every hour (the snapshot's run)
     fresh_as_of: datetime
 
 
@@ -78,7 +79,8 @@ def plan(query: Query, columns: Sequence[str] = ()) -> EndPlan | None:
     if not config["enabled"] or window is None or not set(columns) <= set(EndCount.dimensions):
         return None
     now = timezone.now()
-    if fromrequest.in_list_params(query.filters, FILTERS) is None or window.start < archive_boundary(now):
+    params = fromrequest.in_list_params(query.filters, FILTERS)
+    if params is None or window.start < archive_boundary(now):
         return None
     try:
         found = reading.marks()
@@ -91,69 +93,93 @@ def plan(query: Query, columns: Sequence[str] = ()) -> EndPlan | None:
         return None
     assert mark is not None  # trusted_hours has none without a mark
     rolled_until = None if reading.snapshot_fresh(found[ACTIVE], mark, now) else hours[0].end
-    return EndPlan(window, query.q, rolled_until, mark)
+    return EndPlan(window, query.q, frozenset(name.removesuffix("_not") for name in params), rolled_until, mark)
 
 
 def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def _floor(moment: datetime) -> datetime:
-    return datetime.fromtimestamp(_epoch(moment) // END_UNIT_SECONDS * END_UNIT_SECONDS, UTC)
+def _floor(moment: datetime, unit: int = END_UNIT_SECONDS) -> datetime:
+    return datetime.fromtimestamp(math.floor(moment.timestamp() / unit) * unit, UTC)
 
 
-def _ceil(moment: datetime) -> datetime:
-    floor = _floor(moment)
-    return floor if floor == moment else floor + UNIT
-
-
-def _groups(used: EndPlan, states: Sequence[str]) -> QuerySet[EndCount]:
-    """EndCount's groups of these states passing the request's filters, modified from the hour
-    of the window's start on (up to rolled_until)."""
-    qs = EndCount.objects.filter(used.q, jobstatus__in=states, bucket__gte=hour_of(used.window.start))
-    return qs if used.rolled_until is None else qs.filter(bucket__lt=used.rolled_until)
-
-
-def ended(used: EndPlan, states: Sequence[str], columns: Sequence[str], bin_seconds: int | None, sums: Sequence[str]) -> Ended:
-    """The jobs of `states` that ended in the window: `sums` (EndCount's) per bin of
-    `bin_seconds` (a multiple of 5 minutes; None: the whole window) and value of `columns`,
-    and the querysets of JOBSARCHIVED4 to count beside them."""
-    window = used.window
-    groups = _groups(used, states)
-    cut = {_floor(moment) for moment in (window.start, window.end) if _floor(moment) != moment}  # units the window cuts
-    whole = groups.filter(endbin__gte=_epoch(_ceil(window.start)), endbin__lt=_epoch(_floor(window.end)))
-    keys = (*(("bin",) if bin_seconds else ()), *columns)
-    result = Ended({})
-    first = hour_of(window.start)
-    if first < window.start:  # the hour the start cuts: its groups one by one
-        mixed, counted = _first_hour(whole.filter(bucket=first), window.start, columns, sums)
-        cut |= mixed
-        _add(result.sums, ((_binned(row["endbin"], bin_seconds, row, columns), row) for row in counted), sums)
-        whole = whole.filter(bucket__gt=first)
-    rolled = whole.exclude(endbin__in=[_epoch(unit) for unit in cut])
-    if bin_seconds:
-        rolled = rolled.annotate(bin=EpochBin("endbin", bin_seconds))
-    rows = rolled.values(*keys).annotate(**{f"sum_{name}": Sum(name) for name in sums}).order_by()
-    _add(result.sums, ((tuple(row[k] for k in keys), {name: row[f"sum_{name}"] for name in sums}) for row in rows), sums)
-    result.live = _live_units(used, groups, states, sorted(cut)) + _tail(used, states)
-    return result
-
-
-def _binned(endbin: int, bin_seconds: int | None, row: dict[str, Any], columns: Sequence[str]) -> tuple[Any, ...]:
-    return (*((endbin // bin_seconds * bin_seconds,) if bin_seconds else ()), *(row[c] for c in columns))
-
-
-def _first_hour(qs: QuerySet[EndCount], start: datetime, columns: Sequence[str], sums: Sequence[str]) -> tuple[set[datetime], list[dict[str, Any]]]:
-    """The groups of the hour the window's start cuts: the units holding a group modified
-    both before and after the start (read live), and the groups modified wholly after it in
-    the other units (counted). Those modified wholly before it are left out."""
-    rows = list(qs.values("endbin", "first_modified", "last_modified", *columns, *sums))
-    mixed = {_unit(row["endbin"]) for row in rows if row["first_modified"] < start <= row["last_modified"]}
-    return mixed, [row for row in rows if row["first_modified"] >= start and _unit(row["endbin"]) not in mixed]
+def _ceil(moment: datetime, unit: int = END_UNIT_SECONDS) -> datetime:
+    return datetime.fromtimestamp(math.ceil(moment.timestamp() / unit) * unit, UTC)
 
 
 def _unit(endbin: int) -> datetime:
     return datetime.fromtimestamp(endbin, UTC)
+
+
+def _groups(model: type[EndCounts], used: EndPlan, states: Sequence[str]) -> QuerySet[Any]:
+    """`model`'s groups of these states passing the request's filters, modified from the hour
+    of the window's start on (up to rolled_until)."""
+    qs = model._default_manager.filter(used.q & Q(jobstatus__in=states), bucket__gte=hour_of(used.window.start))
+    return qs if used.rolled_until is None else qs.filter(bucket__lt=used.rolled_until)
+
+
+def ended(used: EndPlan, states: Sequence[str], columns: Sequence[str], bin_seconds: int | None, sums: Sequence[str]) -> Ended:
+    """The jobs of `states` that ended in the window: `sums` per bin of `bin_seconds` (a
+    multiple of 5 minutes; None: the whole window) and value of `columns`, and the querysets
+    of JOBSARCHIVED4 to count beside them. The window's whole hours of ENDTIME come from the
+    coarsest rollup whose unit divides the bins and that has the columns, the rest of its
+    whole 5-minute units (and the hours the coarser rollup could not tell apart) from
+    EndCount; the cut units are read live."""
+    window = used.window
+    needed = set(columns) | used.filtered
+    levels = [m for m in END_ROLLUPS if needed <= set(m.dimensions) and (bin_seconds is None or bin_seconds % m.unit == 0)]
+    ranges = [(_ceil(window.start), _floor(window.end))]  # ENDTIME ranges of whole units still to count
+    result = Ended({})
+    for model in levels:
+        if model is not levels[-1]:  # a coarser rollup over its whole units; the rest left to the next
+            span = (_ceil(window.start, model.unit), _floor(window.end, model.unit))
+            if span[0] >= span[1]:
+                continue
+            rest = [(ranges[0][0], span[0]), (span[1], ranges[0][1])]
+            mixed = _counted(model, used, states, [span], columns, bin_seconds, sums, result.sums)
+            ranges = [*rest, *((unit, unit + timedelta(seconds=model.unit)) for unit in mixed)]
+        else:
+            mixed = _counted(model, used, states, ranges, columns, bin_seconds, sums, result.sums)
+    cut = {_floor(moment) for moment in (window.start, window.end) if _floor(moment) != moment}  # the units the window cuts
+    result.live = _live_units(used, states, sorted(cut | mixed)) + _tail(used, states)
+    return result
+
+
+def _counted(
+    model: type[EndCounts], used: EndPlan, states: Sequence[str], ranges: Sequence[tuple[datetime, datetime]],
+    columns: Sequence[str], bin_seconds: int | None, sums: Sequence[str], into: Sums,
+) -> set[datetime]:
+    """`model`'s groups with ENDTIME units in `ranges` added into `into`, but those of the
+    units holding a group of the hour the window's start cuts that was modified both before
+    and after the start: those units, returned, are left to a finer count."""
+    ranges = [(a, b) for a, b in ranges if a < b]
+    if not ranges:
+        return set()
+    start = used.window.start
+    within = Q()
+    for a, b in ranges:
+        within |= Q(endbin__gte=_epoch(a), endbin__lt=_epoch(b))
+    groups = _groups(model, used, states).filter(within)
+    mixed: set[datetime] = set()
+    first = hour_of(start)
+    if first < start:  # the hour the start cuts: its groups one by one
+        rows = list(groups.filter(bucket=first).values("endbin", "first_modified", "last_modified", *columns, *sums))
+        mixed = {_unit(row["endbin"]) for row in rows if row["first_modified"] < start <= row["last_modified"]}
+        counted = [row for row in rows if row["first_modified"] >= start and _unit(row["endbin"]) not in mixed]
+        _add(into, ((_binned(row["endbin"], bin_seconds, row, columns), row) for row in counted), sums)
+        groups = groups.filter(bucket__gt=first)
+    rolled = groups.exclude(endbin__in=[_epoch(unit) for unit in mixed])
+    keys = (*(("bin",) if bin_seconds else ()), *columns)
+    if bin_seconds:
+        rolled = rolled.annotate(bin=EpochBin("endbin", bin_seconds))
+    rows = rolled.values(*keys).annotate(**{f"sum_{name}": Sum(name) for name in sums}).order_by()
+    _add(into, ((tuple(row[k] for k in keys), {name: row[f"sum_{name}"] for name in sums}) for row in rows), sums)
+    return mixed
+
+
+def _binned(endbin: int, bin_seconds: int | None, row: dict[str, Any], columns: Sequence[str]) -> tuple[Any, ...]:
+    return (*((endbin // bin_seconds * bin_seconds,) if bin_seconds else ()), *(row[c] for c in columns))
 
 
 def _add(into: Sums, rows: Any, sums: Sequence[str]) -> None:
@@ -167,20 +193,20 @@ def _archived(q: Q, states: Sequence[str], since: datetime) -> QuerySet[JobColum
     return qs.filter(jobstatus__in=states)
 
 
-def _live_units(used: EndPlan, groups: QuerySet[EndCount], states: Sequence[str], units: list[datetime]) -> list[QuerySet[JobColumns]]:
+def _live_units(used: EndPlan, states: Sequence[str], units: list[datetime]) -> list[QuerySet[JobColumns]]:
     """JOBSARCHIVED4 over each unit's part of the window, between the first and the last
     MODIFICATIONTIME of the unit's groups in EndCount (none: no job to read)."""
     if not units:
         return []
     window = used.window
-    bounds = groups.filter(endbin__in=[_epoch(u) for u in units]).values("endbin").annotate(
+    bounds = _groups(EndCount, used, states).filter(endbin__in=[_epoch(u) for u in units]).values("endbin").annotate(
         lo=Min("first_modified"), hi=Max("last_modified")
     ).order_by()
     read = []
     for row in bounds:
         unit = _unit(row["endbin"])
         qs = _archived(used.q, states, max(window.start, row["lo"])).filter(
-            modificationtime__lte=row["hi"], endtime__gte=max(unit, window.start), endtime__lt=min(unit + UNIT, window.end)
+            modificationtime__lte=row["hi"], endtime__gte=max(unit, window.start), endtime__lt=min(unit + timedelta(seconds=END_UNIT_SECONDS), window.end)
         )
         read.append(qs)
     return read

@@ -42,6 +42,7 @@ from pandjango.pandadb.models import JOB_MODELS, JobColumns
 from .models import (
     ACTIVE,
     DIMENSIONS,
+    END_ROLLUPS,
     END_UNIT_SECONDS,
     ENDED_STATES,
     JOBS,
@@ -49,6 +50,7 @@ from .models import (
     SNAPSHOT_OF,
     Counts,
     EndCount,
+    EndCounts,
     JobCount,
     RollupState,
 )
@@ -59,7 +61,7 @@ ROLLED_TABLE = "archived"
 
 Progress = Callable[[str], None]
 # Every table of the job rollups kept per hour of MODIFICATIONTIME (the snapshot is replaced whole).
-HOURLY: tuple[type[models.Model], ...] = (*ROLLUPS, EndCount)
+HOURLY: tuple[type[models.Model], ...] = (*ROLLUPS, *END_ROLLUPS)
 
 # A group's values -> [jobs, highest PandaID]
 Groups = dict[tuple[Any, ...], list[int]]
@@ -106,11 +108,27 @@ def recompute(bucket: datetime) -> None:
             model._default_manager.filter(bucket__gte=bucket, bucket__lt=bucket + HOUR).delete()
         for model in ROLLUPS:
             _insert(model, _coarser(model, bucket, rows))
-        insert_rows(EndCount, ["bucket", *END_COLUMNS], [(bucket, *(row[c] for c in END_COLUMNS)) for row in ended])
+        for ends in END_ROLLUPS:
+            columns = ("endbin", *ends.dimensions, *ends.sums, "first_modified", "last_modified")
+            insert_rows(ends, ["bucket", *columns], [(bucket, *(row[c] for c in columns)) for row in _coarser_ends(ends, ended)])
 
 
-# EndCount's columns after `bucket`, as ended_groups gives them.
-END_COLUMNS = ("endbin", *EndCount.dimensions, *EndCount.sums, "first_modified", "last_modified")
+def _coarser_ends(model: type[EndCounts], groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The finest groups of ended jobs (EndCount's) added up into `model`'s units and columns."""
+    if model.unit == END_UNIT_SECONDS and model.dimensions == EndCount.dimensions:
+        return groups
+    coarser: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in groups:
+        key = (row["endbin"] // model.unit * model.unit, *(row[c] for c in model.dimensions))
+        found = coarser.get(key)
+        if found is None:
+            coarser[key] = {**row, "endbin": key[0]}
+            continue
+        for name in model.sums:
+            found[name] += row[name]
+        found["first_modified"] = min(found["first_modified"], row["first_modified"])
+        found["last_modified"] = max(found["last_modified"], row["last_modified"])
+    return list(coarser.values())
 
 
 def ended_groups(qs: QuerySet[JobColumns]) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from pandjango.api.output import iso
 from pandjango.pandadb.models import JOB_MODELS
-from pandjango.rollups.models import ACTIVE, JOBS, EndCount, RollupState
+from pandjango.rollups.models import ACTIVE, END_ROLLUPS, JOBS, EndCount, EndHourCount, RollupState
 from tests.pandjango.rollups_helpers import NEW_PANDAID, a_job, refreshed, write_job
 
 SERIES = "/api/stats/timeseries/"
@@ -75,9 +75,14 @@ def test_the_ended_jobs_are_rolled_up_per_hour_of_modification_and_5_minutes_of_
     assert EndCount.objects.filter(bucket__gte=since.replace(minute=0, second=0, microsecond=0)).aggregate(n=Sum("n"))["n"] == (
         ended.filter(jobstatus__in=["finished", "failed"]).count()
     )
-    assert set(EndCount.objects.values_list("endbin", flat=True).order_by()) and all(
-        endbin % 300 == 0 for endbin in EndCount.objects.values_list("endbin", flat=True)
-    )
+    for model in END_ROLLUPS:
+        endbins = list(model._default_manager.values_list("endbin", flat=True))
+        assert endbins and all(endbin % model.unit == 0 for endbin in endbins)
+    # The hourly table: the same jobs and sums, by queue and state.
+    by_site = EndHourCount.objects.values("computingsite", "jobstatus").annotate(n=Sum("n"), cpu=Sum("cpu_sum")).order_by()
+    finest = EndCount.objects.values("computingsite", "jobstatus").annotate(n=Sum("n"), cpu=Sum("cpu_sum")).order_by()
+    assert sorted(by_site, key=str) == sorted(finest, key=str)
+    assert EndHourCount.objects.count() < EndCount.objects.count()
 
 
 @pytest.mark.parametrize("where", STARTS)
@@ -134,14 +139,19 @@ def test_a_job_modified_before_the_start_that_ended_after_it_is_not_counted_eith
     before = a_job(pandaid=NEW_PANDAID, jobstatus="failed", endtime=ended, modificationtime=start - timedelta(minutes=5), computingsite="ENDED_LATE")
     after = {**before, "pandaid": NEW_PANDAID + 1, "modificationtime": start + timedelta(minutes=13)}
     only_before = {**before, "pandaid": NEW_PANDAID + 2, "endtime": ended + timedelta(minutes=10), "computingsite": "ENDED_LATE_ALONE"}
-    for job in (before, after, only_before):
+    # The same in the first whole hour of ENDTIME (the hourly table's group of the queue).
+    next_hour = start.replace(minute=0) + timedelta(hours=1, minutes=7)
+    before_hour = {**before, "pandaid": NEW_PANDAID + 3, "endtime": next_hour, "computingsite": "ENDED_LATER"}
+    after_hour = {**before_hour, "pandaid": NEW_PANDAID + 4, "modificationtime": start + timedelta(minutes=10)}
+    for job in (before, after, only_before, before_hour, after_hour):
         write_job("archived", job)
     refreshed(backfill=True)
     span = {"date_from": iso(start), "date_to": iso(timezone.now())}
-    sites = same_either_way(SITES, {"computingsite": "ENDED_LATE|ENDED_LATE_ALONE"}, span)
-    assert [(row["computingsite"], row["failed"]) for row in sites["data"]] == [("ENDED_LATE", 1)]
-    series = same_either_way(SERIES, {"metric": "jobs_failed", "bin": "5m", "computingsite": "ENDED_LATE|ENDED_LATE_ALONE"}, span)
-    assert counted(series) == 1
+    late = {"computingsite": "ENDED_LATE|ENDED_LATE_ALONE|ENDED_LATER"}
+    sites = same_either_way(SITES, late, span)
+    assert [(row["computingsite"], row["failed"]) for row in sites["data"]] == [("ENDED_LATE", 1), ("ENDED_LATER", 1)]
+    for size in ("5m", "1h", "1d"):
+        assert counted(same_either_way(SERIES, {"metric": "jobs_failed", "bin": size, **late}, span)) == 2
     same_either_way(SERIES, {"metric": "jobs_failed", "bin": "1h"}, span)
 
 

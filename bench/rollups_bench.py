@@ -127,13 +127,13 @@ def main() -> None:
     from django.test import Client
 
     from pandjango.rollups import refresh, workers
-    from pandjango.rollups.models import ROLLUPS, SNAPSHOT_OF, EndCount, WorkerCount
+    from pandjango.rollups.models import END_ROLLUPS, ROLLUPS, SNAPSHOT_OF, WorkerCount
 
     backfill = refresh.run(backfill=True, progress=lambda line: print(line, file=sys.stderr))
     again = refresh.run()
     workers_backfill = workers.run(backfill=True, progress=lambda line: print(line, file=sys.stderr))
     workers_again = workers.run()
-    groups = {model.__name__: model._default_manager.count() for model in (*ROLLUPS, EndCount, *SNAPSHOT_OF.values(), WorkerCount)}
+    groups = {model.__name__: model._default_manager.count() for model in (*ROLLUPS, *END_ROLLUPS, *SNAPSHOT_OF.values(), WorkerCount)}
 
     client = Client(SERVER_NAME="localhost")
     config = settings.PANDJANGO["rollups"]

@@ -10,7 +10,8 @@ snapshot is fresh, the active tables live otherwise (reading.py). The archive is
 directly (docs/rollups.md says why). WorkerCount holds the Harvester workers that are not
 live, per hour of LASTUPDATE, with its own mark (workers.py). EndCount holds the finished and
 failed jobs of JOBSARCHIVED4 per hour of MODIFICATIONTIME and 5 minutes of ENDTIME, for the
-time series and the per-queue efficiency (reading_ends.py), written with JobCount.
+time series and the per-queue efficiency (reading_ends.py), written with JobCount;
+EndHourCount the same per hour of ENDTIME by state and queue only.
 """
 
 from __future__ import annotations

@@ -16,7 +16,10 @@ MODIFICATIONTIME of each group. The same jobs are counted:
   from JOBSARCHIVED4: ENDTIME in the unit's part of the window and MODIFICATIONTIME between
   the first (at least `start`) and the last of the unit's groups in EndCount, which bounds
   the read on the MODIFICATIONTIME index (PanDA has none on ENDTIME).
-The live reads are returned as querysets, for the caller to count as its direct path does.
+EndHourCount (per hour of ENDTIME, by state and queue only) is read first, the same way, for
+the window's whole hours when the bins are hours or days and no other column is needed; its
+hours modified both before and after the start are counted from EndCount's units. The live
+reads are returned as querysets, for the caller to count as its direct path does.
 """
 
 from __future__ import annotations

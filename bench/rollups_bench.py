@@ -15,7 +15,7 @@ database of ours: `make bench-rollups` (docs/benchmarks.md, docs/rollups.md).
 5. A Markdown report: bench/results/rollups.md (printed too), with the load average (1 min)
    before and after the measurements.
 
-    .venv/bin/python bench/rollups_bench.py [--database D] [--jobs N] [--requests 7] [--reseed]
+    .venv/bin/python bench/rollups_bench.py [--database D] [--jobs N] [--requests 7] [--reseed] [--only TEXT]
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ CASES = [
     ("errors summary (12 h)", "/api/production/errors/"),
     ("facets of 4 rolled-up fields (12 h)", "/api/production/jobs/facets/?fields=jobstatus,computingsite,cloud,prodsourcelabel"),
     ("time series, jobs finished per hour (24 h)", "/api/stats/timeseries/?metric=jobs_finished&bin=1h"),
+    ("time series, jobs finished per 5 minutes (24 h)", "/api/stats/timeseries/?metric=jobs_finished&bin=5m"),
+    ("time series, jobs failed per hour by queue (24 h)", "/api/stats/timeseries/?metric=jobs_failed&bin=1h&groupby=computingsite"),
+    ("per-queue efficiency (12 h)", "/api/stats/sites/"),
     ("autopilot queues by region (12 h)", "/api/autopilot/queues/"),
     ("autopilot queues by region, cloud US (12 h)", "/api/autopilot/queues/?cloud=US"),
     ("autopilot queues by region (48 h)", "/api/autopilot/queues/?hours=48"),
@@ -106,6 +109,7 @@ def main() -> None:
     parser.add_argument("--max-age-hours", type=float, default=6)
     parser.add_argument("--requests", type=int, default=7, help="requests per case and path")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "rollups.md")
+    parser.add_argument("--only", default="", help="only the cases whose name holds one of these texts, a|b (e.g. 'time series|per-queue')")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="pandjango-rollups-bench-"))
@@ -123,13 +127,13 @@ def main() -> None:
     from django.test import Client
 
     from pandjango.rollups import refresh, workers
-    from pandjango.rollups.models import ROLLUPS, SNAPSHOT_OF, WorkerCount
+    from pandjango.rollups.models import END_ROLLUPS, ROLLUPS, SNAPSHOT_OF, WorkerCount
 
     backfill = refresh.run(backfill=True, progress=lambda line: print(line, file=sys.stderr))
     again = refresh.run()
     workers_backfill = workers.run(backfill=True, progress=lambda line: print(line, file=sys.stderr))
     workers_again = workers.run()
-    groups = {model.__name__: model._default_manager.count() for model in (*ROLLUPS, *SNAPSHOT_OF.values(), WorkerCount)}
+    groups = {model.__name__: model._default_manager.count() for model in (*ROLLUPS, *END_ROLLUPS, *SNAPSHOT_OF.values(), WorkerCount)}
 
     client = Client(SERVER_NAME="localhost")
     config = settings.PANDJANGO["rollups"]
@@ -137,7 +141,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     rows = []
     runs: list[refresh.RunResult] = []
-    for name, path in CASES:
+    for name, path in [(name, path) for name, path in CASES if any(text in name for text in args.only.split("|"))]:
         runs.append(refresh.run())  # the snapshot fresh for this case
         workers.run()  # and the worker rollups, as the refresher's run does
         config.update(enabled=True, active_max_lag_seconds=snapshot_lag)

@@ -8,7 +8,10 @@ ActiveTaskJobCount are the same counts of the active tables (JOBSACTIVE4, JOBSWA
 JOBSDEFINED4), a snapshot each refresher run replaces whole; answers read them while the
 snapshot is fresh, the active tables live otherwise (reading.py). The archive is read
 directly (docs/rollups.md says why). WorkerCount holds the Harvester workers that are not
-live, per hour of LASTUPDATE, with its own mark (workers.py).
+live, per hour of LASTUPDATE, with its own mark (workers.py). EndCount holds the finished and
+failed jobs of JOBSARCHIVED4 per hour of MODIFICATIONTIME and 5 minutes of ENDTIME, for the
+time series and the per-queue efficiency (reading_ends.py), written with JobCount;
+EndHourCount the same per hour of ENDTIME by state and queue only.
 """
 
 from __future__ import annotations
@@ -36,8 +39,9 @@ LOCK = "lock"
 PARTS = (JOBS, ACTIVE, WORKERS)
 
 
-class Counts(models.Model):
-    bucket = models.DateTimeField(help_text="start of the hour (UTC) of the jobs' MODIFICATIONTIME")
+class TextColumns(models.Model):
+    """The few-valued job columns (TEXT_DIMENSIONS) of every job rollup."""
+
     jobstatus = models.CharField(max_length=15, null=True)
     computingsite = models.CharField(max_length=128, null=True)
     cloud = models.CharField(max_length=50, null=True)
@@ -46,6 +50,13 @@ class Counts(models.Model):
     gshare = models.CharField(max_length=32, null=True)
     resource_type = models.CharField(max_length=56, null=True)
     nucleus = models.CharField(max_length=52, null=True)
+
+    class Meta:
+        abstract = True
+
+
+class Counts(TextColumns):
+    bucket = models.DateTimeField(help_text="start of the hour (UTC) of the jobs' MODIFICATIONTIME")
     piloterrorcode = models.IntegerField(null=True)
     exeerrorcode = models.IntegerField(null=True)
     superrorcode = models.IntegerField(null=True)
@@ -116,6 +127,74 @@ class ActiveTaskJobCount(TaskCounts):
 
 # Each rollup's snapshot of the active tables, with the same columns (and times).
 SNAPSHOT_OF: dict[type[Counts], type[Counts]] = {JobCount: ActiveJobCount, TaskJobCount: ActiveTaskJobCount}
+
+
+# The ended jobs' states the time series and the per-queue sums count, and the unit of
+# ENDTIME EndCount keeps them by (epoch-aligned, as every bin of the time series is).
+ENDED_STATES = ("finished", "failed")
+END_UNIT_SECONDS = 300
+
+
+class EndCounts(models.Model):
+    """The finished and failed jobs of JOBSARCHIVED4 per hour of MODIFICATIONTIME (so that the
+    refresher's hours, trusted hours and mark are JobCount's), per unit of ENDTIME (`unit`
+    seconds, epoch-aligned like every bin of the time series) and per value of some
+    columns; with the sums of the per-queue efficiency, and the first and last
+    MODIFICATIONTIME of the group, which tell the groups of the hour a window's start cuts
+    apart and bound the read of its cut units (reading_ends.py)."""
+
+    bucket = models.DateTimeField(help_text="start of the hour (UTC) of the jobs' MODIFICATIONTIME")
+    endbin = models.BigIntegerField(help_text="epoch seconds of the start of the unit of the jobs' ENDTIME")
+    n = models.BigIntegerField(help_text="jobs of the group")
+    wall_sum = models.BigIntegerField(help_text="seconds from STARTTIME to ENDTIME, of the jobs with both set")
+    wall_jobs = models.BigIntegerField(help_text="jobs with both STARTTIME and ENDTIME set")
+    cpu_sum = models.BigIntegerField(help_text="CPUCONSUMPTIONTIME summed")
+    cpu_jobs = models.BigIntegerField(help_text="jobs with a CPUCONSUMPTIONTIME")
+    first_modified = models.DateTimeField(help_text="the earliest MODIFICATIONTIME of the group")
+    last_modified = models.DateTimeField(help_text="the latest MODIFICATIONTIME of the group")
+
+    dimensions: tuple[str, ...] = TEXT_DIMENSIONS
+    sums = ("n", "wall_sum", "wall_jobs", "cpu_sum", "cpu_jobs")
+    unit = END_UNIT_SECONDS
+
+    class Meta:
+        abstract = True
+
+
+class EndCount(EndCounts, TextColumns):
+    """Per 5 minutes of ENDTIME (the finest bin of the time series) and every few-valued column."""
+
+    class Meta:
+        db_table = "rollups_endcount"
+        indexes = [
+            models.Index(fields=["bucket"], name="rollups_endcount_bucket"),
+            models.Index(fields=["endbin", "bucket"], name="rollups_endcount_endbin"),
+        ]
+
+
+class EndHourCount(EndCounts):
+    """Per hour of ENDTIME, state and queue only: the time series by the hour or day and the
+    per-queue efficiency of a window's whole hours, without a filter on another column, add
+    up one group per queue and state where EndCount has one per 5 minutes and every column
+    (143,505 groups of EndCount for 177,475 jobs in the seed of 200,000)."""
+
+    jobstatus = models.CharField(max_length=15, null=True)
+    computingsite = models.CharField(max_length=128, null=True)
+
+    dimensions = ("jobstatus", "computingsite")
+    unit = 3600
+
+    class Meta:
+        db_table = "rollups_endhourcount"
+        indexes = [
+            models.Index(fields=["bucket"], name="rollups_endhourcount_bucket"),
+            models.Index(fields=["endbin", "bucket"], name="rollups_endhourcount_endbin"),
+        ]
+
+
+# Coarsest first: a request reads the first whose unit divides its bins and that has every
+# column it needs over the whole units of that size; the last, the finest, holds them all.
+END_ROLLUPS: tuple[type[EndCounts], ...] = (EndHourCount, EndCount)
 
 
 class WorkerCount(models.Model):

@@ -31,19 +31,37 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, models, router, transaction
-from django.db.models import Count, Max, Min, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
+from pandjango.pandadb.dates import UNSET_BEFORE
+from pandjango.pandadb.epoch import TimeBucket, seconds_between
 from pandjango.pandadb.jobs import LIVE_TABLES, archive_boundary, job_querysets
 from pandjango.pandadb.models import JOB_MODELS, JobColumns
 
-from .models import ACTIVE, DIMENSIONS, JOBS, ROLLUPS, SNAPSHOT_OF, Counts, JobCount, RollupState
+from .models import (
+    ACTIVE,
+    DIMENSIONS,
+    END_ROLLUPS,
+    END_UNIT_SECONDS,
+    ENDED_STATES,
+    JOBS,
+    ROLLUPS,
+    SNAPSHOT_OF,
+    Counts,
+    EndCount,
+    EndCounts,
+    JobCount,
+    RollupState,
+)
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 ROLLED_TABLE = "archived"
 
 Progress = Callable[[str], None]
+# Every table of the job rollups kept per hour of MODIFICATIONTIME (the snapshot is replaced whole).
+HOURLY: tuple[type[models.Model], ...] = (*ROLLUPS, *END_ROLLUPS)
 
 # A group's values -> [jobs, highest PandaID]
 Groups = dict[tuple[Any, ...], list[int]]
@@ -82,11 +100,54 @@ def _in(qs: QuerySet[JobColumns], start: datetime, end: datetime) -> QuerySet[Jo
 
 def recompute(bucket: datetime) -> None:
     """The hour starting at `bucket` counted again from the source, in every rollup."""
-    rows = _grouped_source(_in(_source(), bucket, bucket + HOUR))
+    hour = _in(_source(), bucket, bucket + HOUR)
+    rows = _grouped_source(hour)
+    ended = ended_groups(hour)
     with transaction.atomic(using="default"):
-        for model in ROLLUPS:
+        for model in HOURLY:
             model._default_manager.filter(bucket__gte=bucket, bucket__lt=bucket + HOUR).delete()
+        for model in ROLLUPS:
             _insert(model, _coarser(model, bucket, rows))
+        for ends in END_ROLLUPS:
+            columns = ("endbin", *ends.dimensions, *ends.sums, "first_modified", "last_modified")
+            insert_rows(ends, ["bucket", *columns], [(bucket, *(row[c] for c in columns)) for row in _coarser_ends(ends, ended)])
+
+
+def _coarser_ends(model: type[EndCounts], groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The finest groups of ended jobs (EndCount's) added up into `model`'s units and columns."""
+    if model.unit == END_UNIT_SECONDS and model.dimensions == EndCount.dimensions:
+        return groups
+    coarser: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in groups:
+        key = (row["endbin"] // model.unit * model.unit, *(row[c] for c in model.dimensions))
+        found = coarser.get(key)
+        if found is None:
+            coarser[key] = {**row, "endbin": key[0]}
+            continue
+        for name in model.sums:
+            found[name] += row[name]
+        found["first_modified"] = min(found["first_modified"], row["first_modified"])
+        found["last_modified"] = max(found["last_modified"], row["last_modified"])
+    return list(coarser.values())
+
+
+def ended_groups(qs: QuerySet[JobColumns]) -> list[dict[str, Any]]:
+    """The finished and failed jobs of `qs` (with an ENDTIME) grouped by 5 minutes of ENDTIME
+    and EndCount's columns: their number, the sums of the per-queue efficiency as the
+    direct path sums them (stats.sites), and their first and last MODIFICATIONTIME."""
+    timed = Q(starttime__gte=UNSET_BEFORE, endtime__gte=UNSET_BEFORE)
+    ended = qs.filter(jobstatus__in=ENDED_STATES, endtime__gte=UNSET_BEFORE).annotate(endbin=TimeBucket("endtime", END_UNIT_SECONDS))
+    rows = ended.values("endbin", *EndCount.dimensions).annotate(
+        n=Count("pandaid"),
+        wall_sum=Sum(seconds_between("starttime", "endtime"), filter=timed),
+        wall_jobs=Count("pandaid", filter=timed),
+        cpu_sum=Sum("cpuconsumptiontime"),
+        cpu_jobs=Count("cpuconsumptiontime"),
+        first_modified=Min("modificationtime"),
+        last_modified=Max("modificationtime"),
+    ).order_by()
+    # MariaDB and Oracle sum into decimals; a sum over no value is NULL.
+    return [{**row, **{name: int(row[name] or 0) for name in EndCount.sums}, "endbin": int(row["endbin"])} for row in rows]
 
 
 def _grouped_source(qs: QuerySet[JobColumns]) -> list[dict[str, Any]]:
@@ -108,14 +169,25 @@ def _coarser(model: type[Counts], hour: datetime, rows: list[dict[str, Any]]) ->
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """Rows of `columns` (the first, `bucket`, a time) inserted into `model`'s table by one
     executemany per 1,000: the refresher writes hundreds of thousands of rows, and building
-    a model instance for each (bulk_create) cost more than the writing itself."""
+    a model instance for each (bulk_create) cost more than the writing itself. The times
+    (`bucket` and any other DateTimeField) are adapted as the database takes them."""
     connection = connections[router.db_for_write(model) or "default"]
     quoted = ", ".join(connection.ops.quote_name(name) for name in columns)  # the fields' own names
     sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({quoted}) VALUES ({', '.join(['%s'] * len(columns))})"
     adapt = connection.ops.adapt_datetimefield_value
+    times = [i for i, name in enumerate(columns) if i and isinstance(model._meta.get_field(name), models.DateTimeField)]
+
+    def adapted(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        if not times:
+            return (adapt(row[0]), *row[1:])
+        values = list(row)
+        for i in (0, *times):
+            values[i] = adapt(values[i])
+        return tuple(values)
+
     with connection.cursor() as cursor:
         for i in range(0, len(rows), 1000):
-            cursor.executemany(sql, [(adapt(row[0]), *row[1:]) for row in rows[i : i + 1000]])
+            cursor.executemany(sql, [adapted(row) for row in rows[i : i + 1000]])
 
 
 def _insert(model: type[Counts], rows: list[tuple[Any, ...]]) -> None:
@@ -201,7 +273,7 @@ def run(backfill: bool = False, progress: Progress | None = None) -> RunResult:
     current = state()
     overlap = timedelta(seconds=settings.PANDJANGO["rollups"]["overlap_seconds"])
     first = horizon(started)
-    for model in ROLLUPS:
+    for model in HOURLY:
         model._default_manager.filter(bucket__lt=first).delete()
     whole = backfill or current.mark is None
     # The snapshot first, so that it is of the run's start, the mark.

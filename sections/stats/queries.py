@@ -22,13 +22,13 @@ from django.db.models import Count, Q, QuerySet, Sum
 from pandjango.api.output import iso
 from pandjango.api.parameters import Query
 from pandjango.pandadb.dates import UNSET_BEFORE
+from pandjango.pandadb.epoch import BIN_SECONDS, TimeBucket, seconds_between
 from pandjango.pandadb.firstrows import at_most
 from pandjango.pandadb.jobs import FINAL_TABLES, Window, job_querysets, tables_for
 from pandjango.pandadb.models import HarvesterWorkers, JobColumns
 from pandjango.rawsql import fromrequest, running
 
 from . import rollups, sql
-from .epoch import BIN_SECONDS, TimeBucket, seconds_between
 
 # The job columns a matrix or a series may be grouped by, and the pilot columns.
 JOB_DIMENSIONS = sql.JOB_DIMENSIONS
@@ -181,28 +181,38 @@ def in_list_pilot_filters(given: Mapping[str, Any]) -> dict[str, list[Any]] | No
     return fromrequest.in_list_params({name: given[name] for name in PILOT_DIMENSIONS if given.get(name)}, sql.PILOT_FILTERS)
 
 
-def _bin_counts(metric: str, q: Q, query: Query, bin_size: str, groupby: str) -> Counter[tuple[Any, ...]]:
-    """Counts per (bin start, value of groupby), or per (bin start,)."""
+def _bin_counts(metric: str, q: Q, query: Query, bin_size: str, groupby: str) -> tuple[Counter[tuple[Any, ...]], dict[str, Any]]:
+    """Counts per (bin start, value of groupby), or per (bin start,), and meta.source and
+    meta.fresh_as_of. Jobs finished or failed from the rollups when the request allows (the
+    rows they cannot count read as the ORM path reads them); jobs created (by CREATIONTIME,
+    in every job table) and pilots are always read directly."""
+    seconds = BIN_SECONDS[bin_size]
+    keys = ("bucket", groupby) if groupby else ("bucket",)
+    rolled = rollups.ended_counts(query, ENDED[metric], seconds, groupby) if metric in ENDED else None
+    if rolled is not None:
+        counts, live, source = rolled
+        counts.update(_grouped_counts(live, keys, bucket=TimeBucket("endtime", seconds)))
+        return counts, source
     raw = _metric_raw(metric, query)
     if raw is not None:
         name, params = raw
         rows = running.run(name, **params, bin_seconds=bin_size, groupby=groupby or None)
-        return Counter({(row["bucket"], row[groupby]) if groupby else (row["bucket"],): row["count"] for row in rows})
+        return Counter({(row["bucket"], row[groupby]) if groupby else (row["bucket"],): row["count"] for row in rows}), rollups.direct()
     assert query.window is not None
     querysets, column = _metric_querysets(metric, q, query.window)
-    keys = ("bucket", groupby) if groupby else ("bucket",)
-    return _grouped_counts(querysets, keys, bucket=TimeBucket(column, BIN_SECONDS[bin_size]))
+    return _grouped_counts(querysets, keys, bucket=TimeBucket(column, seconds)), rollups.direct()
 
 
-def timeseries(query: Query, metric: str, q: Q, bin_size: str, groupby: str, top: int) -> dict[str, Any]:
+def timeseries(query: Query, metric: str, q: Q, bin_size: str, groupby: str, top: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Counts per time bin, one series per value of `groupby` (the `top` largest by total,
-    the rest added up as "other"), or a single series named after the metric. `q` is the
-    metric's filter (job or pilot filters), for the ORM path."""
+    the rest added up as "other"), or a single series named after the metric; and
+    meta.source and meta.fresh_as_of. `q` is the metric's filter (job or pilot filters), for
+    the ORM path."""
     window = query.window
     assert window is not None
     seconds = BIN_SECONDS[bin_size]
     starts = bin_starts(window, seconds)
-    counts = _bin_counts(metric, q, query, bin_size, groupby)
+    counts, source = _bin_counts(metric, q, query, bin_size, groupby)
     index = {start: i for i, start in enumerate(starts)}
     per_name: dict[Any, list[int]] = defaultdict(lambda: [0] * len(starts))
     for key, n in counts.items():
@@ -216,7 +226,7 @@ def timeseries(query: Query, metric: str, q: Q, bin_size: str, groupby: str, top
     # A bin the window cuts counts only part of its time: a plot must not read it as a drop.
     partial = {"first": bool(starts) and starts[0] < window.start.timestamp(),
                "last": bool(starts) and starts[-1] + seconds > window.end.timestamp()}
-    return {"metric": metric, "bin": bin_size, "groupby": groupby or None, "bins": bins, "partial": partial, "series": series}
+    return {"metric": metric, "bin": bin_size, "groupby": groupby or None, "bins": bins, "partial": partial, "series": series}, source
 
 
 def _top_series(per_name: dict[Any, list[int]], top: int, size: int) -> list[dict[str, Any]]:
@@ -258,26 +268,35 @@ def _mean(total: int, n: int) -> float | None:
     return round(total / n, 1) if n else None
 
 
-def _ended_site_sums(query: Query) -> dict[str | None, Counter[str]]:
-    """The sums of _site_sums over the finished and failed jobs of the window: the
-    registry's stats.sites in one statement when the filters are plain values,
-    else the ORM per table."""
+def _ended_site_sums(query: Query) -> tuple[dict[str | None, Counter[str]], dict[str, Any]]:
+    """The sums of _site_sums over the finished and failed jobs of the window, and
+    meta.source and meta.fresh_as_of: from the rollups when the request allows (the rows
+    they cannot count summed by _site_sums), else the registry's stats.sites in one
+    statement when the filters are plain values, else the ORM per table."""
+    rolled = rollups.ended_site_sums(query)
+    if rolled is not None:
+        sums, live, source = rolled
+        for site, found in _site_sums(live).items():
+            sums[site].update(found)
+        return sums, source
     params = fromrequest.job_params(query)
     if params is not None:
         params = fromrequest.narrowed(params, "jobstatus", ["finished", "failed"])
     if params is None:
         assert query.window is not None
-        return _site_sums(ended_jobs(query.q, query.window, ["finished", "failed"]))
+        return _site_sums(ended_jobs(query.q, query.window, ["finished", "failed"])), rollups.direct()
     rows = running.run(sql.sites.name, **params)
-    return {row["computingsite"]: Counter({k: row[k] for k in sql.SITE_SUMS}) for row in rows}
+    return {row["computingsite"]: Counter({k: row[k] for k in sql.SITE_SUMS}) for row in rows}, rollups.direct()
 
 
-def sites(query: Query) -> list[dict[str, Any]]:
+def sites(query: Query) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Per queue: jobs finished and failed in the window (by ENDTIME), the efficiency
     finished / (finished + failed), the mean wall time (ENDTIME - STARTTIME) and the CPU time
-    (CPUCONSUMPTIONTIME), in seconds. Sums are added up across tables before dividing."""
+    (CPUCONSUMPTIONTIME), in seconds; and meta.source and meta.fresh_as_of. Sums are added
+    up across tables before dividing."""
     rows = []
-    for site, s in _ended_site_sums(query).items():
+    sums, source = _ended_site_sums(query)
+    for site, s in sums.items():
         done = s["finished"] + s["failed"]
         rows.append({
             "computingsite": site,
@@ -288,7 +307,7 @@ def sites(query: Query) -> list[dict[str, Any]]:
             "cputime_total": s["cpu_sum"],
             "cputime_mean": _mean(s["cpu_sum"], s["cpu_jobs"]),
         })
-    return rows
+    return rows, source
 
 
 def sort_rows(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pandjango.pandadb.dates import UNSET_BEFORE
+from pandjango.pandadb.epoch import BIN_SECONDS, EPOCH_SQL, bucket
 from pandjango.pandadb.jobs import FINAL_TABLES
 from pandjango.rawsql import definition, hints, jobsql, registry
-from sections.stats.epoch import BIN_SECONDS, EPOCH_SQL, bucket
 
 
 def bin_param() -> definition.Param:

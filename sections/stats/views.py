@@ -15,7 +15,7 @@ from pandjango.api.jobfilters import JobFilterSet
 from pandjango.endpoints.base import SectionView
 from pandjango.pandadb.firstrows import at_most
 
-from . import queries, rollups, schemas
+from . import queries, schemas
 
 MAX_BINS = 2000  # a series longer than this is not a dashboard plot any more
 MAX_MATRIX_AXIS = 1000
@@ -141,9 +141,8 @@ class Timeseries(SectionView):
                     f"the window holds {bins} bins of {bin_size}, more than {MAX_BINS}",
                     bin=f"{bins} bins: at most {MAX_BINS}; use a larger bin or a shorter window",
                 )
-            data = queries.timeseries(query, metric, q, bin_size, query.extra["groupby"], query.extra["top"])
-            # Bins of ENDTIME or CREATIONTIME: the rollups' hours (of MODIFICATIONTIME) cannot give them.
-            return output.envelope(data, window=query.window, count=len(data["series"]), **rollups.direct())
+            data, source = queries.timeseries(query, metric, q, bin_size, query.extra["groupby"], query.extra["top"])
+            return output.envelope(data, window=query.window, count=len(data["series"]), **source)
 
         return answer
 
@@ -167,8 +166,9 @@ class Sites(SectionView):
         @self.cached_answer(request, query)
         def answer() -> dict[str, Any]:
             assert query.window is not None
-            rows, truncated = at_most(queries.sort_rows(queries.sites(query), query.sort), query.limit)
+            found, source = queries.sites(query)
+            rows, truncated = at_most(queries.sort_rows(found, query.sort), query.limit)
             shown = [{f: row[f] for f in query.fields} for row in rows]
-            return output.envelope(shown, window=query.window, limit=query.limit, count=len(shown), truncated=truncated)
+            return output.envelope(shown, window=query.window, limit=query.limit, count=len(shown), truncated=truncated, **source)
 
         return answer

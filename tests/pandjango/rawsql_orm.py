@@ -13,11 +13,11 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncHour, TruncMinute
 
 from pandjango.pandadb import errorcodes
+from pandjango.pandadb.epoch import BIN_SECONDS
 from pandjango.pandadb.jobs import FINAL_TABLES, Window, job_querysets, tables_for
 from pandjango.pandadb.models import HarvesterWorkers, JobColumns
 from pandjango.rawsql import jobsql
 from sections.stats import queries, sql
-from sections.stats.epoch import BIN_SECONDS
 
 
 def filters_q(params: Mapping[str, Any], columns: Iterable[str]) -> Q:

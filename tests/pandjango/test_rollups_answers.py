@@ -226,7 +226,7 @@ def test_a_job_deleted_from_jobsarchived4_is_forgotten_at_the_next_run(same_eith
         (SUMMARY, {"table": "archived"}),
         (SUMMARY, {"days": "4"}),  # reaches the archive
         (FACETS, {}),  # transformation is among the default facets
-        ("/api/stats/timeseries/", {"metric": "jobs_finished"}),  # by ENDTIME, not rolled up
+        ("/api/stats/timeseries/", {"metric": "jobs_created"}),  # by CREATIONTIME, in every job table: not rolled up
     ],
 )
 def test_what_rollups_cannot_answer_exactly_is_read_directly(fetch: Callable[..., dict[str, Any]], url: str, params: dict[str, str]) -> None:

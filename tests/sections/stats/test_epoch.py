@@ -13,9 +13,9 @@ import sqlglot
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, Q, QuerySet, Sum
 
+from pandjango.pandadb.epoch import EpochSeconds, TimeBucket, seconds_between
 from pandjango.pandadb.jobs import Window
 from pandjango.pandadb.models import JobsArchived4
-from sections.stats.epoch import EpochSeconds, TimeBucket, seconds_between
 from sections.stats.queries import ended_jobs
 
 

@@ -67,8 +67,10 @@ class EpochSeconds(Func):
         return super().as_sql(compiler, connection, **extra)
 
 
-class TimeBucket(Func):
-    """The epoch seconds of the start of the `seconds`-long bin a date column falls into."""
+class EpochBin(Func):
+    """The start of the `seconds`-long bin holding an integer column of epoch seconds (the
+    rollups' 5-minute ENDTIME units binned into a time series' bins), by the same integer
+    division as TimeBucket."""
 
     arity = 1
     output_field = BigIntegerField()
@@ -79,12 +81,23 @@ class TimeBucket(Func):
         super().__init__(expression)
         self.seconds = seconds
 
+    def epoch(self, connection: BaseDatabaseWrapper) -> str:
+        """The SQL of the epoch seconds of the expression (here the expression itself)."""
+        return "%(expressions)s"
+
     def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> Any:  # type: ignore[override]
-        epoch = _for_vendor(EPOCH_SQL, connection)
-        extra["template"] = _for_vendor(BUCKET_SQL, connection).format(epoch=epoch, n=self.seconds)
+        extra["template"] = _for_vendor(BUCKET_SQL, connection).format(epoch=self.epoch(connection), n=self.seconds)
         return super().as_sql(compiler, connection, **extra)
+
+
+class TimeBucket(EpochBin):
+    """The epoch seconds of the start of the `seconds`-long bin a date column falls into."""
+
+    def epoch(self, connection: BaseDatabaseWrapper) -> str:
+        return _for_vendor(EPOCH_SQL, connection)
 
 
 def seconds_between(start: str, end: str) -> CombinedExpression:
     """`end - start` of two date columns, in seconds (a job's wall time: endtime - starttime)."""
     return CombinedExpression(EpochSeconds(end), "-", EpochSeconds(start), output_field=BigIntegerField())
+

@@ -15,7 +15,7 @@ database of ours: `make bench-rollups` (docs/benchmarks.md, docs/rollups.md).
 5. A Markdown report: bench/results/rollups.md (printed too), with the load average (1 min)
    before and after the measurements.
 
-    .venv/bin/python bench/rollups_bench.py [--database D] [--jobs N] [--requests 7] [--reseed] [--only TEXT]
+    .venv/bin/python bench/rollups_bench.py [--database D] [--jobs N] [--requests 7] [--reseed | --reuse-only] [--only TEXT]
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ CASES = [
     ("autopilot submission hosts (12 h)", "/api/autopilot/submithosts/"),
     ("autopilot services (12 h)", "/api/autopilot/services/"),
     ("autopilot pilot types (12 h)", "/api/autopilot/pilottypes/"),
+    ("autopilot recent pilots, a list (12 h)", "/api/autopilot/pilots/"),
 ]
 
 
@@ -73,6 +74,8 @@ def _prepare(args: argparse.Namespace, env: dict[str, str]) -> str:
     panda = full._db_settings(harness.BASE_CONFIG)
     state = full.database_state(panda, args.database)
     ok, why = full.reusable(state, args.jobs, timedelta(hours=args.max_age_hours), datetime.now(UTC).replace(tzinfo=None))
+    if not ok and args.reuse_only:
+        raise SystemExit(f"{args.database}: {why}; --reuse-only: not seeding it")
     if args.reseed or not ok:
         print(f"{args.database}: {'--reseed' if args.reseed else why}", file=sys.stderr)
         full.seed(env, panda, args.database, args.jobs, args.days)
@@ -106,6 +109,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--reuse-only", action="store_true", help="never seed: exit when the database cannot be reused (one being seeded, or another's)")
     parser.add_argument("--max-age-hours", type=float, default=6)
     parser.add_argument("--requests", type=int, default=7, help="requests per case and path")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "rollups.md")

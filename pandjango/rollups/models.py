@@ -29,6 +29,10 @@ CODE_DIMENSIONS = (
 )
 TASK_DIMENSIONS = ("jeditaskid", "produsername")
 DIMENSIONS: tuple[str, ...] = (*TEXT_DIMENSIONS, *CODE_DIMENSIONS, *TASK_DIMENSIONS)
+# The columns of the default groupings (the facets' rolled-up fields, the jobs summary's and
+# the matrix's defaults), which the coarse tables' index holds with the counts: those reads
+# never touch the table itself.
+COVERED = ("bucket", "jobstatus", "computingsite", "cloud", "prodsourcelabel", "n", "max_pandaid")
 # The rollups' rows: the refresher's mark, and the lock row of the databases without a
 # session lock (SQLite).
 JOBS = "jobs"
@@ -77,7 +81,7 @@ class Counts(TextColumns):
 class JobCount(Counts):
     class Meta:
         db_table = "rollups_jobcount"
-        indexes = [models.Index(fields=["bucket", "jobstatus"], name="rollups_jobcount_bucket")]
+        indexes = [models.Index(fields=COVERED, name="rollups_jobcount_covering")]
 
 
 class TaskCounts(Counts):
@@ -114,7 +118,7 @@ class ActiveJobCount(Counts):
 
     class Meta:
         db_table = "rollups_activejobcount"
-        indexes = [models.Index(fields=["bucket", "jobstatus"], name="rollups_active_bucket")]
+        indexes = [models.Index(fields=COVERED, name="rollups_active_covering")]
 
 
 class ActiveTaskJobCount(TaskCounts):

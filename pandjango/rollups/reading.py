@@ -23,9 +23,10 @@ not yet; the next run brings both up to date.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -168,13 +169,16 @@ def source_meta(used: Marked | None, live: bool = True) -> dict[str, Any]:
     return meta
 
 
-def _add(groups: Groups, rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
+def _add(groups: Groups, rows: Iterable[tuple[Any, ...]], columns: Sequence[str]) -> None:
+    """Rows of (*columns, jobs, highest PandaID) added into `groups`."""
+    width = len(columns)
     for row in rows:
-        add_into(groups, tuple(row[c] for c in columns), row["n"], row["example"])
+        add_into(groups, row[:width], row[width], row[width + 1])
 
 
 def _grouped(qs: QuerySet[Any], columns: Sequence[str], count: Any, example: str) -> QuerySet[Any]:
-    return qs.order_by().values(*columns).annotate(n=count, example=Max(example))
+    """Tuples rather than dicts: an answer adds up thousands of these rows."""
+    return qs.order_by().values(*columns).annotate(n=count, example=Max(example)).values_list(*columns, "n", "example")
 
 
 def rollup_for(used: Plan, columns: Iterable[str]) -> type[Counts] | None:
@@ -222,10 +226,19 @@ def group_counts(used: Plan, column_sets: Sequence[Sequence[str]], live: bool = 
 def projected(source: Groups, source_columns: Sequence[str], columns: Sequence[str], into: Groups | None = None) -> Groups:
     """The groups of `source` (by `source_columns`) added up by `columns` (into `into`'s)."""
     groups: Groups = into if into is not None else {}
-    positions = [source_columns.index(c) for c in columns]
+    pick = _picker([source_columns.index(c) for c in columns])
     for key, (n, example) in source.items():
-        add_into(groups, tuple(key[i] for i in positions), n, example)
+        add_into(groups, pick(key), n, example)
     return groups
+
+
+def _picker(positions: Sequence[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """The values at `positions` of a key, as a key: itemgetter's speed (the facets project
+    thousands of groups per field) with a tuple whatever the number of positions."""
+    if len(positions) == 1:
+        (position,) = positions
+        return lambda key: (key[position],)
+    return itemgetter(*positions) if positions else lambda key: ()
 
 
 def _between(counts: type[Counts], q: Q, span: Window) -> QuerySet[Any]:

@@ -68,10 +68,15 @@ Groups = dict[tuple[Any, ...], list[int]]
 
 
 def add_into(groups: Groups, key: tuple[Any, ...], jobs: int, top: int | None) -> None:
-    """Adds `jobs` jobs whose highest PandaID is `top` to the group `key`."""
-    group = groups.setdefault(key, [0, 0])
+    """Adds `jobs` jobs whose highest PandaID is `top` to the group `key`. Called for every
+    group an answer or a refresher run reads: no list is built for a group already there."""
+    group = groups.get(key)
+    if group is None:
+        groups[key] = [int(jobs), int(top or 0)]
+        return
     group[0] += int(jobs)
-    group[1] = max(group[1], int(top or 0))
+    if top and top > group[1]:
+        group[1] = int(top)
 
 
 @dataclass

@@ -196,9 +196,28 @@ class EndHourCount(EndCounts):
         ]
 
 
-# Coarsest first: a request reads the first whose unit divides its bins and that has every
-# column it needs over the whole units of that size; the last, the finest, holds them all.
-END_ROLLUPS: tuple[type[EndCounts], ...] = (EndHourCount, EndCount)
+class EndStateCount(EndCounts):
+    """Per 5 minutes of ENDTIME and state only: a time series without a filter or a grouping
+    adds up a few groups per unit where EndCount has nearly one per job (at 1,000,000 jobs,
+    the 24 hours of 5-minute bins read about 250,000 rows of EndCount, over 900 ms), and so
+    do the cut hours of a series by the hour or day."""
+
+    jobstatus = models.CharField(max_length=15, null=True)
+
+    dimensions = ("jobstatus",)
+
+    class Meta:
+        db_table = "rollups_endstatecount"
+        indexes = [
+            models.Index(fields=["bucket"], name="rollups_endstatecount_bucket"),
+            models.Index(fields=["endbin", "bucket"], name="rollups_endstatecount_endbin"),
+        ]
+
+
+# Coarsest first: a request reads each, in turn, whose unit divides its bins and that has every
+# column it needs, over the whole units of that size still to count; the last, the finest,
+# holds them all and counts what is left.
+END_ROLLUPS: tuple[type[EndCounts], ...] = (EndHourCount, EndStateCount, EndCount)
 
 
 class WorkerCount(models.Model):

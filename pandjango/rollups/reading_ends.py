@@ -16,10 +16,12 @@ MODIFICATIONTIME of each group. The same jobs are counted:
   from JOBSARCHIVED4: ENDTIME in the unit's part of the window and MODIFICATIONTIME between
   the first (at least `start`) and the last of the unit's groups in EndCount, which bounds
   the read on the MODIFICATIONTIME index (PanDA has none on ENDTIME).
-EndHourCount (per hour of ENDTIME, by state and queue only) is read first, the same way, for
-the window's whole hours when the bins are hours or days and no other column is needed; its
-hours modified both before and after the start are counted from EndCount's units. The live
-reads are returned as querysets, for the caller to count as its direct path does.
+The coarser rollups are read first, the same way, each over the whole units of its size
+still to count and only when it has every column the request needs: EndHourCount (per hour
+of ENDTIME, by state and queue) for the window's whole hours when the bins are hours or days,
+then EndStateCount (per 5 minutes, by state only) for the whole 5-minute units left. A unit a
+coarser rollup cannot tell apart (modified both before and after the start) goes to the next.
+The live reads are returned as querysets, for the caller to count as its direct path does.
 """
 
 from __future__ import annotations
@@ -134,19 +136,33 @@ def ended(used: EndPlan, states: Sequence[str], columns: Sequence[str], bin_seco
     levels = [m for m in END_ROLLUPS if needed <= set(m.dimensions) and (bin_seconds is None or bin_seconds % m.unit == 0)]
     ranges = [(_ceil(window.start), _floor(window.end))]  # ENDTIME ranges of whole units still to count
     result = Ended({})
+    mixed: set[datetime] = set()
     for model in levels:
-        if model is not levels[-1]:  # a coarser rollup over its whole units; the rest left to the next
-            span = (_ceil(window.start, model.unit), _floor(window.end, model.unit))
-            if span[0] >= span[1]:
-                continue
-            rest = [(ranges[0][0], span[0]), (span[1], ranges[0][1])]
-            mixed = _counted(model, used, states, [span], columns, bin_seconds, sums, result.sums)
-            ranges = [*rest, *((unit, unit + timedelta(seconds=model.unit)) for unit in mixed)]
-        else:
+        if model is levels[-1]:
             mixed = _counted(model, used, states, ranges, columns, bin_seconds, sums, result.sums)
+            break
+        # A coarser rollup over its whole units of what is left; the rest, and the units it
+        # could not tell apart, left to the next.
+        whole, rest = _whole_units(ranges, model.unit)
+        mixed = _counted(model, used, states, whole, columns, bin_seconds, sums, result.sums)
+        ranges = [*rest, *((unit, unit + timedelta(seconds=model.unit)) for unit in mixed)]
     cut = {_floor(moment) for moment in (window.start, window.end) if _floor(moment) != moment}  # the units the window cuts
     result.live = _live_units(used, states, sorted(cut | mixed)) + _tail(used, states)
     return result
+
+
+def _whole_units(ranges: Sequence[tuple[datetime, datetime]], unit: int) -> tuple[list[tuple[datetime, datetime]], list[tuple[datetime, datetime]]]:
+    """The parts of `ranges` made of whole units of `unit` seconds, and the rest."""
+    whole: list[tuple[datetime, datetime]] = []
+    rest: list[tuple[datetime, datetime]] = []
+    for a, b in ranges:
+        first, last = _ceil(a, unit), _floor(b, unit)
+        if first < last:
+            whole.append((first, last))
+            rest += [(a, first), (last, b)]
+        else:
+            rest.append((a, b))
+    return whole, [(a, b) for a, b in rest if a < b]
 
 
 def _counted(

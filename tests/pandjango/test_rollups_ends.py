@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from pandjango.api.output import iso
 from pandjango.pandadb.models import JOB_MODELS
-from pandjango.rollups.models import ACTIVE, END_ROLLUPS, JOBS, EndCount, EndHourCount, RollupState
+from pandjango.rollups.models import ACTIVE, END_ROLLUPS, JOBS, EndCount, EndHourCount, EndStateCount, RollupState
 from tests.pandjango.rollups_helpers import NEW_PANDAID, a_job, refreshed, write_job
 
 SERIES = "/api/stats/timeseries/"
@@ -27,6 +27,8 @@ SITES = "/api/stats/sites/"
 # Requests answered from EndCount: both metrics, every bin, a groupby, filters.
 CASES = [
     (SERIES, {"metric": "jobs_finished", "bin": "5m"}),
+    (SERIES, {"metric": "jobs_finished", "bin": "1h"}),  # hours, then 5 minutes by state, then EndCount
+    (SERIES, {"metric": "jobs_failed", "bin": "1h", "groupby": "computingsite"}),  # hours, then EndCount
     (SERIES, {"metric": "jobs_finished", "bin": "15m", "groupby": "computingsite", "top": "5"}),
     (SERIES, {"metric": "jobs_failed", "bin": "1h", "groupby": "cloud"}),
     (SERIES, {"metric": "jobs_finished", "bin": "1d", "cloud": "!US", "jobtype": "production|analysis"}),
@@ -83,6 +85,11 @@ def test_the_ended_jobs_are_rolled_up_per_hour_of_modification_and_5_minutes_of_
     finest = EndCount.objects.values("computingsite", "jobstatus").annotate(n=Sum("n"), cpu=Sum("cpu_sum")).order_by()
     assert sorted(by_site, key=str) == sorted(finest, key=str)
     assert EndHourCount.objects.count() < EndCount.objects.count()
+    # The 5-minute table by state: the same jobs and sums per unit of ENDTIME and hour of MODIFICATIONTIME.
+    by_state = EndStateCount.objects.values("bucket", "endbin", "jobstatus").annotate(n=Sum("n"), wall=Sum("wall_sum")).order_by()
+    finest = EndCount.objects.values("bucket", "endbin", "jobstatus").annotate(n=Sum("n"), wall=Sum("wall_sum")).order_by()
+    assert sorted(by_state, key=str) == sorted(finest, key=str)
+    assert EndStateCount.objects.count() < EndCount.objects.count()
 
 
 @pytest.mark.parametrize("where", STARTS)

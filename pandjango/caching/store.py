@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -51,10 +52,17 @@ T = TypeVar("T")
 # ---------------------------------------------------------------------------- keys and entries
 
 
+_KEY_SAFE = ",|!*-_.:+@~"
+# What quote() leaves as it is: most values (hours=12, jobstatus=failed), which then skip it.
+_AS_IT_IS = re.compile(rf"[A-Za-z0-9{re.escape(_KEY_SAFE)}]*")
+
+
 def _quote(value: str) -> str:
     # Readable, and free of what memcached refuses (spaces, control characters) and of the
     # key's own separators.
-    return quote(value, safe=",|!*-_.:+@~")
+    if _AS_IT_IS.fullmatch(value):
+        return value
+    return quote(value, safe=_KEY_SAFE)
 
 
 def _digest(data: bytes, size: int) -> str:

@@ -1,8 +1,9 @@
 """The caching benchmark: gunicorn (2 sync workers) and a real memcached, against the seeded
 MariaDB of config/bench/mariadb.toml (or --config, --database), loaded with wrk.
 
-For the jobs list, the jobs summary and the errors summary, cached (anonymous, every request
-a HIT), each asked as it is and with Accept-Encoding: gzip (the stored gzip sent as it is), and
+For the jobs list, the jobs summary, the errors summary and the time series, cached (anonymous,
+every request a HIT), each asked as it is and with Accept-Encoding: gzip, deflate (the stored
+gzip sent as it is), and
 the first two uncached (staff with refresh=1: the query, the rendering and the store on every
 request), beside /api/meta/ping/, a trivial JSON view served by the same gunicorn in the same
 run. Prints a Markdown table: requests per second, p50 and p99 latency, the bytes of the
@@ -37,7 +38,10 @@ from harness import manage
 
 LONG = 3600  # the cached runs must stay HIT for the whole measurement
 
-GZIP = "gzip"  # a case asked with Accept-Encoding: gzip
+GZIP = "gzip, deflate"  # as browsers, python-requests and curl --compressed ask
+
+
+TIME_SERIES = "/api/stats/timeseries/?metric=jobs_finished&bin=1h"
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ CASES = [
     Case("jobs summary, uncached", "/api/production/jobs/summary/?refresh=1", uncached=True),
     Case("errors summary, cached", "/api/production/errors/"),
     Case("errors summary, cached, gzip", "/api/production/errors/", encoding=GZIP),
+    Case("time series, cached", TIME_SERIES),
+    Case("time series, cached, gzip", TIME_SERIES, encoding=GZIP),
 ]
 
 
@@ -92,6 +98,7 @@ def bench_config(directory: Path, memcached_port: int, base: Path, database: str
         f'"production.jobs" = {LONG}',
         f'"production.summary" = {LONG}',
         f'"production.errors" = {LONG}',
+        f'"stats.timeseries" = {LONG}',
     ]
     path = harness.bench_config(directory / "bench.toml", cache, database, base)
     # The first request of each cached case computes its answer: on a loaded machine the errors

@@ -19,10 +19,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import orjson
 
@@ -170,14 +170,21 @@ def start_gunicorn(
     return process
 
 
-def fetch(port: int, path: str, cookie: str = "", timeout: float = 120) -> tuple[int, str, bytes]:
-    """(status, X-Cache, body) of one GET."""
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Cookie": cookie} if cookie else {})
+class Fetched(NamedTuple):
+    status: int
+    x_cache: str
+    body: bytes  # as sent: urllib never decompresses
+    content_encoding: str
+
+
+def fetch(port: int, path: str, cookie: str = "", timeout: float = 120, headers: Mapping[str, str] | None = None) -> Fetched:
+    """One GET, with the request `headers` given."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={**({"Cookie": cookie} if cookie else {}), **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.headers.get("X-Cache", "-"), response.read()
+            return Fetched(response.status, response.headers.get("X-Cache", "-"), response.read(), response.headers.get("Content-Encoding", "identity"))
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers.get("X-Cache", "-"), exc.read()
+        return Fetched(exc.code, exc.headers.get("X-Cache", "-"), exc.read(), exc.headers.get("Content-Encoding", "identity"))
 
 
 # ---------------------------------------------------------------------------- wrk
@@ -191,12 +198,18 @@ class WrkResult:
     requests: int
     errors: int
     seconds: float
+    read_bytes: float = 0.0  # responses, headers included, as wrk counts them
 
 
-def run_wrk(port: int, path: str, seconds: float, connections: int, threads: int = 2, cookie: str = "", timeout_s: int = 60) -> WrkResult:
+def run_wrk(
+    port: int, path: str, seconds: float, connections: int, threads: int = 2, cookie: str = "", timeout_s: int = 60,
+    headers: Mapping[str, str] | None = None,
+) -> WrkResult:
     command = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", f"{timeout_s}s", "--latency"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     out = subprocess.run([*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
     return parse_wrk(out)
 
@@ -205,7 +218,7 @@ def parse_wrk(out: str) -> WrkResult:
     """wrk --latency's output: requests/s, p50, p99 (None without a completed request),
     requests, errors (non-2xx/3xx answers and socket errors, timeouts included)."""
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)\b", out)
+    done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m), ([\d.]+)(B|KB|MB|GB|TB) read", out)
     if rps is None or done is None:
         raise ValueError(f"not wrk's output:\n{out}")
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -215,7 +228,8 @@ def parse_wrk(out: str) -> WrkResult:
     seconds = float(done.group(2)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[done.group(3)]
     p50 = wrk_latency(out, "50%") if requests else None
     p99 = wrk_latency(out, "99%") if requests else None
-    return WrkResult(float(rps.group(1)), p50, p99, requests, errors, seconds)
+    read = float(done.group(4)) * 1024 ** ["B", "KB", "MB", "GB", "TB"].index(done.group(5))  # wrk's units are binary
+    return WrkResult(float(rps.group(1)), p50, p99, requests, errors, seconds, read)
 
 
 def wrk_latency(out: str, percentile: str) -> float | None:

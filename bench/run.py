@@ -82,6 +82,13 @@ CASES = [
     ("autopilot info", "/api/autopilot/info/{q}", "autopilot.info", "summary"),
 ]
 
+# Every request asks as the clients that use the monitor do: browsers, python-requests (its
+# default) and curl --compressed take gzip. The two largest answers are also asked by a client
+# that takes none (wrk's own default): it gets them decompressed.
+ACCEPT_ENCODING = {"Accept-Encoding": "gzip, deflate"}
+PLAIN_CLIENT = "plain client"
+PLAIN_CLIENT_CASES = ("jobs list", "errors summary")
+
 GOAL_CACHED_SHARE = 0.70
 GOAL_LIST_P50_MS = 50.0
 GOAL_SUMMARY_P50_MS = 300.0
@@ -108,6 +115,9 @@ class CaseResult:
     db_queries: float | None = None
     server_ms: float | None = None  # median duration_ms of the request log's lines
     x_cache: str = "-"
+    plain: bool = False  # asked with no Accept-Encoding
+    sent: str = "-"  # the answer's bytes as sent, and its Content-Encoding
+    response_bytes: float | None = None  # per response as wrk read them, headers included
     from_log: bool = False  # too slow for wrk's run: latency and throughput from the request log
     load: list[float] = field(default_factory=list)  # 1-minute load average at each run's start
     rounds: list[dict[str, Any]] = field(default_factory=list)
@@ -205,6 +215,22 @@ def seed(env: dict[str, str], panda: dict[str, Any], database: str, jobs: int, d
 # ---------------------------------------------------------------------------- measuring
 
 
+@dataclass(frozen=True)
+class Case:
+    name: str
+    path: str
+    kind: str
+    plain: bool = False
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {} if self.plain else ACCEPT_ENCODING
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {PLAIN_CLIENT}" if self.plain else self.name
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace, port: int, log_path: Path, master: int) -> None:
         self.args = args
@@ -231,14 +257,15 @@ class Bench:
                 break
         return lines
 
-    def measure(self, name: str, path: str, cached: bool, kind: str, seconds: float, connections: int) -> dict[str, Any]:
+    def measure(self, case: Case, cached: bool, seconds: float, connections: int) -> dict[str, Any]:
+        name, path = case.label, case.path
         if self.args.warmup > 0:
-            warm = harness.run_wrk(self.port, path, self.args.warmup, connections)
+            warm = harness.run_wrk(self.port, path, self.args.warmup, connections, headers=case.headers)
             self.settle(path, warm.requests, connections)
         self.log.skip()
         load = os.getloadavg()[0]
         with harness.MemorySampler(self.master) as memory:
-            result = harness.run_wrk(self.port, path, seconds, connections)
+            result = harness.run_wrk(self.port, path, seconds, connections, headers=case.headers)
             lines = self.settle(path, result.requests, connections)
         mine = [line for line in lines if harness.full_path(line) == path]
         from_log = False
@@ -257,6 +284,7 @@ class Bench:
         shown = f"{result.p50_ms:.1f}" if result.p50_ms is not None else "-"
         print(f"  {name:<22} {'cached' if cached else 'uncached':<8} {result.rps:9.1f} req/s  p50 {shown} ms  errors {result.errors}", file=sys.stderr)
         return {
+            "response_bytes": result.read_bytes / result.requests if result.requests and not from_log else None,
             "rps": result.rps, "p50_ms": result.p50_ms, "p99_ms": result.p99_ms, "requests": result.requests,
             "errors": result.errors, "peak_rss_mib": memory.peak_mib, "rss_growth_mib": memory.growth_mib,
             "replaced": memory.replaced, "load": load, "from_log": from_log,
@@ -287,6 +315,7 @@ def combine(result: CaseResult, runs: list[dict[str, Any]], floors: list[dict[st
     result.db_queries = statistics.median(queries) if queries else None
     result.server_ms = statistics.median(server) if server else None
     result.load = [r["load"] for r in runs]
+    result.response_bytes = median([r.get("response_bytes") for r in runs])
     result.from_log = any(r.get("from_log") for r in runs)
     result.rounds = [{k: r[k] for k in ("rps", "p50_ms", "p99_ms", "requests", "errors", "peak_rss_mib", "load")} for r in runs]
     return result
@@ -295,7 +324,7 @@ def combine(result: CaseResult, runs: list[dict[str, Any]], floors: list[dict[st
 def discover(port: int) -> dict[str, str]:
     """A job and a queue that exist, for the detail cases."""
     def first(path: str, key: str) -> str:
-        status, _, body = harness.fetch(port, path)
+        status, _, body, _ = harness.fetch(port, path)
         if status != 200:
             raise SystemExit(f"{path} answered {status}: {body[:300]!r}")
         rows = orjson.loads(body)["data"]
@@ -306,13 +335,17 @@ def discover(port: int) -> dict[str, str]:
     return {"pandaid": first("/api/production/jobs/?limit=1&hours=72", "pandaid"), "nickname": first("/api/sites/?limit=1", "nickname")}
 
 
-def case_paths(ids: dict[str, str], hours: int | None) -> list[tuple[str, str, str, str]]:
+def phase_cases(ids: dict[str, str], hours: int | None, cached: bool) -> list[Case]:
+    """The cases of a phase; the cached one asks the largest answers as a plain client too
+    (uncached, nothing is compressed: both clients get the same bytes)."""
     window = f"hours={hours}" if hours else ""
-    paths = []
-    for name, template, endpoint, kind in CASES:
+    cases = []
+    for name, template, _, kind in CASES:
         path = template.format(w=f"&{window}" if window else "", q=f"?{window}" if window else "", **ids)
-        paths.append((name, path, endpoint, kind))
-    return paths
+        cases.append(Case(name, path, kind))
+        if cached and name in PLAIN_CLIENT_CASES:
+            cases.append(Case(name, path, kind, plain=True))
+    return cases
 
 
 def run_phase(args: argparse.Namespace, cached: bool, env: dict[str, str], work: Path, memcached_port: int,
@@ -330,43 +363,48 @@ def run_phase(args: argparse.Namespace, cached: bool, env: dict[str, str], work:
         print(f"gunicorn ({'memcached' if cached else 'no cache'}) on port {port}", file=sys.stderr)
         if ids is None:
             ids = discover(port)
-        paths = case_paths(ids, hours)
-        for _, path, _, _ in paths:
+        cases = phase_cases(ids, hours, cached)
+        for case in cases:
             for _ in range(2):  # the second is a HIT when cached
-                status, x_cache, body = harness.fetch(port, path)
-            if status != 200:
-                raise SystemExit(f"{path} answered {status}: {body[:300]!r}")
-            if cached and x_cache != "HIT":
-                raise SystemExit(f"{path} is not a HIT after warming (X-Cache {x_cache})")
+                fetched = harness.fetch(port, case.path, headers=case.headers)
+            if fetched.status != 200:
+                raise SystemExit(f"{case.path} answered {fetched.status}: {fetched.body[:300]!r}")
+            if cached and fetched.x_cache != "HIT":
+                raise SystemExit(f"{case.path} is not a HIT after warming (X-Cache {fetched.x_cache})")
         bench = Bench(args, port, log_path, server.pid)
         bench.log.skip()
         phase.rss_start = {pid: (harness.proc_status_kib(pid, "VmRSS") or 0) / 1024 for pid in harness.worker_pids(server.pid)}
+        floor = Case("floor, the trivial JSON view", FLOOR, "floor")
         floors: list[dict[str, Any]] = []
-        runs: dict[str, list[dict[str, Any]]] = {path: [] for _, path, _, _ in paths}
-        states: dict[str, str] = {}
+        runs: dict[Case, list[dict[str, Any]]] = {case: [] for case in cases}
         for number in range(1, args.rounds + 1):
             print(f"round {number} of {args.rounds}, {'cached' if cached else 'uncached'}", file=sys.stderr)
-            floors.append(bench.measure("floor", FLOOR, cached, "floor", args.seconds, connections))
-            for name, path, _, kind in paths:
-                runs[path].append(bench.measure(name, path, cached, kind, args.seconds, connections))
-        for _, path, _, _ in paths:
-            states[path] = harness.fetch(port, path)[1]
-        results = [combine(CaseResult("floor, the trivial JSON view", FLOOR, cached, "floor"), floors, floors)]
-        for name, path, _, kind in paths:
-            result = combine(CaseResult(name, path, cached, kind), runs[path], floors)
-            result.x_cache = states[path]
-            results.append(result)
+            floors.append(bench.measure(floor, cached, args.seconds, connections))
+            for case in cases:
+                runs[case].append(bench.measure(case, cached, args.seconds, connections))
+        results = [answered(port, floor, combine(CaseResult(floor.name, FLOOR, cached, "floor"), floors, floors))]
+        for case in cases:
+            results.append(answered(port, case, combine(CaseResult(case.label, case.path, cached, case.kind, plain=case.plain), runs[case], floors)))
         phase.rss_end = {pid: (harness.proc_status_kib(pid, "VmRSS") or 0) / 1024 for pid in harness.worker_pids(server.pid)}
         if not cached:
             print("the 10,000-row jobs list, one request at a time", file=sys.stderr)
-            big = bench.measure("10,000-row jobs list", BIG_LIST, cached, "big", args.seconds * args.rounds, 1)
-            results.append(combine(CaseResult("jobs list, 10,000 rows (24 h)", BIG_LIST, cached, "big"), [big], [floors[-1]]))
-        phase.server_5xx = sum(r["server_5xx"] for case in runs.values() for r in case) + sum(f["server_5xx"] for f in floors)
+            big = Case("jobs list, 10,000 rows (24 h)", BIG_LIST, "big")
+            results.append(combine(CaseResult(big.name, BIG_LIST, cached, "big"), [bench.measure(big, cached, args.seconds * args.rounds, 1)], [floors[-1]]))
+        phase.server_5xx = sum(r["server_5xx"] for rounds in runs.values() for r in rounds) + sum(f["server_5xx"] for f in floors)
         phase.rss_after_big = {pid: (harness.proc_status_kib(pid, "VmRSS") or 0) / 1024 for pid in harness.worker_pids(server.pid)}
         phase.workers_replaced = set(phase.rss_end) != set(phase.rss_start)
         return results, phase, ids
     finally:
         harness.stop(server)
+
+
+def answered(port: int, case: Case, result: CaseResult) -> CaseResult:
+    """`result` with what one more request of the case gets: its X-Cache, and the answer's
+    bytes as sent with their Content-Encoding (the gzip, for a client that takes it)."""
+    fetched = harness.fetch(port, case.path, headers=case.headers)
+    result.x_cache = fetched.x_cache
+    result.sent = f"{len(fetched.body):,} {fetched.content_encoding}"
+    return result
 
 
 # ---------------------------------------------------------------------------- the report
@@ -382,10 +420,15 @@ def fmt_share(share: float) -> str:
     return f"{100 * share:.0f}%" if share >= 0.1 else f"{100 * share:.2g}%"
 
 
+def fmt_bytes(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
 def table(results: list[CaseResult]) -> str:
     rows = [
-        "| case | cache | requests/s | of the floor | p50 ms | p99 ms | errors (requests) | peak worker RSS MiB | DB ms per request (queries) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| case | cache | requests/s | of the floor | p50 ms | p99 ms | errors (requests) | peak worker RSS MiB | DB ms per request (queries) "
+        "| answer as sent | bytes per response (wrk) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         cache = "memcached" if r.cached else "off"
@@ -395,7 +438,7 @@ def table(results: list[CaseResult]) -> str:
         mark = " \\*" if r.from_log else ""
         rows.append(
             f"| {r.name} `{r.path}`{mark} | {cache} | {r.rps:,.1f} | {fmt_share(r.share)} | {fmt_ms(r.p50_ms)} | {fmt_ms(r.p99_ms)} "
-            f"| {r.errors} ({r.requests:,}) | {r.peak_rss_mib:.0f} | {db} |"
+            f"| {r.errors} ({r.requests:,}) | {r.peak_rss_mib:.0f} | {db} | {r.sent} | {fmt_bytes(r.response_bytes)} |"
         )
     return "\n".join(rows)
 
@@ -409,13 +452,20 @@ def _by_how_much(value: float, goal: float, lower_is_better: bool = True) -> str
 def goals(results: list[CaseResult], phases: list[Phase], jobs: int) -> list[str]:
     """One line per goal: the figures and whether each is met."""
     lines = []
-    cached = [r for r in results if r.cached and r.kind != "floor"]
+    # Judged as the clients that use the monitor ask (gzip); the plain client's share beside.
+    cached = [r for r in results if r.cached and r.kind != "floor" and not r.plain]
+    plain = {(r.path, r.kind): r for r in results if r.cached and r.plain}
+
+    def share(r: CaseResult) -> str:
+        other = plain.get((r.path, r.kind))
+        return f"{r.name} {fmt_share(r.share)}" + (f" ({PLAIN_CLIENT} {fmt_share(other.share)})" if other else "")
+
     missed = [r for r in cached if r.share < GOAL_CACHED_SHARE]
     lines.append(
-        f"- **Cached endpoints at >= {GOAL_CACHED_SHARE:.0%} of the floor's throughput**: "
+        f"- **Cached endpoints at >= {GOAL_CACHED_SHARE:.0%} of the floor's throughput** (clients that take gzip): "
         + ("met by all" if not missed else f"{len(cached) - len(missed)} of {len(cached)} met; missed by ")
-        + ", ".join(f"{r.name} {fmt_share(r.share)}" for r in missed)
-        + f" (all: {', '.join(f'{r.name} {fmt_share(r.share)}' for r in cached)})."
+        + ", ".join(share(r) for r in missed)
+        + f" (all: {', '.join(share(r) for r in cached)})."
     )
     scale = "" if jobs >= GOAL_JOBS else f" (measured at {jobs:,} jobs; the goal is for {GOAL_JOBS:,})"
     uncached = {r.name: r for r in results if not r.cached}
@@ -480,11 +530,15 @@ def report(meta: dict[str, Any], results: list[CaseResult], phases: list[Phase])
         f"- Load: wrk -t2, {meta['seconds']} s per case after {meta['warmup']} s of warm-up, {meta['rounds']} round(s), "
         f"the floor measured at the start of each round; cached -c{meta['connections']} "
         f"(memcached, every request a HIT), uncached -c{meta['uncached_connections']} (cache backend \"none\"). "
+        f"Every request asks with `Accept-Encoding: {ACCEPT_ENCODING['Accept-Encoding']}`, as browsers, python-requests and "
+        f"curl --compressed do, but the {PLAIN_CLIENT} rows (none: the answer decompressed). "
         "Figures are medians over the rounds; \"of the floor\" is the median of each round's ratio to the floor "
         "measured on the same server with the same connections.",
         "- \\* too slow for wrk to complete 5 requests in a run: p50, p99 and requests from the request log's duration_ms "
         "(the server's time), requests/s as connections / mean duration.",
         "- DB ms: the median of the request log's db_ms (all queries of a request), with the median number of queries.",
+        "- Answer as sent: the body's bytes and Content-Encoding of one more request of the case; bytes per response: what "
+        "wrk read over the run (headers included) per response.",
         "",
         table(results),
         "",

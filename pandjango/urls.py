@@ -28,6 +28,10 @@ urlpatterns = [
     path("api/meta/cache/", cache_views.CachingPoints.as_view(), name="api-meta-cache"),
     path("api/meta/queries/", rawsql_views.Queries.as_view(), name="api-meta-queries"),
     path("api/meta/ping/", cache_views.Ping.as_view(), name="api-meta-ping"),
+    # The sections' API under one prefix, right after the project's own: Django tries the
+    # patterns in order on every request, and these paths (the cached answers) no longer
+    # walk past the old monitor's, the root apps' and every section's page patterns first.
+    path("api/", include([path(f"{name}/", include(f"sections.{name}.urls")) for name in SECTIONS])),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
@@ -41,9 +45,6 @@ for _app in apps.get_app_configs():
     _root = getattr(_app, "root_urlconf", None)
     if _root:
         urlpatterns.append(path("", include(_root)))
+# Every UI path of a section serves the page frame; the browser code reads the URL.
 for _name in SECTIONS:
-    urlpatterns += [
-        path(f"api/{_name}/", include(f"sections.{_name}.urls")),
-        # Every UI path of a section serves the page frame; the browser code reads the URL.
-        re_path(rf"^{_name}/.*$", pages.section_page, {"section": _name}, name=f"{_name}-pages"),
-    ]
+    urlpatterns.append(re_path(rf"^{_name}/.*$", pages.section_page, {"section": _name}, name=f"{_name}-pages"))

@@ -37,6 +37,7 @@ from pandjango.caching.store import LOCK_WAIT_SECONDS, REFRESH_ENVIRON, Entry, R
 from pandjango.sections import ANONYMOUS, visibility_class
 
 HIT, MISS, BYPASS = "HIT", "MISS", "BYPASS"
+_ETAG_PRECONDITIONS = frozenset({"HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH"})
 
 
 def lifetime_for(endpoint: str) -> int:
@@ -154,8 +155,11 @@ def _respond(request: HttpRequest, entry: Entry, state: str, lifetime: int, visi
     patch_vary_headers(response, ("Accept-Encoding",))
     # RFC 9110's preconditions: a 304 (with the ETag, Cache-Control and Vary) for a matching
     # If-None-Match (or a 412 for a failed If-Match), before any body is decompressed; the
-    # response itself when no precondition applies.
-    conditional = get_conditional_response(request, etag=etag, response=response)
+    # response itself when no precondition applies. Without an ETag precondition (no
+    # Last-Modified is given, so the date ones never apply) nothing is parsed.
+    conditional = None
+    if _ETAG_PRECONDITIONS & request.META.keys():
+        conditional = get_conditional_response(request, etag=etag, response=response)
     if conditional is not None and conditional is not response:
         response = conditional
     elif gzipped:

@@ -17,7 +17,6 @@ GZIP_MIN_BYTES = 1024
 GZIP_LEVEL = 6
 GZIP = "gzip"
 _GZIP_WBITS = 31  # zlib's gzip container: header (mtime 0), deflate, CRC-32 and size
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def gzip_bytes(body: bytes) -> bytes:
@@ -29,39 +28,60 @@ def gunzip(data: bytes) -> bytes:
     return zlib.decompress(data, wbits=_GZIP_WBITS)
 
 
-# Decompressed bodies kept in this process, by ETag, up to this many bytes (the least recently
-# used dropped first): a client that does not take gzip, asking a popular large answer again and
-# again, costs one decompression per process, not one per request.
-INFLATED_MAX_BYTES = 16 * 1024 * 1024
-_inflated: OrderedDict[str, bytes] = OrderedDict()
-_inflated_bytes = 0
-_inflated_lock = threading.Lock()
-
-
-def gunzip_by_etag(etag: str, data: bytes) -> bytes:
-    """`gunzip(data)`, for the body whose ETag is `etag` (a hash of the body itself: one ETag,
-    one body), kept for the next request that asks it as it is."""
-    global _inflated_bytes
-    with _inflated_lock:
-        body = _inflated.get(etag)
-        if body is not None:
-            _inflated.move_to_end(etag)
-            return body
-    body = gunzip(data)
-    if len(body) <= INFLATED_MAX_BYTES // 4:
-        with _inflated_lock:
-            if etag not in _inflated:
-                _inflated[etag] = body
-                _inflated_bytes += len(body)
-            while _inflated_bytes > INFLATED_MAX_BYTES:
-                _inflated_bytes -= len(_inflated.popitem(last=False)[1])
+def inflate(data: bytes, size: int) -> bytes | None:
+    """The `size` bytes a stored gzip member holds, or None when it is anything else: not gzip,
+    cut short, longer than `size` once inflated (never inflated past it), or followed by other
+    bytes, which a client's gzip decoder would choke on."""
+    inflater = zlib.decompressobj(wbits=_GZIP_WBITS)
+    try:
+        body = inflater.decompress(data, size)
+    except zlib.error:
+        return None
+    if not inflater.eof or inflater.unused_data or len(body) != size:
+        return None
     return body
 
 
-def looks_like_gzip(data: bytes, size: int) -> bool:
-    """A gzip member of `size` bytes, judged by its magic number and its trailer's length
-    (ISIZE, the size modulo 2**32): a truncated or foreign value is not sent to a client."""
-    return len(data) >= 18 and data[:2] == _GZIP_MAGIC and int.from_bytes(data[-4:], "little") == size % 2**32
+class KeptBytes:
+    """Bytes kept in this process by ETag, up to `max_bytes` in all, the least recently used
+    dropped first; one item at most a quarter of it."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, etag: str) -> bytes | None:
+        with self._lock:
+            data = self._items.get(etag)
+            if data is not None:
+                self._items.move_to_end(etag)
+            return data
+
+    def put(self, etag: str, data: bytes) -> None:
+        if len(data) > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._items.pop(etag, None)
+            self._bytes += len(data) - (len(old) if old is not None else 0)
+            self._items[etag] = data
+            while self._bytes > self.max_bytes:
+                self._bytes -= len(self._items.popitem(last=False)[1])
+
+    def size(self) -> int:
+        return self._bytes
+
+
+# What this process knows to be right, by ETag (a hash of the body itself: one ETag, one body):
+# the bodies, so that a client that does not take gzip, asking a popular large answer again
+# and again, costs one decompression per process, not one per request; and the gzip members
+# found to inflate to them, so that a stored value is checked by comparing its bytes, not by
+# inflating and hashing it on every request.
+INFLATED_MAX_BYTES = 16 * 1024 * 1024
+KEPT_GZIP_MAX_BYTES = 4 * 1024 * 1024
+bodies = KeptBytes(INFLATED_MAX_BYTES)
+gzips = KeptBytes(KEPT_GZIP_MAX_BYTES)
 
 
 def gzip_etag(etag: str) -> str:

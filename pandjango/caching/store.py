@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -51,10 +52,17 @@ T = TypeVar("T")
 # ---------------------------------------------------------------------------- keys and entries
 
 
+_KEY_SAFE = ",|!*-_.:+@~"
+# What quote() leaves as it is: most values (hours=12, jobstatus=failed), which then skip it.
+_AS_IT_IS = re.compile(rf"[A-Za-z0-9{re.escape(_KEY_SAFE)}]*")
+
+
 def _quote(value: str) -> str:
     # Readable, and free of what memcached refuses (spaces, control characters) and of the
     # key's own separators.
-    return quote(value, safe=",|!*-_.:+@~")
+    if _AS_IT_IS.fullmatch(value):
+        return value
+    return quote(value, safe=_KEY_SAFE)
 
 
 def _digest(data: bytes, size: int) -> str:
@@ -102,15 +110,23 @@ class Entry:
     def of(cls, body: bytes, compress: bool = False) -> Entry:
         """The entry of a body just computed; with `compress`, gzipped too when it is at least
         GZIP_MIN_BYTES long (compressed once, here, then stored and sent as these bytes)."""
-        gzipped = encoding.gzip_bytes(body) if compress and len(body) >= encoding.GZIP_MIN_BYTES else None
-        return cls(etag_of(body), time.time(), body, gzipped)
+        etag = etag_of(body)
+        gzipped = None
+        if compress and len(body) >= encoding.GZIP_MIN_BYTES:
+            gzipped = encoding.gzip_bytes(body)
+            encoding.gzips.put(etag, gzipped)  # this process made it: it needs no check when read
+        return cls(etag, time.time(), body, gzipped)
 
     @property
     def body(self) -> bytes:
         if self.identity is not None:
             return self.identity
         assert self.gzipped is not None
-        return encoding.gunzip_by_etag(self.etag, self.gzipped)
+        body = encoding.bodies.get(self.etag)
+        if body is None:
+            body = encoding.gunzip(self.gzipped)  # checked when it was read (`unpack`)
+            encoding.bodies.put(self.etag, body)
+        return body
 
     def age(self) -> float:
         return max(0.0, time.time() - self.created)
@@ -131,7 +147,8 @@ class Entry:
     @classmethod
     def unpack(cls, raw: Any, key: str) -> Entry | None:
         """The entry stored under `key`, or None for anything else (another format, another key
-        under the same hash, or a gzipped body that is not the one the header announces)."""
+        under the same hash). DamagedEntry for an entry of this key whose body is not the one
+        its header announces: it must not go out."""
         if not isinstance(raw, bytes):
             return None
         head, _, payload = raw.partition(b"\n")
@@ -139,14 +156,43 @@ class Entry:
             header = orjson.loads(head)
             if header["format"] != ENTRY_FORMAT or header["key"] != key:
                 return None
-            etag, created, size = str(header["etag"]), float(header["created"]), int(header["bytes"])
-            if header["encoding"] == IDENTITY and len(payload) == size:
-                return cls(etag, created, payload)
-            if header["encoding"] == encoding.GZIP and encoding.looks_like_gzip(payload, size):
-                return cls(etag, created, None, payload)
-            return None
+            etag, created, size, coding = str(header["etag"]), float(header["created"]), int(header["bytes"]), header["encoding"]
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             return None
+        if coding == encoding.GZIP:
+            if _is_gzip_of(etag, payload, size):
+                return cls(etag, created, encoding.bodies.get(etag), payload)
+        elif coding == IDENTITY and len(payload) == size and _is_body_of(etag, payload):
+            return cls(etag, created, payload)
+        raise DamagedEntry(f"{coding}, {size} bytes announced, {len(payload)} stored, not the answer {etag} names")
+
+
+class DamagedEntry(ValueError):
+    pass
+
+
+def _is_body_of(etag: str, body: bytes) -> bool:
+    """Whether `body` is the one `etag` names: the bytes this process already knows for it,
+    else hashed (and then known)."""
+    if encoding.bodies.get(etag) == body:
+        return True
+    if etag_of(body) != etag:
+        return False
+    encoding.bodies.put(etag, body)
+    return True
+
+
+def _is_gzip_of(etag: str, gzipped: bytes, size: int) -> bool:
+    """Whether `gzipped` is a whole gzip member of the `size`-byte body `etag` names, as it
+    goes out to clients: the bytes this process made or already checked for it, else inflated
+    and hashed once (and then known, the body too)."""
+    if encoding.gzips.get(etag) == gzipped:
+        return True
+    body = encoding.inflate(gzipped, size)
+    if body is None or not _is_body_of(etag, body):
+        return False
+    encoding.gzips.put(etag, gzipped)
+    return True
 
 
 # ---------------------------------------------------------------------------- the store
@@ -183,7 +229,14 @@ class ResponseStore:
         return health.attempt(lambda: method(*args), uncached)
 
     def get(self, key: str) -> Entry | None:
-        return Entry.unpack(self._call(self.cache.get, key), key)
+        raw = self._call(self.cache.get, key)
+        try:
+            return Entry.unpack(raw, key)
+        except DamagedEntry as damage:
+            # Dropped, so that the requests waiting for it see a miss, not the damage again.
+            log.warning("damaged cache entry dropped, read as a miss and computed again: %s (%s)", key, damage)
+            self._call(self.cache.delete, key)
+            return None
 
     def take_lock(self, key: str) -> bool:
         return bool(self._call(self.cache.add, lock_key(key), b"1", _lock_seconds()))

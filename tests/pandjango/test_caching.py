@@ -213,6 +213,15 @@ def test_a_failed_if_match_gets_a_json_412(memcached_cache: Memcached, anon_clie
     assert failed.status_code == 412 and orjson.loads(failed.content)["error"]["code"] == "precondition_failed"
 
 
+def test_a_date_precondition_alone_changes_nothing(memcached_cache: Memcached, anon_client: Client) -> None:
+    first = anon_client.get(JOBS)
+    # The answers give no Last-Modified: If-Modified-Since and If-Unmodified-Since never apply.
+    for header in ("If-Modified-Since", "If-Unmodified-Since"):
+        for date in ("Thu, 01 Jan 1970 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT"):
+            response = anon_client.get(JOBS, headers={header: date})
+            assert (response.status_code, response.content, response["ETag"]) == (200, first.content, first["ETag"]), (header, date)
+
+
 # ---------------------------------------------------------------------------- stampedes
 
 

@@ -4,7 +4,6 @@ cache, and the cache key on its own."""
 from __future__ import annotations
 
 import gzip
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,8 @@ from django.test import Client
 
 from pandjango.caching import encoding
 from pandjango.caching.backends import RESPONSES, Blake2Rendezvous, ReadableFileCache, caches_from_config
-from pandjango.caching.store import MEMCACHED_KEY_BUDGET, Entry, etag_of, lock_key, response_cache_key
-from tests.pandjango.conftest import caches_for
+from pandjango.caching.store import MEMCACHED_KEY_BUDGET, DamagedEntry, Entry, etag_of, lock_key, response_cache_key
+from tests.pandjango.conftest import DAMAGES, caches_for, damaged
 
 JOBS = "/api/production/jobs/"
 CACHE: dict[str, Any] = {
@@ -128,6 +127,23 @@ def test_an_entry_is_gzipped_from_the_threshold_on_and_only_when_asked() -> None
     assert Entry.of(edge[:-1], compress=True).gzipped is None
 
 
+@pytest.fixture
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing kept from earlier entries, as in a process that just started."""
+    monkeypatch.setattr(encoding, "bodies", encoding.KeptBytes(encoding.INFLATED_MAX_BYTES))
+    monkeypatch.setattr(encoding, "gzips", encoding.KeptBytes(encoding.KEPT_GZIP_MAX_BYTES))
+
+
+@pytest.fixture
+def inflations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the gzip members decompressed, by either way there is."""
+    calls: list[int] = []
+    inflate, gunzip = encoding.inflate, encoding.gunzip
+    monkeypatch.setattr(encoding, "inflate", lambda data, size: calls.append(len(data)) or inflate(data, size))
+    monkeypatch.setattr(encoding, "gunzip", lambda data: calls.append(len(data)) or gunzip(data))
+    return calls
+
+
 @pytest.mark.no_db
 @pytest.mark.parametrize(("body", "compress", "encoding_name"), [(BIG, True, "gzip"), (BIG, False, "identity"), (SMALL, True, "identity")])
 def test_an_entry_reads_back_as_it_was_stored(body: bytes, compress: bool, encoding_name: str) -> None:
@@ -139,18 +155,28 @@ def test_an_entry_reads_back_as_it_was_stored(body: bytes, compress: bool, encod
     back = Entry.unpack(packed, "k")
     assert back is not None
     assert (back.body, back.etag, back.created, back.gzipped) == (body, entry.etag, entry.created, entry.gzipped)
-    # A gzipped entry is read without decompressing it: the gzip goes out as it is.
-    assert back.identity == (None if encoding_name == "gzip" else body)
 
 
 @pytest.mark.no_db
-def test_anything_but_an_entry_of_this_key_reads_as_a_miss() -> None:
+def test_a_gzip_this_process_made_or_checked_is_read_without_decompressing_it(fresh_process: None, inflations: list[int]) -> None:
+    made = Entry.of(BIG, compress=True).pack("k")
+    assert [Entry.unpack(made, "k") is not None for _ in range(3)] == [True] * 3
+    assert inflations == []  # made here: the gzip goes out as it is, unchecked
+    encoding.gzips = encoding.KeptBytes(encoding.KEPT_GZIP_MAX_BYTES)  # another process, which did not make it
+    assert [Entry.unpack(made, "k").body for _ in range(3)] == [BIG] * 3  # type: ignore[union-attr]
+    assert len(inflations) == 1  # checked once, and the body it gave kept
+
+
+@pytest.mark.no_db
+def test_anything_but_an_entry_of_this_key_is_none_or_damaged() -> None:
     big, small = Entry.of(BIG, compress=True).pack("k"), Entry.of(SMALL).pack("k")
     assert Entry.unpack(big, "other") is None
-    assert Entry.unpack(big[:-8], "k") is None  # cut short: its size does not match
-    assert Entry.unpack(small[:-1], "k") is None
+    for cut in (big[:-8], small[:-1]):
+        with pytest.raises(DamagedEntry):  # this key's, cut short
+            Entry.unpack(cut, "k")
     assert Entry.unpack(small.replace(b'"format":2', b'"format":1'), "k") is None
-    assert Entry.unpack(small.replace(b'"identity"', b'"zlib"'), "k") is None
+    with pytest.raises(DamagedEntry):  # this key's, in no encoding there is
+        Entry.unpack(small.replace(b'"identity"', b'"zlib"'), "k")
     assert Entry.unpack(b"not json\n" + SMALL, "k") is None
     assert Entry.unpack(SMALL, "k") is None
     assert Entry.unpack("text", "k") is None
@@ -158,25 +184,46 @@ def test_anything_but_an_entry_of_this_key_reads_as_a_miss() -> None:
 
 
 @pytest.mark.no_db
-def test_a_gzipped_body_is_decompressed_once_per_process_within_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(encoding, "_inflated", OrderedDict())
-    monkeypatch.setattr(encoding, "_inflated_bytes", 0)
-    calls: list[int] = []
-    gunzip = encoding.gunzip
-    monkeypatch.setattr(encoding, "gunzip", lambda data: calls.append(1) or gunzip(data))
-    packed = Entry.of(BIG, compress=True).pack("k")
-    assert [Entry.unpack(packed, "k").body for _ in range(3)] == [BIG] * 3  # type: ignore[union-attr]
-    assert len(calls) == 1
-    # Past the budget the least recently used body goes first.
-    monkeypatch.setattr(encoding, "INFLATED_MAX_BYTES", 4 * len(BIG) + 10)
+@pytest.mark.parametrize("damage", DAMAGES)
+@pytest.mark.parametrize("known", [True, False], ids=["known to this process", "new to this process"])
+def test_a_damaged_body_is_refused(damage: str, known: bool, fresh_process: None) -> None:
+    entry = Entry.of(BIG, compress=True)
+    if known:
+        assert Entry.unpack(entry.pack("k"), "k") is not None
+        assert encoding.gzips.get(entry.etag) == entry.gzipped
+    else:
+        encoding.gzips = encoding.KeptBytes(encoding.KEPT_GZIP_MAX_BYTES)
+    with pytest.raises(DamagedEntry, match=entry.etag):
+        Entry.unpack(damaged(entry.pack("k"), damage), "k")
+    # What this process keeps for the ETag is still the answer itself, or nothing.
+    assert encoding.bodies.get(entry.etag) in (BIG, None)
+    assert encoding.gzips.get(entry.etag) in (entry.gzipped, None)
+
+
+@pytest.mark.no_db
+def test_a_stored_gzip_is_never_inflated_past_the_size_its_header_announces() -> None:
+    bomb = encoding.gzip_bytes(b"0" * 50_000_000)
+    assert len(bomb) < 100_000
+    assert encoding.inflate(bomb, 1000) is None
+    assert encoding.inflate(bomb[:-8], 50_000_000) is None  # cut short
+    assert encoding.inflate(b"not gzip at all", 15) is None
+    assert encoding.inflate(encoding.gzip_bytes(BIG), len(BIG)) == BIG
+
+
+@pytest.mark.no_db
+def test_the_bytes_kept_per_process_stay_within_their_budget() -> None:
+    kept = encoding.KeptBytes(4 * len(BIG) + 10)
     others = [b"%d" % n + BIG[1:] for n in range(4)]  # as long as BIG
-    for other in others:
-        assert encoding.gunzip_by_etag(etag_of(other), gzip.compress(other)) == other
-    assert etag_of(BIG) not in encoding._inflated
-    assert encoding._inflated_bytes == sum(len(b) for b in encoding._inflated.values()) <= encoding.INFLATED_MAX_BYTES
-    calls.clear()
-    assert encoding.gunzip_by_etag(etag_of(others[-1]), b"not needed") == others[-1]
-    assert calls == []
+    kept.put("big", BIG)
+    for n, other in enumerate(others):
+        kept.put(str(n), other)
+    assert kept.get("big") is None  # the least recently used went first
+    assert [kept.get(str(n)) for n in range(4)] == others
+    assert kept.size() == 4 * len(BIG)
+    kept.put("3", others[3])  # again: counted once
+    assert kept.size() == 4 * len(BIG)
+    kept.put("huge", BIG * 2)  # over a quarter of the budget: not kept
+    assert kept.get("huge") is None and kept.get("0") == others[0]
 
 
 @pytest.mark.no_db

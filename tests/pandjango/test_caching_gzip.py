@@ -6,16 +6,18 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import logging
 from typing import Any
 
 import orjson
 import pytest
+from django.core.cache import caches
 from django.test import Client
 
 from pandjango.caching import encoding, store
 from pandjango.caching.backends import RESPONSES
 from tests.memcached import Memcached
-from tests.pandjango.conftest import caches_for
+from tests.pandjango.conftest import DAMAGES, answer_in, caches_for, damaged
 
 ERRORS = "/api/production/errors/"
 SUMMARY = "/api/production/jobs/summary/"
@@ -216,18 +218,42 @@ def test_the_memory_backend_stores_the_gzip_too(settings: Any, anon_client: Clie
     assert gzip.decompress(zipped.content) == plain.content
 
 
-def test_a_corrupt_gzip_entry_is_a_miss_not_a_broken_answer(
-    memcached_cache: Memcached, anon_client: Client, settings: Any, stored_keys: list[str]
+@pytest.fixture(params=["memcached", "memory", "file"])
+def any_backend(request: pytest.FixtureRequest, settings: Any, tmp_path: Any) -> str:
+    """Each backend that stores answers, emptied: memcached the session's real one."""
+    if request.param == "memcached":
+        request.getfixturevalue("memcached_cache")
+    else:
+        settings.CACHES = caches_for(settings, backend=request.param, file_dir=str(tmp_path))
+    caches[RESPONSES].clear()
+    return str(request.param)
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_entry_is_computed_again_for_a_plain_and_a_gzip_client(
+    any_backend: str, damage: str, anon_client: Client, stored_keys: list[str], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    plain = anon_client.get(ERRORS)
+    reference = orjson.loads(anon_client.get(ERRORS).content)["data"]
     [key] = stored_keys
-    value = stored_value(memcached_cache, settings, key)
-    client = memcached_cache.client()
-    try:
-        client.set(f"{settings.CACHES[RESPONSES]['KEY_PREFIX']}:1:{key}", value[:-10])  # cut short
-    finally:
-        client.close()
-    again = anon_client.get(ERRORS, headers=GZIP)
-    assert again["X-Cache"] == "MISS"
-    assert orjson.loads(gzip.decompress(again.content))["data"] == orjson.loads(plain.content)["data"]
-    assert store.ENTRY_FORMAT == orjson.loads(stored_value(memcached_cache, settings, key).split(b"\n", 1)[0])["format"]
+    responses = caches[RESPONSES]
+    for headers, forget in (({}, False), (GZIP, False), ({}, True), (GZIP, True)):
+        if forget:  # nothing known of the answer in this process, as in another worker
+            monkeypatch.setattr(encoding, "bodies", encoding.KeptBytes(encoding.INFLATED_MAX_BYTES))
+            monkeypatch.setattr(encoding, "gzips", encoding.KeptBytes(encoding.KEPT_GZIP_MAX_BYTES))
+        responses.set(key, damaged(responses.get(key), damage), 600)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="pandjango.caching"):
+            again = anon_client.get(ERRORS, headers=headers)
+        assert (again.status_code, again["X-Cache"]) == (200, "MISS")
+        gzipped = again.get("Content-Encoding") == "gzip"
+        assert gzipped is (headers == GZIP and any_backend != "file")
+        answer = gzip.decompress(again.content) if gzipped else again.content
+        assert orjson.loads(answer)["data"] == reference
+        etag = store.etag_of(answer)
+        assert again["ETag"] == (encoding.gzip_etag(etag) if gzipped else etag)
+        [warning] = [r.getMessage() for r in caplog.records]
+        assert warning.startswith("damaged cache entry dropped, read as a miss and computed again: " + key)
+        # Stored again, whole: the next request is a HIT with the same answer.
+        hit = anon_client.get(ERRORS, headers=headers)
+        assert (hit["X-Cache"], hit.content, hit["ETag"]) == ("HIT", again.content, again["ETag"])
+        assert answer_in(responses.get(key)) == answer

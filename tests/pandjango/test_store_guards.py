@@ -45,3 +45,14 @@ def test_fields_come_last_and_the_other_parameters_in_order_of_name() -> None:
 def test_path_parameters_are_quoted_and_in_order_of_name() -> None:
     key = response_cache_key("production.task", {}, "beta", {"taskid": "a b", "attempt": 2})
     assert key == "production.task:beta:attempt=2&taskid=a%20b?"
+
+
+@pytest.mark.parametrize(
+    ("value", "in_key"),
+    [
+        ("failed|finished", "failed|finished"), ("ANALY_*,-CERN", "ANALY_*,-CERN"), ("a.b:c+d@e~f!", "a.b:c+d@e~f!"),
+        ("a b", "a%20b"), ("x&y=z", "x%26y%3Dz"), ("é", "%C3%A9"), ("1h\n", "1h%0A"), ("", ""),
+    ],
+)
+def test_a_value_is_quoted_only_where_it_must_be(value: str, in_key: str) -> None:
+    assert response_cache_key(ENDPOINT, {"jobstatus": value}, "anonymous") == f"{ENDPOINT}:anonymous:?jobstatus={in_key}"

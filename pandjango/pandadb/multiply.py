@@ -145,7 +145,7 @@ def multiply(times: int, seconds: int, source: str | None = None, progress: Any 
     schema.check_ours()
     started = time.monotonic()
     counts: dict[str, Any] = {}
-    with schema._secondary_indexes_deferred():
+    with schema._secondary_indexes_deferred(ALL_MODELS if source else COPIED):
         if source:
             schema.clear_data()
             counts["copied"] = copy_base(source, progress)

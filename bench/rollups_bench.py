@@ -193,6 +193,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=7, help="requests per case and path")
     parser.add_argument("--inflow-runs", type=int, default=3,
                         help="runs of the refresher after a minute's worth of new jobs each (written to the database: 0 for one not ours)")
+    parser.add_argument("--direct-requests", type=int, default=0, help="requests per case on the direct path (default --requests)")
+    parser.add_argument("--cases", default="", help="only the cases whose names start with one of these (comma-separated)")
     parser.add_argument("--no-live", dest="live", action="store_false",
                         help="skip the path from rollups with the active tables read live (as slow as the direct one on a large volume)")
     parser.add_argument("--compare", type=Path, default=None, metavar="JSON",
@@ -233,7 +235,7 @@ def main() -> None:
     rows = []
     medians: dict[str, dict[str, float]] = {}
     runs: list[refresh.RunResult] = []
-    for name, path in CASES:
+    for name, path in [(n, p) for n, p in CASES if not args.cases or any(n.startswith(c) for c in args.cases.split(","))]:
         runs.append(refresh.run())  # the snapshot fresh for this case
         workers.run()  # and the worker rollups, as the refresher's run does
         config.update(enabled=True, active_max_lag_seconds=snapshot_lag)
@@ -241,7 +243,7 @@ def main() -> None:
         config.update(active_max_lag_seconds=1e-9)  # the snapshot too old: the active tables read live
         live, live_sources = _timed(client, path, args.requests) if args.live else ([], {"not measured"})
         config.update(enabled=False, active_max_lag_seconds=snapshot_lag)
-        direct, _ = _timed(client, path, args.requests)
+        direct, _ = _timed(client, path, args.direct_requests or args.requests)
         speedup = statistics.median(direct) / statistics.median(rolled)
         medians[name] = {"rollups": statistics.median(rolled), "direct": statistics.median(direct)}
         rows.append(
@@ -259,7 +261,8 @@ def main() -> None:
         "",
         f"Database: {why}. {os.cpu_count()} cores, load average (1 min) {load_before:.2f} before the requests, "
         f"{load_after:.2f} after. In-process (Django's test client, no HTTP, no cache), "
-        f"{args.requests} requests per case and path, one at a time: the median and the slowest.",
+        f"{args.requests} requests per case and path ({args.direct_requests or args.requests} direct), one at a time: "
+        "the median and the slowest.",
         "",
         f"Refresher: backfill {backfill.seconds:.1f} s ({backfill.buckets} hour buckets; the active jobs' snapshot "
         f"{backfill.snapshot_seconds:.2f} s of it); a run with nothing new {again.seconds:.2f} s ({again.buckets} hour buckets "

@@ -75,6 +75,8 @@ def _prepare(args: argparse.Namespace, env: dict[str, str]) -> str:
     panda = full._db_settings(harness.BASE_CONFIG)
     state = full.database_state(panda, args.database)
     ok, why = full.reusable(state, args.jobs, timedelta(hours=args.max_age_hours), datetime.now(UTC).replace(tzinfo=None))
+    if args.read_only and (args.reseed or not ok):
+        raise SystemExit(f"{args.database}: {'--reseed' if args.reseed else why}; --read-only: not seeded")
     if args.reseed or not ok:
         print(f"{args.database}: {'--reseed' if args.reseed else why}", file=sys.stderr)
         full.seed(env, panda, args.database, args.jobs, args.days, args.base_jobs, args.base_from)
@@ -194,6 +196,8 @@ def main() -> None:
     parser.add_argument("--inflow-runs", type=int, default=3,
                         help="runs of the refresher after a minute's worth of new jobs each (written to the database: 0 for one not ours)")
     parser.add_argument("--direct-requests", type=int, default=0, help="requests per case on the direct path (default --requests)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="never write to the database (someone else's): no seed, no inflow; stop if it does not hold the volume")
     parser.add_argument("--cases", default="", help="only the cases whose names start with one of these (comma-separated)")
     parser.add_argument("--no-live", dest="live", action="store_false",
                         help="skip the path from rollups with the active tables read live (as slow as the direct one on a large volume)")
@@ -201,6 +205,8 @@ def main() -> None:
                         help="the figures of an earlier run (its rollups.json) at another volume: a table of each summary's growth")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "rollups.md")
     args = parser.parse_args()
+    if args.read_only:
+        args.inflow_runs = 0
 
     work = Path(tempfile.mkdtemp(prefix="pandjango-rollups-bench-"))
     config = _config(work, args.database)

@@ -198,7 +198,7 @@ def main() -> None:
     parser.add_argument("--direct-requests", type=int, default=0, help="requests per case on the direct path (default --requests)")
     parser.add_argument("--read-only", action="store_true",
                         help="never write to the database (someone else's): no seed, no inflow; stop if it does not hold the volume")
-    parser.add_argument("--cases", default="", help="only the cases whose names start with one of these (comma-separated)")
+    parser.add_argument("--cases", default="", help="only the cases whose names start with one of these (separated by |)")
     parser.add_argument("--no-live", dest="live", action="store_false",
                         help="skip the path from rollups with the active tables read live (as slow as the direct one on a large volume)")
     parser.add_argument("--compare", type=Path, default=None, metavar="JSON",
@@ -241,7 +241,7 @@ def main() -> None:
     rows = []
     medians: dict[str, dict[str, float]] = {}
     runs: list[refresh.RunResult] = []
-    for name, path in [(n, p) for n, p in CASES if not args.cases or any(n.startswith(c) for c in args.cases.split(","))]:
+    for name, path in [(n, p) for n, p in CASES if not args.cases or any(n.startswith(c) for c in args.cases.split("|"))]:
         runs.append(refresh.run())  # the snapshot fresh for this case
         workers.run()  # and the worker rollups, as the refresher's run does
         config.update(enabled=True, active_max_lag_seconds=snapshot_lag)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connections, models
-from django.db.models import Case, F, Max, Min, When
+from django.db.models import Case, F, Max, Min, QuerySet, When
 
 from . import schema
 from .models import ALL_MODELS, JOB_MODELS, HarvesterRelJobsWorkers, HarvesterWorkers
@@ -42,12 +42,8 @@ class Steps:
     seconds: int
 
 
-def _key_of(model: type[models.Model]) -> str:
-    return "workerid" if model is HarvesterWorkers else "pandaid"
-
-
-def _span(model: type[models.Model], key: str) -> tuple[int, int] | None:
-    bounds = model._default_manager.using(PANDA_ALIAS).aggregate(low=Min(key), high=Max(key))
+def _span(rows: QuerySet[Any], key: str) -> tuple[int, int] | None:
+    bounds = rows.using(PANDA_ALIAS).aggregate(low=Min(key), high=Max(key))
     return None if bounds["low"] is None else (int(bounds["low"]), int(bounds["high"]))
 
 
@@ -56,7 +52,7 @@ def steps_for(seconds: int) -> Steps:
     with the rows before it."""
 
     def width(pairs: list[tuple[type[models.Model], str]]) -> int:
-        spans = [s for s in (_span(m, key) for m, key in pairs) if s]
+        spans = [s for s in (_span(m._default_manager.all(), key) for m, key in pairs) if s]
         return max(s[1] for s in spans) - min(s[0] for s in spans) + 1 if spans else 1
 
     return Steps(
@@ -78,15 +74,33 @@ def _copied_value(field: models.Field[Any, Any], copy: int, steps: Steps) -> Any
     return ref
 
 
-def _insert_copy(model: type[models.Model], copy: int, steps: Steps, low: int, high: int) -> int:
-    """One INSERT ... SELECT: copy `copy` of the rows whose key is in [low, high). The SELECT is
-    Django's, so that each vendor gets its own date arithmetic."""
+def _chunks(model: type[models.Model]) -> list[dict[str, Any]]:
+    """The rows there are now, in filters of at most CHUNK keys, each a range of the primary
+    key's start: PANDAID for the job tables; HARVESTERID and WORKERID for the two worker
+    tables (a range of WORKERID alone would read the whole table for each chunk)."""
+    if model not in (HarvesterWorkers, HarvesterRelJobsWorkers):
+        span = _span(model._default_manager.all(), "pandaid")
+        return [{"pandaid__gte": low, "pandaid__lt": min(low + CHUNK, span[1] + 1)} for low in range(span[0], span[1] + 1, CHUNK)] if span else []
+    chunks = []
+    manager = model._default_manager.using(PANDA_ALIAS)
+    for harvesterid in manager.order_by().values_list("harvesterid", flat=True).distinct():
+        span = _span(manager.filter(harvesterid=harvesterid), "workerid")
+        assert span is not None
+        chunks += [
+            {"harvesterid": harvesterid, "workerid__gte": low, "workerid__lt": min(low + CHUNK, span[1] + 1)}
+            for low in range(span[0], span[1] + 1, CHUNK)
+        ]
+    return chunks
+
+
+def _insert_copy(model: type[models.Model], copy: int, steps: Steps, chunk: dict[str, Any]) -> int:
+    """One INSERT ... SELECT: copy `copy` of the rows of one chunk. The SELECT is Django's, so
+    that each vendor gets its own date arithmetic."""
     fields = [f for f in model._meta.local_concrete_fields if f.column]
     values = {f"copied_{f.column}": _copied_value(f, copy, steps) for f in fields}
-    key = _key_of(model)
     query = (
         model._default_manager.using(PANDA_ALIAS)
-        .filter(**{f"{key}__gte": low, f"{key}__lt": high})
+        .filter(**chunk)
         .annotate(**values)
         .values(*values)
         .query
@@ -105,13 +119,11 @@ def add_copies(times: int, steps: Steps, progress: Any = None) -> dict[str, int]
     added: dict[str, int] = {}
     for model in COPIED:
         table = schema.table_of(model).upper()
-        span = _span(model, _key_of(model))
+        chunks = _chunks(model)
         added[table] = 0
-        if span is None:
-            continue
         for copy in range(1, times):
-            for low in range(span[0], span[1] + 1, CHUNK):
-                added[table] += _insert_copy(model, copy, steps, low, min(low + CHUNK, span[1] + 1))
+            for chunk in chunks:
+                added[table] += _insert_copy(model, copy, steps, chunk)
             if progress:
                 progress(f"{table}: copy {copy + 1} of {times}, {added[table]:,} rows added")
     return added

@@ -97,3 +97,13 @@ def test_copy_from_needs_mariadb(vendor: str) -> None:
     else:
         with pytest.raises(CommandError, match="--copy-from needs MariaDB"):
             call_command("pandadb", "multiply", "--times", "2", "--copy-from", "elsewhere")
+
+
+@pytest.mark.parametrize("model", [models.HarvesterWorkers, models.HarvesterRelJobsWorkers, models.JobsArchived4], ids=lambda m: m.__name__)
+def test_the_chunks_cover_each_row_once_and_start_with_the_primary_key(model: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(multiply, "CHUNK", 500)
+    chunks = multiply._chunks(model)
+    assert len(chunks) > 1
+    assert sum(model._default_manager.filter(**chunk).count() for chunk in chunks) == model._default_manager.count()
+    first = "pandaid__gte" if model is models.JobsArchived4 else "harvesterid"
+    assert all(next(iter(chunk)) == first for chunk in chunks)

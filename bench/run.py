@@ -95,6 +95,7 @@ GOAL_SUMMARY_P50_MS = 300.0
 GOAL_BIG_LIST_MS = 1000.0
 GOAL_BIG_LIST_RSS_MIB = 100.0
 GOAL_JOBS = 1_000_000
+BASE_JOBS = 1_000_000  # seeded by the generator; a larger volume is copies of it
 
 
 @dataclass
@@ -192,12 +193,38 @@ def reusable(state: dict[str, Any], jobs: int, max_age: timedelta, now: datetime
     return True, f"{state['jobs']:,} jobs, the newest {age.total_seconds() / 3600:.1f} h old, {how}"
 
 
-def seed(env: dict[str, str], panda: dict[str, Any], database: str, jobs: int, days: int) -> None:
-    print(f"seeding {database}: {jobs:,} jobs over {days} days (about 1 minute per 60,000 jobs)", file=sys.stderr)
+def seed_arguments(parser: argparse.ArgumentParser) -> None:
+    """How a large volume is seeded: the options bench/rollups_bench.py shares."""
+    parser.add_argument("--base-jobs", type=int, default=BASE_JOBS,
+                        help=f"above this many jobs, seed this many and copy them in SQL (default {BASE_JOBS:,})")
+    parser.add_argument("--base-from", metavar="DATABASE", default=None,
+                        help="above --base-jobs, copy the base from this seeded database (read only) instead of seeding it")
+
+
+def seed(env: dict[str, str], panda: dict[str, Any], database: str, jobs: int, days: int,
+         base_jobs: int = BASE_JOBS, base_from: str | None = None) -> None:
+    """The generator for up to `base_jobs` jobs (about 1 minute per 60,000). Above, a base
+    of about `base_jobs` (the generator's, or a copy of `base_from`'s jobs) copied in SQL
+    (`pandadb multiply`) as many times as `jobs` needs."""
     harness.manage(env, "pandadb", "createschema", "--drop")
     start = time.monotonic()
-    out = harness.manage(env, "pandadb", "seed", "--jobs", str(jobs), "--days", str(days))
+    if jobs <= base_jobs:
+        print(f"seeding {database}: {jobs:,} jobs over {days} days (about 1 minute per 60,000 jobs)", file=sys.stderr)
+        out = harness.manage(env, "pandadb", "seed", "--jobs", str(jobs), "--days", str(days))
+    else:
+        if base_from:
+            base_jobs = database_state(panda, base_from)["jobs"]
+        times = max(2, round(jobs / base_jobs))
+        if not base_from:
+            print(f"seeding {database}: {jobs // times:,} jobs over {days} days, then copied {times} times", file=sys.stderr)
+            print(harness.manage(env, "pandadb", "seed", "--jobs", str(jobs // times), "--days", str(days)).strip(), file=sys.stderr)
+        else:
+            print(f"seeding {database}: the {base_jobs:,} jobs of {base_from} copied {times} times", file=sys.stderr)
+        copy_from = ("--copy-from", base_from) if base_from else ()
+        out = harness.manage(env, "pandadb", "multiply", "--times", str(times), *copy_from)
     print(out.strip(), file=sys.stderr)
+    seconds = int(time.monotonic() - start)
+    print(f"seeded {database} in {seconds} s, {database_size_gb(panda, database):.1f} GB", file=sys.stderr)
     conn = _connect(panda, database)
     try:
         cur = conn.cursor()
@@ -205,9 +232,20 @@ def seed(env: dict[str, str], panda: dict[str, Any], database: str, jobs: int, d
         cur.execute(f"DELETE FROM `{SEED_TABLE}`")
         cur.execute(
             f"INSERT INTO `{SEED_TABLE}` (jobs, days, seeded_at, seconds) VALUES (%s, %s, %s, %s)",
-            (jobs, days, datetime.now(UTC).replace(tzinfo=None), int(time.monotonic() - start)),
+            (database_state(panda, database)["jobs"], days, datetime.now(UTC).replace(tzinfo=None), seconds),
         )
         conn.commit()
+    finally:
+        conn.close()
+
+
+def database_size_gb(panda: dict[str, Any], database: str) -> float:
+    """Data and indexes, as InnoDB counts them (about the disk the database takes)."""
+    conn = _connect(panda, None)
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables WHERE table_schema = %s", (database,))
+        return int(cur.fetchone()[0]) / 1e9
     finally:
         conn.close()
 
@@ -561,6 +599,7 @@ def main() -> None:
     parser.add_argument("--database", default=None, help="MariaDB database (default pandjango_bench, pandjango_bench_small with --small)")
     parser.add_argument("--reseed", action="store_true", help="seed again even if the database holds the requested volume")
     parser.add_argument("--max-age-hours", type=float, default=6, help="reseed when the newest job is older than this")
+    seed_arguments(parser)
     parser.add_argument("--hours", type=int, default=None, help="window of the windowed cases (default: their own; 24 h when the data is over 2 h old)")
     parser.add_argument("--seconds", type=float, default=None, help="wrk seconds per case and round (default 5; 3 with --small)")
     parser.add_argument("--warmup", type=float, default=1, help="wrk seconds of warm-up before each case")
@@ -590,7 +629,7 @@ def main() -> None:
     ok, why = reusable(state, args.jobs, timedelta(hours=args.max_age_hours), now)
     if args.reseed or not ok:
         print(f"{args.database}: {'--reseed' if args.reseed else why}", file=sys.stderr)
-        seed(env, panda, args.database, args.jobs, args.days)
+        seed(env, panda, args.database, args.jobs, args.days, args.base_jobs, args.base_from)
         state = database_state(panda, args.database)
         ok, why = reusable(state, args.jobs, timedelta(hours=args.max_age_hours), datetime.now(UTC).replace(tzinfo=None))
     print(f"{args.database}: {why}", file=sys.stderr)

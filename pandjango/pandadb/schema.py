@@ -7,7 +7,7 @@ marked by mistake is still refused).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -198,25 +198,36 @@ def _index_names(model: type[models.Model]) -> set[str]:
 
 
 @contextmanager
-def _secondary_indexes_deferred() -> Iterator[None]:
+def _secondary_indexes_deferred(deferred: Sequence[type[models.Model]] = ALL_MODELS) -> Iterator[None]:
     """A bulk load into tables without secondary indexes, then one build of each index, is
     several times faster than updating every index row by row."""
-    conn = connections[PANDA_ALIAS]
-    with conn.schema_editor() as editor:
-        for model in ALL_MODELS:
-            existing = _index_names(model)
-            for index in indexes_of(model):
-                if str(index.name).lower() in existing:
-                    editor.execute(index.remove_sql(model, editor))
+    for model in deferred:
+        existing = _index_names(model)
+        _alter_indexes(model, "drop", [ix for ix in indexes_of(model) if str(ix.name).lower() in existing])
     try:
         yield
     finally:
-        with conn.schema_editor() as editor:
-            for model in ALL_MODELS:
-                existing = _index_names(model)
-                for index in indexes_of(model):
-                    if str(index.name).lower() not in existing:
-                        editor.execute(index.create_sql(model, editor))
+        for model in deferred:
+            existing = _index_names(model)
+            _alter_indexes(model, "create", [ix for ix in indexes_of(model) if str(ix.name).lower() not in existing])
+
+
+def _alter_indexes(model: type[models.Model], action: str, indexes: list[models.Index]) -> None:
+    """Drops or creates a table's indexes. On MariaDB in one ALTER TABLE: InnoDB then reads a
+    large table once for all its new indexes, where a CREATE INDEX each reads it once each."""
+    conn = connections[PANDA_ALIAS]
+    with conn.schema_editor() as editor:
+        if conn.vendor == "mysql" and indexes:
+            quote = conn.ops.quote_name
+            if action == "drop":
+                clauses = [f"DROP INDEX {quote(str(ix.name))}" for ix in indexes]
+            else:
+                column = {f.name: str(f.column) for f in model._meta.local_concrete_fields if f.column}
+                clauses = [f"ADD INDEX {quote(str(ix.name))} ({', '.join(quote(column[f]) for f in ix.fields)})" for ix in indexes]
+            editor.execute(f"ALTER TABLE {quote(model._meta.db_table)} {', '.join(clauses)}")
+            return
+        for index in indexes:
+            editor.execute(index.remove_sql(model, editor) if action == "drop" else index.create_sql(model, editor))
 
 
 def seed(jobs: int, days: int, seed_value: int, now: datetime, retention_days: int) -> dict[str, Any]:

@@ -148,3 +148,23 @@ def test_the_cached_phase_asks_the_largest_answers_as_a_plain_client_too() -> No
     plain = [case for case in cached if case.plain]
     assert [(case.label, case.headers) for case in plain] == [("jobs list, plain client", {}), ("errors summary, plain client", {})]
     assert [case for case in cached if not case.plain] == uncached
+
+
+def test_the_growth_table_puts_the_smaller_volume_first() -> None:
+    import rollups_bench
+
+    small = {"database": "a", "jobs": 1_000_000, "medians": {"jobs summary": {"rollups": 70.0, "direct": 3600.0}, "gone": {"rollups": 1.0, "direct": 1.0}}}
+    large = {"database": "b", "jobs": 5_000_000, "medians": {"jobs summary": {"rollups": 140.0, "direct": 18000.0}}}
+    lines = rollups_bench._growth(large, small)
+    assert lines[0] == "## From 1,000,000 to 5,000,000 jobs (a, b: 5.0 times the jobs)"
+    assert lines[4:] == ["| jobs summary | 70 ms | 140 ms | 2.0x | 3,600 ms | 18,000 ms | 5.0x |", ""]
+
+
+def test_the_inflow_line_gives_the_median_run_and_lag() -> None:
+    import rollups_bench
+
+    line = rollups_bench._inflow_line([(231, 2.0, 2.5, 1.0, 2), (231, 4.0, 4.2, 3.0, 2), (231, 3.0, 3.1, 2.0, 1)], 231, 3)
+    assert "231 new jobs a minute" in line and "3 times" in line
+    assert "the run 3.00 s median (max 4.00) per minute of new data, the active jobs' snapshot 2.00 s of it, 2 hour buckets" in line
+    assert "3.1 s median (max 4.2)" in line
+    assert rollups_bench._inflow_line([], 231, 3).startswith("Under inflow: not measured")

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 
 from pandjango.pandadb import schema
 from pandjango.pandadb.sessions import no_statement_timeout
@@ -31,6 +32,11 @@ class Command(BaseCommand):
         seed.add_argument("--days", type=int, default=4)
         seed.add_argument("--seed", type=int, default=1)
         seed.add_argument("--now", type=_parse_now, default=None, help="reference time (default: now)")
+        multiply = sub.add_parser("multiply", help="copy the seeded jobs and workers in SQL, for a large volume in minutes")
+        multiply.add_argument("--times", type=int, required=True, help="the job and worker tables end with TIMES times their rows")
+        multiply.add_argument("--shift-seconds", type=int, default=60, help="each copy's times this much earlier than the copy before")
+        multiply.add_argument("--copy-from", metavar="DATABASE", default=None,
+                              help="first replace every table's rows with those of this database (MariaDB, same server; read only)")
         rollup = sub.add_parser("rollup", help="bring the rollups (our job and worker counts per hour) up to date: one run")
         rollup.add_argument("--loop", type=int, metavar="SECONDS", default=0, help="run again every SECONDS, until stopped")
         rollup.add_argument("--backfill", action="store_true", help="check every hour bucket, with progress lines")
@@ -64,6 +70,18 @@ class Command(BaseCommand):
         for table, indexes in schema.schema_indexes().items():
             for name, columns in indexes:
                 self.stdout.write(f"{table:15} {name:32} ({', '.join(columns)})")
+
+    def _multiply(self, options: dict[str, Any]) -> None:
+        from pandjango.pandadb import multiply
+
+        if options["times"] < 2 or options["shift_seconds"] < 0:
+            raise CommandError("--times must be 2 or more and --shift-seconds 0 or more")
+        if options["copy_from"] and connections["panda"].vendor != "mysql":
+            raise CommandError("--copy-from needs MariaDB: the two databases on one server")
+        counts = multiply.multiply(options["times"], options["shift_seconds"], options["copy_from"], progress=self.stdout.write)
+        for table, count in sorted(counts["added"].items()):
+            self.stdout.write(f"{table:26} {count:>11} added")
+        self.stdout.write(f"multiplied by {options['times']} in {counts['seconds']} s")
 
     def _seed(self, options: dict[str, Any]) -> None:
         if options["jobs"] < 1 or options["days"] < 1:

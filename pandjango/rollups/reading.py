@@ -189,26 +189,27 @@ def rollup_for(used: Plan, columns: Iterable[str]) -> type[Counts] | None:
 
 def group_counts(used: Plan, column_sets: Sequence[Sequence[str]], live: bool = True, **only: Any) -> list[Groups]:
     """Per set of columns, the jobs counted by their values, with the highest PandaID of each
-    group: the rollups and the rest of JOBSARCHIVED4, and with `live` the active tables (Plan,
-    Snapshot). The whole hours are read from the coarsest rollup per set; everything else
+    group: the rollups and the rest of JOBSARCHIVED4 (from the exact rollup up to the
+    snapshot's time while it is fresh, live otherwise), and with `live` the active tables
+    (Plan, Snapshot). The whole hours are read from the coarsest rollup per set; everything else
     (the exact rollups, the job tables) is grouped once, by every column of the sets, and
     each set's groups are added up from those. `only` narrows the selection
     (jobstatus="failed"). The caller checked rollup_for()."""
     extra = Q(**only)
-    snapshot = used.snapshot if live else None
+    snapshot = used.snapshot
     counted: list[Groups] = []
     for columns in column_sets:
         model = rollup_for(used, [*columns, *only])
         assert model is not None
-        hours = [(model, used.rolled)] + ([(SNAPSHOT_OF[model], snapshot.hours)] if snapshot else [])
+        hours = [(model, used.rolled)] + ([(SNAPSHOT_OF[model], snapshot.hours)] if snapshot and live else [])
         groups: Groups = {}
         for counts, span in hours:
             _add(groups, _grouped(_between(counts, used.q & extra, span), columns, Sum("n"), "max_pandaid"), columns)
         counted.append(groups)
     every = list(dict.fromkeys(c for columns in column_sets for c in columns))
     exact = [(EXACT, span) for span in used.first_hour]
-    if snapshot:
-        exact += [(EXACT, span) for span in snapshot.archived] + [(SNAPSHOT_OF[EXACT], span) for span in snapshot.cut]
+    if snapshot:  # JOBSARCHIVED4 after the trusted hours as of the snapshot's run, even without the active tables
+        exact += [(EXACT, span) for span in snapshot.archived] + ([(SNAPSHOT_OF[EXACT], span) for span in snapshot.cut] if live else [])
     read = [_grouped(_between(counts, used.q & extra, span), every, Sum("n"), "max_pandaid") for counts, span in exact]
     if snapshot is None:
         jobs = [qs for span in used.tail for _, qs in job_querysets(used.q & extra, span, [ROLLED_TABLE])]

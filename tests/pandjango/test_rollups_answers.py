@@ -106,6 +106,7 @@ def test_jobs_moving_between_tables_between_two_runs_are_counted_alike(
     by_state = {"groupby": "jobstatus", "computingsite": "MOVING"}
     before = same_either_way(SUMMARY, by_state)
     assert before["data"] == [{"jobstatus": "defined", "count": 3}]
+    errors_before = same_either_way(ERRORS, {"computingsite": "MOVING"})
     # PanDA moves them on after the run, setting MODIFICATIONTIME, and writes a new one.
     now = timezone.now()
     move_job(NEW_PANDAID, "defined", "active", jobstatus="running", modificationtime=now)
@@ -119,6 +120,11 @@ def test_jobs_moving_between_tables_between_two_runs_are_counted_alike(
     assert between["meta"]["active_source"] == "snapshot" and between["data"] == before["data"]
     direct = fetch(SUMMARY, rollups=False, **window, **by_state)
     assert {r["jobstatus"]: r["count"] for r in direct["data"]} == moved
+    # The errors summary too (JOBSARCHIVED4 after the trusted hours from the exact rollup, as
+    # of the snapshot's run): the failure since the run is in the direct answer only.
+    errors_between = fetch(ERRORS, **window, computingsite="MOVING")
+    assert errors_between["meta"]["source"] == "rollup" and errors_between["data"] == errors_before["data"]
+    assert fetch(ERRORS, rollups=False, **window, computingsite="MOVING")["data"] != errors_before["data"]
     # With the snapshot too old to be used, the active tables are read live: the direct answer.
     snapshot_aged(300)
     assert same_either_way(SUMMARY, by_state, active="live")["data"] == direct["data"]

@@ -11,7 +11,8 @@ database of ours: `make bench-rollups` (docs/benchmarks.md, docs/rollups.md).
    to compute the answer): a refresher run of the jobs and the workers (so that the snapshot
    is fresh), then --requests times from rollups with the snapshot, --requests times from rollups with the active
    tables read live (the snapshot not used), and --requests times with rollups.enabled off;
-   the median and the slowest, and meta.source/meta.active_source of each answer.
+   the median and the slowest, and meta.source/meta.active_source (meta.live_source for the
+   autopilot's: the live workers' snapshot is stale with the active jobs') of each answer.
 5. A Markdown report: bench/results/rollups.md (printed too), with the load average (1 min)
    before and after the measurements.
 
@@ -180,7 +181,7 @@ def _timed(client: Any, path: str, requests: int) -> tuple[list[float], set[str]
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}: {response.content[:300]!r}")
         meta = orjson.loads(response.content)["meta"]
-        sources.add("/".join(filter(None, (meta.get("source", "-"), meta.get("active_source")))))
+        sources.add("/".join(filter(None, (meta.get("source", "-"), meta.get("active_source"), meta.get("live_source")))))
     return times, sources
 
 
@@ -231,7 +232,7 @@ def main() -> None:
     from django.test import Client
 
     from pandjango.rollups import refresh, workers
-    from pandjango.rollups.models import END_ROLLUPS, ROLLUPS, SNAPSHOT_OF, WorkerCount
+    from pandjango.rollups.models import END_ROLLUPS, ROLLUPS, SNAPSHOT_OF, LiveWorkerCount, WorkerCount
 
     backfill = refresh.run(backfill=True, progress=lambda line: print(line, file=sys.stderr))
     again = refresh.run()
@@ -240,7 +241,7 @@ def main() -> None:
     inflow = _under_inflow(full._db_settings(harness.BASE_CONFIG), args.database, per_minute, args.inflow_runs)
     workers_backfill = workers.run(backfill=True, progress=lambda line: print(line, file=sys.stderr))
     workers_again = workers.run()
-    groups = {model.__name__: model._default_manager.count() for model in (*ROLLUPS, *END_ROLLUPS, *SNAPSHOT_OF.values(), WorkerCount)}
+    groups = {model.__name__: model._default_manager.count() for model in (*ROLLUPS, *END_ROLLUPS, *SNAPSHOT_OF.values(), WorkerCount, LiveWorkerCount)}
 
     client = Client(SERVER_NAME="localhost")
     config = settings.PANDJANGO["rollups"]
@@ -288,8 +289,9 @@ def main() -> None:
         "",
         _inflow_line(inflow, per_minute, args.days),
         "",
-        f"Worker rollups: backfill {workers_backfill.seconds:.1f} s ({workers_backfill.buckets} hour buckets); "
-        f"a run with nothing new {workers_again.seconds:.2f} s ({workers_again.buckets} hour buckets recomputed, the day counts compared).",
+        f"Worker rollups: backfill {workers_backfill.seconds:.1f} s ({workers_backfill.buckets} hour buckets; the live workers' "
+        f"snapshot {workers_backfill.snapshot_seconds:.2f} s of it); a run with nothing new {workers_again.seconds:.2f} s "
+        f"({workers_again.buckets} hour buckets recomputed, the day counts compared; the snapshot {workers_again.snapshot_seconds:.2f} s of it).",
         "",
         "| summary | source (rollups, snapshot fresh) | from rollups with the snapshot | source (snapshot not used) "
         "| from rollups, active tables live | direct | direct / rollups with the snapshot |",

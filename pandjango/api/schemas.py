@@ -148,6 +148,11 @@ def meta_fields() -> dict[str, serializers.Field]:
             required=False,
             help_text="a rollup answer counting the active tables: snapshot, their counts as of fresh_as_of; live, read from them now",
         ),
+        "live_source": serializers.ChoiceField(
+            choices=["snapshot", "live"],
+            required=False,
+            help_text="an autopilot rollup answer: snapshot, its live workers counted as of fresh_as_of; live, read from HARVESTER_WORKERS now",
+        ),
     }
 
 

@@ -66,7 +66,7 @@ def observe(request: HttpRequest, response: HttpResponseBase, seconds: float, db
 
 class RollupsCollector(Collector):
     """The rollups' lag, read from our database at each scrape (one figure for all the
-    workers, not one per process), per part (models.PARTS: jobs, active, workers):
+    workers, not one per process), per part (models.PARTS: jobs, active, workers, live_workers):
     `pandjango_rollups_lag_seconds{part=...}` (absent for a part that has not run yet) and
     `pandjango_rollups_state{part=...,state=...}`, 1 for the part's present state."""
 

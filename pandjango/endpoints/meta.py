@@ -23,7 +23,7 @@ from pandjango.api import errors, output, parameters, schemas
 from pandjango.api.openapi import ERROR_SCHEMA, schema_of
 from pandjango.endpoints import search
 from pandjango.endpoints.base import SectionView
-from pandjango.rollups.models import ACTIVE, JOBS, WORKERS
+from pandjango.rollups.models import ACTIVE, JOBS, LIVE_WORKERS, WORKERS
 
 META = "meta"
 
@@ -120,6 +120,9 @@ HEALTH_SCHEMA = schema_of(
                         JOBS: _rollups_state("the job rollups (the same as the top level)"),
                         ACTIVE: _rollups_state("the active jobs' snapshot: stale past rollups.active_max_lag_seconds (the active tables are then read live)"),
                         WORKERS: _rollups_state("the worker rollups: stale past rollups.max_lag_seconds"),
+                        LIVE_WORKERS: _rollups_state(
+                            "the live workers' snapshot: stale past rollups.active_max_lag_seconds (the live workers are then read from HARVESTER_WORKERS)"
+                        ),
                     },
                     "each part of the rollups by its own mark",
                 )

@@ -8,7 +8,8 @@ ActiveTaskJobCount are the same counts of the active tables (JOBSACTIVE4, JOBSWA
 JOBSDEFINED4), a snapshot each refresher run replaces whole; answers read them while the
 snapshot is fresh, the active tables live otherwise (reading.py). The archive is read
 directly (docs/rollups.md says why). WorkerCount holds the Harvester workers that are not
-live, per hour of LASTUPDATE, with its own mark (workers.py). EndCount holds the finished and
+live, per hour of LASTUPDATE, with its own mark (workers.py); LiveWorkerCount the live ones, a
+snapshot each worker run replaces whole, read while fresh as the active jobs' is. EndCount holds the finished and
 failed jobs of JOBSARCHIVED4 per hour of MODIFICATIONTIME and 5 minutes of ENDTIME, for the
 time series and the per-queue efficiency (reading_ends.py), written with JobCount;
 EndHourCount the same per hour of ENDTIME by state and queue only.
@@ -38,9 +39,10 @@ COVERED = ("bucket", "jobstatus", "computingsite", "cloud", "prodsourcelabel", "
 JOBS = "jobs"
 WORKERS = "workers"
 ACTIVE = "active"  # the active jobs' snapshot: its mark is the run's that took it
+LIVE_WORKERS = "live_workers"  # the live workers' snapshot: its mark is the worker run's that took it
 LOCK = "lock"
 # The parts whose freshness /healthz and /metrics report, each by its mark.
-PARTS = (JOBS, ACTIVE, WORKERS)
+PARTS = (JOBS, ACTIVE, WORKERS, LIVE_WORKERS)
 
 
 class TextColumns(models.Model):
@@ -220,10 +222,9 @@ class EndStateCount(EndCounts):
 END_ROLLUPS: tuple[type[EndCounts], ...] = (EndHourCount, EndStateCount, EndCount)
 
 
-class WorkerCount(models.Model):
-    """Harvester workers (HARVESTER_WORKERS) that are not live, counted per hour of their
-    LASTUPDATE (the column the autopilot's windows are read on) and per value of the columns
-    its summaries group by; the live ones are counted at request time (workers.py)."""
+class WorkerCounts(models.Model):
+    """Harvester workers (HARVESTER_WORKERS) counted per hour of their LASTUPDATE (the column
+    the autopilot's windows are read on) and per value of the columns its summaries group by."""
 
     bucket = models.DateTimeField(help_text="start of the hour (UTC) of the workers' LASTUPDATE")
     harvesterid = models.CharField(max_length=50)
@@ -238,8 +239,23 @@ class WorkerCount(models.Model):
     dimensions = ("harvesterid", "computingsite", "status", "resourcetype", "jobtype", "submissionhost")
 
     class Meta:
+        abstract = True
+
+
+class WorkerCount(WorkerCounts):
+    """The workers that are not live (workers.py)."""
+
+    class Meta:
         db_table = "rollups_workercount"
         indexes = [models.Index(fields=["bucket", "computingsite"], name="rollups_workercount_bucket")]
+
+
+class LiveWorkerCount(WorkerCounts):
+    """The live workers (workers.LIVE_STATUSES), as of the worker run that took the snapshot."""
+
+    class Meta:
+        db_table = "rollups_liveworkercount"
+        indexes = [models.Index(fields=["bucket", "computingsite"], name="rollups_liveworkercount_bucket")]
 
 
 class RollupState(models.Model):

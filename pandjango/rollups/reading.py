@@ -39,7 +39,7 @@ from pandjango.api.parameters import Query
 from pandjango.pandadb.jobs import LIVE_TABLES, Window, archive_boundary, job_querysets
 from pandjango.rawsql import fromrequest
 
-from .models import ACTIVE, CODE_DIMENSIONS, DIMENSIONS, EXACT, JOBS, PARTS, ROLLUPS, SNAPSHOT_OF, WORKERS, Counts, RollupState
+from .models import ACTIVE, CODE_DIMENSIONS, DIMENSIONS, EXACT, JOBS, LIVE_WORKERS, PARTS, ROLLUPS, SNAPSHOT_OF, WORKERS, Counts, RollupState
 from .refresh import HOUR, ROLLED_TABLE, Groups, add_into, hour_of
 
 # The filters a rollup can apply: each rolled-up column, as fromrequest reads them.
@@ -85,7 +85,8 @@ def marks(names: Sequence[str] = (JOBS, ACTIVE)) -> dict[str, datetime | None]:
 def snapshot_fresh(taken: datetime | None, mark: datetime | None, now: datetime) -> bool:
     """Whether answers read the active jobs' snapshot taken at `taken`, the job rollups'
     mark being `mark`: the run that set the mark took it (a refresher without the snapshot
-    leaves an older one behind), at most rollups.active_max_lag_seconds ago."""
+    leaves an older one behind), at most rollups.active_max_lag_seconds ago. The same rule
+    for the live workers' snapshot and the workers' mark."""
     return taken == mark and _within(taken, now, settings.PANDJANGO["rollups"]["active_max_lag_seconds"])
 
 
@@ -133,7 +134,7 @@ def plan(query: Query, tables: Sequence[str] | None = None) -> Plan | None:
     assert mark is not None  # trusted_hours has none without a mark
     rolled, _ = hours
     filtered = frozenset(name.removesuffix("_not") for name in params)
-    snapshot = _snapshot(window, rolled.start, rolled.end, mark) if snapshot_fresh(found[ACTIVE], mark, timezone.now()) else None
+    snapshot = snapshot_spans(window, rolled.start, rolled.end, mark) if snapshot_fresh(found[ACTIVE], mark, timezone.now()) else None
     first_hour, tail = _spans((window.start, rolled.start)), _spans((rolled.end, window.end))
     return Plan(window, rolled, first_hour, tail, query.q, filtered, mark, snapshot)
 
@@ -142,10 +143,11 @@ def _spans(*bounds: tuple[datetime, datetime]) -> tuple[Window, ...]:
     return tuple(Window(a, b) for a, b in bounds if a < b)
 
 
-def _snapshot(window: Window, first: datetime, last: datetime, taken: datetime) -> Snapshot:
+def snapshot_spans(window: Window, first: datetime, last: datetime, taken: datetime) -> Snapshot:
     """The snapshot's whole hours of the window (from its first whole hour on; up to its end
     when it ends after the snapshot, else to its last whole hour), its cut hours, and
-    JOBSARCHIVED4 after the trusted hours up to the snapshot's time."""
+    JOBSARCHIVED4 after the trusted hours up to the snapshot's time. The live workers'
+    snapshot has the same hours and cut hours (workers_reading.py)."""
     end = window.end if window.end >= taken else hour_of(window.end)
     return Snapshot(Window(first, end), _spans((window.start, first), (end, window.end)), _spans((last, min(window.end, taken))))
 
@@ -263,6 +265,7 @@ def status() -> dict[str, Any]:
         JOBS: _within(found[JOBS], now, config["max_lag_seconds"]),
         ACTIVE: snapshot_fresh(found[ACTIVE], found[JOBS], now),
         WORKERS: _within(found[WORKERS], now, config["max_lag_seconds"]),
+        LIVE_WORKERS: snapshot_fresh(found[LIVE_WORKERS], found[WORKERS], now),
     }
     parts = {name: _part_status(found[name], now, fresh[name]) for name in PARTS}
     return {**parts[JOBS], "parts": parts}

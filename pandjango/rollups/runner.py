@@ -21,7 +21,8 @@ def refresh_once(backfill: bool, say: Callable[[str], None]) -> refresh.RunResul
     say(
         f"rollups up to date as of {result.mark:%Y-%m-%dT%H:%M:%SZ}: {result.buckets} hour buckets recomputed in {result.seconds} s "
         f"(the active jobs' snapshot {result.snapshot_seconds} s of it); "
-        f"workers as of {counted.mark:%Y-%m-%dT%H:%M:%SZ}: {counted.buckets} hour buckets in {counted.seconds} s"
+        f"workers as of {counted.mark:%Y-%m-%dT%H:%M:%SZ}: {counted.buckets} hour buckets in {counted.seconds} s "
+        f"(the live workers' snapshot {counted.snapshot_seconds} s of it)"
     )
     return result
 

@@ -6,8 +6,10 @@ PanDA sets a worker's LASTUPDATE to the time of every change it makes to the row
 updateWorkers; updateWorkerPilotStatus changes only the pilot's own columns, which no count
 uses). So a row only ever leaves a past hour, never enters one, and the columns counted here
 do not change without the row's hour changing. Hence:
-- the live workers (LIVE_STATUSES) change all the time: they are counted at request time,
-  over the window, on HARVESTER_WORKERS' indexes;
+- the live workers (LIVE_STATUSES) change all the time: each run takes a snapshot of them
+  (LiveWorkerCount) at its start and replaces the previous one, with the mark, in its last
+  transaction; answers read it while it is fresh (workers_reading.py), HARVESTER_WORKERS
+  at request time otherwise;
 - the others (finished, failed, cancelled, missed, and any status Harvester may add) are
   rolled up per hour of LASTUPDATE (WorkerCount). Such a worker can still change: Harvester
   reporting an ended worker again moves its LASTUPDATE to now, and its old hour then holds one
@@ -20,17 +22,19 @@ do not change without the row's hour changing. Hence:
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from pandjango.pandadb.epoch import TimeBucket
 from pandjango.pandadb.jobs import Window
 from pandjango.pandadb.models import HarvesterRelJobsWorkers, HarvesterWorkers
 
-from .models import WORKERS, RollupState, WorkerCount
+from .models import LIVE_WORKERS, WORKERS, LiveWorkerCount, RollupState, WorkerCount
 from .refresh import DAY, HOUR, Progress, RunResult, _hours, horizon, hour_of, insert_rows
 
 # Harvester's statuses of a worker that is not over yet (PANDA-SCHEMA.md, section 5).
@@ -83,6 +87,21 @@ def recompute(bucket: datetime) -> None:
         insert_rows(WorkerCount, ["bucket", *DIMENSIONS, "n", "no_jobs"], counts)
 
 
+def live_snapshot(since: datetime) -> list[tuple[Any, ...]]:
+    """The live workers updated at or after `since`, as rows of LiveWorkerCount: grouped by
+    hour of LASTUPDATE (in the database: one group per hour, not per second) and the columns."""
+    hour = TimeBucket("lastupdate", int(HOUR.total_seconds()))
+    rows = live(HarvesterWorkers.objects.filter(lastupdate__gte=since)).annotate(hour=hour)
+    grouped = rows.values("hour", *DIMENSIONS).annotate(n=Count("*"), no_jobs=Count("workerid", filter=ran_no_job())).order_by()
+    return [(datetime.fromtimestamp(int(row["hour"]), UTC), *(row[c] for c in DIMENSIONS), row["n"], row["no_jobs"]) for row in grouped]
+
+
+def _replace_live(rows: list[tuple[Any, ...]]) -> None:
+    """The previous snapshot of the live workers deleted and this one written (the caller's transaction)."""
+    LiveWorkerCount.objects.all().delete()
+    insert_rows(LiveWorkerCount, ["bucket", *DIMENSIONS, "n", "no_jobs"], rows)
+
+
 def changed_buckets(since: datetime, first: datetime) -> list[datetime]:
     """The hours (from `first` on) of the workers updated at or after `since`: new workers, and
     workers that moved on, ended or were reported again."""
@@ -116,6 +135,9 @@ def run(backfill: bool = False, progress: Progress | None = None) -> RunResult:
     first, now_hour = horizon(started), hour_of(started)
     WorkerCount.objects.filter(bucket__lt=first).delete()
     whole = backfill or current.mark is None
+    # The snapshot first, so that it is of the run's start, the mark.
+    snapshot = live_snapshot(first)
+    snapshot_seconds = time.monotonic() - started_clock
     since = now_hour if whole or current.mark is None else current.mark - overlap
     buckets = sorted({*(_hours(first, now_hour) if whole else ()), *changed_buckets(since, first)})
     if progress and whole:
@@ -129,7 +151,14 @@ def run(backfill: bool = False, progress: Progress | None = None) -> RunResult:
     wrong = [] if whole else [bucket for bucket in mismatched_buckets(first, now_hour) if bucket not in buckets]
     for bucket in wrong:
         recompute(bucket)
-    seconds = round(time.monotonic() - started_clock, 3)
     total = len(buckets) + len(wrong)
-    RollupState.objects.filter(name=WORKERS).update(mark=started, finished_at=timezone.now(), seconds=seconds, buckets=total)
-    return RunResult(mark=started, buckets=total, seconds=seconds)
+    written = time.monotonic()
+    with transaction.atomic(using="default"):
+        _replace_live(snapshot)
+        snapshot_seconds += time.monotonic() - written
+        seconds = round(time.monotonic() - started_clock, 3)
+        hours = len({row[0] for row in snapshot})
+        taken = {"mark": started, "finished_at": timezone.now(), "seconds": round(snapshot_seconds, 3), "buckets": hours}
+        RollupState.objects.update_or_create(name=LIVE_WORKERS, defaults=taken)
+        RollupState.objects.filter(name=WORKERS).update(mark=started, finished_at=timezone.now(), seconds=seconds, buckets=total)
+    return RunResult(mark=started, buckets=total, seconds=seconds, snapshot_seconds=round(snapshot_seconds, 3))

@@ -170,7 +170,7 @@ def test_unset_1970_dates_are_null(get_json) -> None:
 
 def test_healthz_says_ok(get_json) -> None:
     never_run = {"state": "never run", "fresh_as_of": None, "lag_seconds": None}
-    rollups = {**never_run, "parts": {"jobs": never_run, "active": never_run, "workers": never_run}}
+    rollups = {**never_run, "parts": {"jobs": never_run, "active": never_run, "workers": never_run, "live_workers": never_run}}
     assert get_json("/healthz") == {"status": "ok", "database": "ok", "cache": "ok", "rollups": rollups}
 
 

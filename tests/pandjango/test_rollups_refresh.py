@@ -22,7 +22,7 @@ from pandjango.pandadb.jobs import LIVE_TABLES, one_row_per_pandaid
 from pandjango.pandadb.models import JOB_MODELS
 from pandjango.pandadb.router import PandaRouter
 from pandjango.rollups import lock, refresh, runner, workers
-from pandjango.rollups.models import ACTIVE, JOBS, LOCK, WORKERS, ActiveJobCount, ActiveTaskJobCount, JobCount, RollupState, TaskJobCount
+from pandjango.rollups.models import ACTIVE, JOBS, LIVE_WORKERS, LOCK, WORKERS, ActiveJobCount, ActiveTaskJobCount, JobCount, RollupState, TaskJobCount
 from tests.pandjango.rollups_helpers import NEW_PANDAID, a_job, move_job, refreshed, rolled_total, write_job
 
 ARCHIVED4 = JOB_MODELS["archived"]._default_manager
@@ -237,7 +237,7 @@ NEVER_RUN = {"state": "never run", "fresh_as_of": None, "lag_seconds": None}
 
 
 def test_healthz_shows_the_rollups_lag(anon_client: Client) -> None:
-    never_run = {**NEVER_RUN, "parts": {JOBS: NEVER_RUN, ACTIVE: NEVER_RUN, WORKERS: NEVER_RUN}}
+    never_run = {**NEVER_RUN, "parts": {JOBS: NEVER_RUN, ACTIVE: NEVER_RUN, WORKERS: NEVER_RUN, LIVE_WORKERS: NEVER_RUN}}
     assert anon_client.get("/healthz").json()["rollups"] == never_run
     refreshed()
     rollups = anon_client.get("/healthz").json()["rollups"]
@@ -248,11 +248,12 @@ def test_healthz_shows_each_part_by_its_own_mark(anon_client: Client) -> None:
     result = refreshed()
     parts = anon_client.get("/healthz").json()["rollups"]["parts"]
     # The job rollups and the snapshot share the run's mark; the worker rollups have not run.
-    assert parts[JOBS]["state"] == parts[ACTIVE]["state"] == "ok" and parts[WORKERS] == NEVER_RUN
+    assert parts[JOBS]["state"] == parts[ACTIVE]["state"] == "ok" and parts[WORKERS] == parts[LIVE_WORKERS] == NEVER_RUN
     assert parts[JOBS]["fresh_as_of"] == parts[ACTIVE]["fresh_as_of"] == iso(result.mark)
     counted = workers.run()
     rollups = anon_client.get("/healthz").json()["rollups"]
-    assert rollups["parts"][WORKERS]["state"] == "ok" and rollups["parts"][WORKERS]["fresh_as_of"] == iso(counted.mark)
+    for name in (WORKERS, LIVE_WORKERS):  # the worker run took the live workers' snapshot with its mark
+        assert rollups["parts"][name]["state"] == "ok" and rollups["parts"][name]["fresh_as_of"] == iso(counted.mark)
     assert {key: rollups[key] for key in ("state", "fresh_as_of")} == {key: rollups["parts"][JOBS][key] for key in ("state", "fresh_as_of")}
 
 
@@ -265,7 +266,7 @@ def test_healthz_says_which_part_is_stale(anon_client: Client, pandjango_config:
     RollupState.objects.filter(name__in=(JOBS, ACTIVE)).update(mark=timezone.now() - timedelta(minutes=10))
     RollupState.objects.filter(name=WORKERS).update(mark=timezone.now() - timedelta(hours=2))
     rollups = anon_client.get("/healthz").json()["rollups"]
-    assert {name: part["state"] for name, part in rollups["parts"].items()} == {JOBS: "ok", ACTIVE: "stale", WORKERS: "stale"}
+    assert {name: part["state"] for name, part in rollups["parts"].items()} == {JOBS: "ok", ACTIVE: "stale", WORKERS: "stale", LIVE_WORKERS: "stale"}
     assert rollups["state"] == "ok" and 590 <= rollups["lag_seconds"] < 660
     assert 7190 <= rollups["parts"][WORKERS]["lag_seconds"] < 7260
 
@@ -287,7 +288,7 @@ def test_healthz_says_stale_past_the_configured_lag(anon_client: Client, pandjan
     assert anon_client.get("/healthz").json()["rollups"]["state"] == "stale"
     pandjango_config("rollups.enabled", False)
     off = {"state": "off"}
-    assert anon_client.get("/healthz").json()["rollups"] == {**off, "parts": {JOBS: off, ACTIVE: off, WORKERS: off}}
+    assert anon_client.get("/healthz").json()["rollups"] == {**off, "parts": {JOBS: off, ACTIVE: off, WORKERS: off, LIVE_WORKERS: off}}
 
 
 @pytest.mark.no_db

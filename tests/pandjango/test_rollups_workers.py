@@ -1,6 +1,8 @@
 """The worker rollups: the refresher keeps them equal to HARVESTER_WORKERS counted per hour, and
-the autopilot's summaries give the same `data` from them as read directly, also for workers
-that start, end or are reported again between two refresher runs; meta.source says which."""
+the autopilot's summaries give the same `data` from them as read directly after a run. Between
+two runs an answer with the live workers' snapshot fresh is the answer as of the last run; with
+it stale, the live workers are read and the answer is the direct one, also for workers that
+start, end or are reported again; meta.source and meta.live_source say which."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from pandjango.api.output import iso
 from pandjango.pandadb.jobs import Window
 from pandjango.pandadb.models import HarvesterWorkers
 from pandjango.rollups import refresh, workers
-from pandjango.rollups.models import ACTIVE, JOBS, WORKERS, RollupState, TaskJobCount, WorkerCount
+from pandjango.rollups.models import ACTIVE, JOBS, LIVE_WORKERS, WORKERS, LiveWorkerCount, RollupState, TaskJobCount, WorkerCount
 
 QUEUES = "/api/autopilot/queues/"
 SUBMITHOSTS = "/api/autopilot/submithosts/"
@@ -63,14 +65,17 @@ def window() -> dict[str, str]:
 
 @pytest.fixture
 def same_either_way(fetch: Callable[..., dict[str, Any]], window: dict[str, str]) -> Iterator[Callable[..., dict[str, Any]]]:
-    """check(url, params, source="rollup"): the answer with rollups on (read from `source`) has
-    the data of the answer read directly."""
+    """check(url, params, source="rollup", live="snapshot", span=None): the answer with rollups
+    on (read from `source`, its live workers from `live`) has the data of the answer read
+    directly, over `span` or the window."""
 
-    def check(url: str, params: dict[str, str], source: str = "rollup") -> dict[str, Any]:
-        rolled = fetch(url, **window, **params)
-        direct = fetch(url, rollups=False, **window, **params)
+    def check(url: str, params: dict[str, str], source: str = "rollup", live: str = "snapshot", span: dict[str, str] | None = None) -> dict[str, Any]:
+        over = span or window
+        rolled = fetch(url, **over, **params)
+        direct = fetch(url, rollups=False, **over, **params)
         assert rolled["meta"]["source"] == source, rolled["meta"]
-        assert direct["meta"]["source"] == "direct"
+        assert rolled["meta"].get("live_source", "direct") == (live if source == "rollup" else "direct")
+        assert direct["meta"]["source"] == "direct" and "live_source" not in direct["meta"]
         assert comparable(url, rolled["data"]) == comparable(url, direct["data"])
         return rolled
 
@@ -92,6 +97,21 @@ def update_worker(worker: dict[str, Any], **columns: Any) -> None:
     """Changes a worker as PanDA's updateWorkers does: LASTUPDATE set to now with the rest."""
     key = {"harvesterid": worker["harvesterid"], "workerid": worker["workerid"]}
     assert HarvesterWorkers.objects.filter(**key).update(**columns) == 1
+
+
+def snapshot_aged(seconds: float) -> None:
+    """The last worker run (its mark and its snapshot's) made `seconds` older."""
+    for name in (WORKERS, LIVE_WORKERS):
+        state = RollupState.objects.get(name=name)
+        assert state.mark is not None
+        RollupState.objects.filter(name=name).update(mark=state.mark - timedelta(seconds=seconds))
+
+
+def live_read(pandjango_config: Callable[[str, Any], None]) -> None:
+    """The live workers' snapshot made stale (older than rollups.active_max_lag_seconds), the
+    worker rollups still fresh: answers read the live workers."""
+    pandjango_config("rollups.active_max_lag_seconds", 120)
+    snapshot_aged(150)
 
 
 def a_settled_worker(hours_ago: int) -> dict[str, Any]:
@@ -118,36 +138,68 @@ def test_an_answer_from_the_worker_rollups_is_the_direct_answer(same_either_way:
     mark = RollupState.objects.get(name=WORKERS).mark
     assert mark is not None and answer["meta"]["fresh_as_of"] == iso(mark)
     assert "active_source" not in answer["meta"]  # the active jobs' snapshot is the job rollups'
+    assert RollupState.objects.get(name=LIVE_WORKERS).mark == mark
 
 
-def test_workers_that_start_end_or_appear_between_two_runs_are_counted_alike(same_either_way: Callable[..., dict[str, Any]]) -> None:
+@pytest.mark.parametrize("minute", [10, 50])
+def test_windows_cut_early_or_late_in_an_hour_are_counted_alike(same_either_way: Callable[..., dict[str, Any]], minute: int) -> None:
+    """The cut first hour is read from HARVESTER_WORKERS, early or late in it; so is the cut
+    last hour of a window ending before the run."""
+    workers.run(backfill=True)
+    now = timezone.now()
+    start = (now - timedelta(hours=20)).replace(minute=minute, second=30, microsecond=0)
+    for end in (now + timedelta(minutes=1), (now - timedelta(hours=3)).replace(minute=60 - minute, second=5)):
+        span = {"date_from": iso(start), "date_to": iso(end)}
+        for url, params in CASES:
+            assert same_either_way(url, params, span=span)["data"]
+
+
+def test_workers_that_start_end_or_appear_between_two_runs_are_counted_as_of_the_run_or_live(
+    same_either_way: Callable[..., dict[str, Any]], fetch: Callable[..., dict[str, Any]], window: dict[str, str], pandjango_config: Callable[[str, Any], None]
+) -> None:
     now = timezone.now()
     base = a_worker(computingsite="MOVING_Q", submissionhost="movinghost", harvesterid="moving_harvester")
     for i in range(3):
         write_worker({**base, "workerid": NEW_WORKERID + i, "status": "submitted", "lastupdate": now - timedelta(hours=3), "njobs": 0})
     workers.run(backfill=True)
-    same_either_way(SUBMITHOSTS, {})
+    before = same_either_way(SUBMITHOSTS, {})
     # Harvester reports them on, PanDA setting LASTUPDATE, and the refresher has not run since.
     update_worker({**base, "workerid": NEW_WORKERID}, status="running", njobs=1, lastupdate=now - timedelta(seconds=40))
     update_worker({**base, "workerid": NEW_WORKERID + 1}, status="finished", lastupdate=now - timedelta(seconds=30))
     update_worker({**base, "workerid": NEW_WORKERID + 2}, status="missed", lastupdate=now - timedelta(seconds=20))
     write_worker({**base, "workerid": NEW_WORKERID + 3, "status": "submitted", "lastupdate": now - timedelta(seconds=10)})
-    between = same_either_way(SUBMITHOSTS, {})
+    # The snapshot fresh: the answers as of the run, the changes not read.
+    for url in (SUBMITHOSTS, INFO, PILOTTYPES, SERVICES, QUEUES):
+        as_of_the_run = fetch(url, **window)
+        assert (as_of_the_run["meta"]["source"], as_of_the_run["meta"]["live_source"]) == ("rollup", "snapshot")
+        if url == SUBMITHOSTS:
+            assert as_of_the_run["data"] == before["data"]
+    moving = next(row for row in before["data"] if row["submissionhost"] == "movinghost")
+    assert moving["workers"] == {"total": 3, "by_status": {"submitted": 3}}
+    # The snapshot stale: the live workers read, the direct answer.
+    live_read(pandjango_config)
+    between = same_either_way(SUBMITHOSTS, {}, live="live")
     moving = next(row for row in between["data"] if row["submissionhost"] == "movinghost")
     assert moving["workers"] == {"total": 4, "by_status": {"running": 1, "finished": 1, "missed": 1, "submitted": 1}}
     for url in (INFO, PILOTTYPES, SERVICES, QUEUES):
-        same_either_way(url, {})
+        same_either_way(url, {}, live="live")
     workers.run()
     after = same_either_way(SUBMITHOSTS, {})
     assert after["data"] == between["data"]
     same_either_way(INFO, {})
 
 
-def test_an_ended_worker_reported_again_is_read_directly_until_the_next_run(same_either_way: Callable[..., dict[str, Any]]) -> None:
+def test_an_ended_worker_reported_again_is_counted_as_of_the_run_or_read_directly_until_the_next_run(
+    same_either_way: Callable[..., dict[str, Any]], fetch: Callable[..., dict[str, Any]], window: dict[str, str], pandjango_config: Callable[[str, Any], None]
+) -> None:
     workers.run(backfill=True)
+    before = same_either_way(QUEUES, {})
     worker = a_settled_worker(hours_ago=5)
     # Harvester sends the ended worker once more: PanDA keeps its status and moves LASTUPDATE to now.
     update_worker(worker, lastupdate=timezone.now() - timedelta(seconds=30))
+    as_of_the_run = fetch(QUEUES, **window)
+    assert as_of_the_run["meta"]["live_source"] == "snapshot" and as_of_the_run["data"] == before["data"]
+    live_read(pandjango_config)
     same_either_way(QUEUES, {}, source="direct")  # its old hour holds one worker fewer than the rollup says
     workers.run()
     same_either_way(QUEUES, {})
@@ -182,6 +234,25 @@ def test_a_backfill_counts_every_ended_worker_since_the_horizon_once() -> None:
     assert rolled_total() == settled_total(since)
     assert not WorkerCount.objects.filter(bucket__lt=since).exists()
     assert not WorkerCount.objects.filter(status__in=workers.LIVE_STATUSES).exists()
+
+
+def test_the_snapshot_holds_the_live_workers_since_the_horizon_per_hour_and_is_replaced_by_each_run() -> None:
+    result = workers.run(backfill=True)
+    since = refresh.horizon(result.mark)
+    alive = workers.live(HarvesterWorkers.objects.filter(lastupdate__gte=since))
+    assert alive.exists()
+    per_hour: dict[Any, int] = {}
+    for moment in alive.values_list("lastupdate", flat=True):
+        per_hour[refresh.hour_of(moment)] = per_hour.get(refresh.hour_of(moment), 0) + 1
+    snapshot = {row["bucket"]: row["n"] for row in LiveWorkerCount.objects.values("bucket").annotate(n=Sum("n")).order_by()}
+    assert snapshot == per_hour
+    assert not LiveWorkerCount.objects.exclude(status__in=workers.LIVE_STATUSES).exists()
+    ended = alive.order_by("harvesterid", "workerid").values().first()
+    assert ended is not None
+    update_worker(ended, status="finished", lastupdate=timezone.now())
+    workers.run()
+    assert int(LiveWorkerCount.objects.aggregate(n=Sum("n"))["n"]) == sum(per_hour.values()) - 1
+    assert RollupState.objects.get(name=LIVE_WORKERS).mark == RollupState.objects.get(name=WORKERS).mark
 
 
 def test_each_hour_holds_the_sources_groups_of_that_hour() -> None:
@@ -223,9 +294,10 @@ def test_the_command_refreshes_the_worker_rollups_too(capsys: pytest.CaptureFixt
     call_command("pandadb", "rollup", "--backfill")
     out = capsys.readouterr().out
     assert "workers backfill:" in out and "workers: recomputed" in out and "workers as of" in out
-    assert "the active jobs' snapshot" in out
+    assert "the active jobs' snapshot" in out and "the live workers' snapshot" in out
     marks = dict(RollupState.objects.values_list("name", "mark"))
     assert marks[WORKERS] is not None and marks[ACTIVE] == marks[JOBS] is not None
+    assert marks[LIVE_WORKERS] == marks[WORKERS]
     assert rolled_total() > 0
 
 

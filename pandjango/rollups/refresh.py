@@ -180,15 +180,10 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: list[tu
     quoted = ", ".join(connection.ops.quote_name(name) for name in columns)  # the fields' own names
     sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({quoted}) VALUES ({', '.join(['%s'] * len(columns))})"
     adapt = connection.ops.adapt_datetimefield_value
-    times = [i for i, name in enumerate(columns) if i and isinstance(model._meta.get_field(name), models.DateTimeField)]
+    times = {i for i, name in enumerate(columns) if isinstance(model._meta.get_field(name), models.DateTimeField)}
 
     def adapted(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        if not times:
-            return (adapt(row[0]), *row[1:])
-        values = list(row)
-        for i in (0, *times):
-            values[i] = adapt(values[i])
-        return tuple(values)
+        return tuple(adapt(value) if i in times else value for i, value in enumerate(row))
 
     with connection.cursor() as cursor:
         for i in range(0, len(rows), 1000):

@@ -34,7 +34,7 @@ from pandjango.pandadb.epoch import TimeBucket
 from pandjango.pandadb.jobs import Window
 from pandjango.pandadb.models import HarvesterRelJobsWorkers, HarvesterWorkers
 
-from .models import LIVE_WORKERS, WORKERS, LiveWorkerCount, RollupState, WorkerCount
+from .models import LIVE_WORKERS, WORKERS, LiveWorkerCount, RollupState, WorkerCount, WorkerCounts
 from .refresh import DAY, HOUR, Progress, RunResult, _hours, horizon, hour_of, insert_rows
 
 # Harvester's statuses of a worker that is not over yet (PANDA-SCHEMA.md, section 5).
@@ -81,25 +81,30 @@ def recompute(bucket: datetime) -> None:
     """The hour starting at `bucket` counted again from HARVESTER_WORKERS."""
     source = settled(workers_in(Window(bucket, bucket + HOUR)))
     rows = source.values(*DIMENSIONS).annotate(n=Count("*"), no_jobs=Count("workerid", filter=ran_no_job())).order_by()
-    counts = [(bucket, *(row[c] for c in DIMENSIONS), row["n"], row["no_jobs"]) for row in rows]
     with transaction.atomic(using="default"):
         WorkerCount.objects.filter(bucket=bucket).delete()
-        insert_rows(WorkerCount, ["bucket", *DIMENSIONS, "n", "no_jobs"], counts)
+        _insert(WorkerCount, [(bucket, row) for row in rows])
 
 
-def live_snapshot(since: datetime) -> list[tuple[Any, ...]]:
-    """The live workers updated at or after `since`, as rows of LiveWorkerCount: grouped by
+def live_snapshot(since: datetime) -> list[tuple[datetime, dict[str, Any]]]:
+    """The live workers updated at or after `since`, per group (its hour, and its row): grouped by
     hour of LASTUPDATE (in the database: one group per hour, not per second) and the columns."""
     hour = TimeBucket("lastupdate", int(HOUR.total_seconds()))
     rows = live(HarvesterWorkers.objects.filter(lastupdate__gte=since)).annotate(hour=hour)
     grouped = rows.values("hour", *DIMENSIONS).annotate(n=Count("*"), no_jobs=Count("workerid", filter=ran_no_job())).order_by()
-    return [(datetime.fromtimestamp(int(row["hour"]), UTC), *(row[c] for c in DIMENSIONS), row["n"], row["no_jobs"]) for row in grouped]
+    return [(datetime.fromtimestamp(int(row["hour"]), UTC), row) for row in grouped]
 
 
-def _replace_live(rows: list[tuple[Any, ...]]) -> None:
+def _insert(model: type[WorkerCounts], groups: list[tuple[datetime, dict[str, Any]]]) -> None:
+    """Groups of workers (their hour, and a row of DIMENSIONS, n and no_jobs) inserted into `model`'s table."""
+    rows = [(hour, *(row[c] for c in DIMENSIONS), row["n"], row["no_jobs"]) for hour, row in groups]
+    insert_rows(model, ["bucket", *DIMENSIONS, "n", "no_jobs"], rows)
+
+
+def _replace_live(groups: list[tuple[datetime, dict[str, Any]]]) -> None:
     """The previous snapshot of the live workers deleted and this one written (the caller's transaction)."""
     LiveWorkerCount.objects.all().delete()
-    insert_rows(LiveWorkerCount, ["bucket", *DIMENSIONS, "n", "no_jobs"], rows)
+    _insert(LiveWorkerCount, groups)
 
 
 def changed_buckets(since: datetime, first: datetime) -> list[datetime]:
